@@ -34,9 +34,12 @@ def _schema() -> Any:
 
 
 def _enum_names(enum_class: type) -> dict[int, str]:
-    return {v: k for k, v in vars(enum_class).items() if not k.startswith("_") and isinstance(v, int)}
+    return {
+        v: k for k, v in vars(enum_class).items() if not k.startswith("_") and isinstance(v, int)
+    }
 
 
+_TEXT_BYTES = frozenset(range(32, 127)) | {9, 10, 13}
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
@@ -75,7 +78,8 @@ def load_model_bytes(data: bytes, name: str = "<memory>") -> Graph:
     if len(data) < 16:
         raise ModelError(f"{name}: {len(data)} bytes is too short to be a TFLite model")
     if data[4:8] != b"TFL3":
-        if data[:1] in (b"{", b"<", b"#") or data[:64].isascii() and data[:64].strip().isprintable():
+        head = data[:256]
+        if head.isascii() and all(c in _TEXT_BYTES for c in head):
             raise ModelError(f"{name}: a text file, not a TFLite flatbuffer")
         raise ModelError(
             f"{name}: not a TFLite model (file identifier {data[4:8]!r}, expected b'TFL3')"
@@ -84,8 +88,17 @@ def load_model_bytes(data: bytes, name: str = "<memory>") -> Graph:
         return _Reader(data, name).graph()
     except ModelError:
         raise
-    except (IndexError, ValueError, struct.error, TypeError, AttributeError, OverflowError,
-            UnicodeDecodeError, RecursionError, MemoryError) as exc:
+    except (
+        IndexError,
+        ValueError,
+        struct.error,
+        TypeError,
+        AttributeError,
+        OverflowError,
+        UnicodeDecodeError,
+        RecursionError,
+        MemoryError,
+    ) as exc:
         raise ModelError(
             f"{name}: corrupt or truncated TFLite flatbuffer ({type(exc).__name__}: {exc})"
         ) from exc
@@ -184,7 +197,9 @@ class _Reader:
             outputs=outputs,
         )
 
-    def _indices(self, arr: Any, n_tensors: int, what: str, allow_missing: bool = False) -> tuple[int, ...]:
+    def _indices(
+        self, arr: Any, n_tensors: int, what: str, allow_missing: bool = False
+    ) -> tuple[int, ...]:
         if isinstance(arr, int):  # the generated code returns 0 for an absent vector
             return ()
         values = tuple(int(v) for v in arr)
@@ -218,7 +233,9 @@ class _Reader:
         for d in shape:
             elements *= d
         if elements > MAX_ELEMENTS:
-            raise ModelError(f"{where} has an implausible {elements} elements (shape {list(shape)})")
+            raise ModelError(
+                f"{where} has an implausible {elements} elements (shape {list(shape)})"
+            )
         type_code = t.Type()
         dtype = self.type_names.get(type_code, f"TYPE_{type_code}")
         buffer = t.Buffer()
@@ -263,8 +280,12 @@ class _Reader:
         opcode, custom, version = self.opcodes[code_index]
         what = f"operator {index} ({opcode})" + (f" in subgraph {sg_index}" if sg_index else "")
         inputs = self._indices(op.InputsAsNumpy(), n_tensors, f"{what}: inputs", allow_missing=True)
-        outputs = self._indices(op.OutputsAsNumpy(), n_tensors, f"{what}: outputs", allow_missing=True)
-        intermediates = self._indices(op.IntermediatesAsNumpy(), n_tensors, f"{what}: intermediates")
+        outputs = self._indices(
+            op.OutputsAsNumpy(), n_tensors, f"{what}: outputs", allow_missing=True
+        )
+        intermediates = self._indices(
+            op.IntermediatesAsNumpy(), n_tensors, f"{what}: intermediates"
+        )
         options: dict[str, object] = {}
         for type_fn, table_fn, creator in (
             (op.BuiltinOptionsType, op.BuiltinOptions, self.s.BuiltinOptionsCreator),

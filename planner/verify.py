@@ -88,9 +88,7 @@ def measure_runtime(
         name: (int(used), int(requested), int(count))
         for name, used, requested, count in _CATEGORY.findall(proc.stderr)
     }
-    min_arena = (
-        _smallest_arena(model_path, int(report["arena_size"]), timeout) if bisect else None
-    )
+    min_arena = _smallest_arena(model_path, int(report["arena_size"]), timeout) if bisect else None
     return RuntimeMeasurement(
         total_bytes=totals["total"],
         head_bytes=totals["head"],
@@ -109,8 +107,13 @@ def _smallest_arena(model_path: str | Path, known_good: int, timeout: float) -> 
     low, high = 0, known_good
     for _ in range(64):
         cmd = [
-            sys.executable, "-m", "planner._runtime_probe", str(model_path),
-            "--bisect", str(low), str(high),
+            sys.executable,
+            "-m",
+            "planner._runtime_probe",
+            str(model_path),
+            "--bisect",
+            str(low),
+            str(high),
         ]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
@@ -131,7 +134,9 @@ def _smallest_arena(model_path: str | Path, known_good: int, timeout: float) -> 
             elif word == "fail":
                 low, trying = value, None
         if trying is None:
-            raise RuntimeCheckError(f"{model_path}: the runtime's arena search stopped unexpectedly")
+            raise RuntimeCheckError(
+                f"{model_path}: the runtime's arena search stopped unexpectedly"
+            )
         low = trying  # this size crashed the runtime: it does not work
     raise RuntimeCheckError(f"{model_path}: the runtime's arena search did not converge")
 
@@ -150,17 +155,33 @@ def compare(
     (never under-predict) and at most ``MIN_ARENA_SLACK`` bytes above it.
     """
     rows = [
-        ("head", predicted.head_bytes, measured.head_bytes,
-         predicted.head_bytes == measured.head_bytes),
-        ("tail", predicted.tail_bytes, measured.tail_bytes,
-         predicted.tail_bytes == measured.tail_bytes),
-        ("total", predicted.total_bytes, measured.total_bytes,
-         predicted.total_bytes == measured.total_bytes),
+        (
+            "head",
+            predicted.head_bytes,
+            measured.head_bytes,
+            predicted.head_bytes == measured.head_bytes,
+        ),
+        (
+            "tail",
+            predicted.tail_bytes,
+            measured.tail_bytes,
+            predicted.tail_bytes == measured.tail_bytes,
+        ),
+        (
+            "total",
+            predicted.total_bytes,
+            measured.total_bytes,
+            predicted.total_bytes == measured.total_bytes,
+        ),
     ]
     if measured.min_arena_bytes is not None:
         low = measured.min_arena_bytes
         rows.append(
-            ("smallest arena", predicted.min_arena_bytes, low,
-             low <= predicted.min_arena_bytes <= low + MIN_ARENA_SLACK)
+            (
+                "smallest arena",
+                predicted.min_arena_bytes,
+                low,
+                low <= predicted.min_arena_bytes <= low + MIN_ARENA_SLACK,
+            )
         )
     return rows, all(r[3] for r in rows)

@@ -1,0 +1,131 @@
+"""TFLM's tensor arena for one model on one target: head, tail, total and smallest size.
+
+Puts the stages together: the buffers TFLM plans and their lifetimes
+(:mod:`planner.lifetimes`, with kernel scratch buffers from :mod:`planner.scratch`), a memory
+planner (:mod:`planner.planners`), the persistent tail (:mod:`planner.persistent`) and the
+planning-time peak (:mod:`planner.minimum`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from planner.graph import Graph
+from planner.lifetimes import Buffer, tflm_buffers, unknown_scratch_ops
+from planner.minimum import smallest_arena_bytes
+from planner.persistent import TailPrediction, persistent_tail
+from planner.planners import PLANNERS, Plan
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the arena depends on besides the model: pointer width and kernel library."""
+
+    pointer_bits: int = 64
+    kernels: str = "reference"
+    dsp: bool = False
+    mve: bool = False
+
+    @property
+    def label(self) -> str:
+        ext = "+".join(x for x, on in (("dsp", self.dsp), ("mve", self.mve)) if on)
+        return f"{self.pointer_bits}-bit, {self.kernels} kernels" + (f" ({ext})" if ext else "")
+
+
+HOST = Target()
+
+
+@dataclass(frozen=True)
+class ArenaPrediction:
+    """TFLM's arena for one model, predicted without running it."""
+
+    target: Target
+    buffers: tuple[Buffer, ...]
+    plan: Plan
+    tail: TailPrediction
+    #: Smallest ``kTensorArenaSize`` with which TFLM's allocation succeeds.
+    min_arena_bytes: int
+    #: Operators whose kernel scratch needs are unknown (no buffer was planned for them).
+    unknown_scratch: tuple[str, ...] = ()
+
+    @property
+    def head_bytes(self) -> int:
+        return self.plan.head_bytes
+
+    @property
+    def tail_bytes(self) -> int:
+        return self.tail.total_bytes
+
+    @property
+    def total_bytes(self) -> int:
+        """What TFLM reports after allocation (``arena_used_bytes()``): head + tail."""
+        return self.head_bytes + self.tail_bytes
+
+    @property
+    def exact(self) -> bool:
+        """False when some operator's memory needs are unknown to the planner."""
+        return self.tail.exact and not self.unknown
+
+    @property
+    def unknown(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*self.tail.unknown, *self.unknown_scratch)))
+
+    @property
+    def scratch_bytes(self) -> Mapping[tuple[int, int], int]:
+        """Scratch bytes (16-byte rounded) each operator requests, by (subgraph, op index)."""
+        out: dict[tuple[int, int], int] = {}
+        for b in self.buffers:
+            if b.is_scratch:
+                key = (b.subgraph, b.op_index)
+                out[key] = out.get(key, 0) + b.size_bytes
+        return MappingProxyType(out)
+
+    @property
+    def tensor_offsets(self) -> Mapping[tuple[int, int], int]:
+        """Arena offset of each planned tensor, by (subgraph, tensor index)."""
+        return MappingProxyType(
+            {
+                (b.subgraph, b.tensor_index): off
+                for b, off in zip(self.buffers, self.plan.offsets, strict=True)
+                if not b.is_scratch
+            }
+        )
+
+
+def predict_arena(
+    graph: Graph,
+    target: Target = HOST,
+    planner: str = "tflm",
+) -> ArenaPrediction:
+    """Predict TFLM's arena for ``graph`` on ``target`` with the named memory planner."""
+    buffers = tflm_buffers(
+        graph,
+        kernels=target.kernels,
+        dsp=target.dsp,
+        mve=target.mve,
+        pointer_bits=target.pointer_bits,
+    )
+    plan_fn: Callable[[tuple[Buffer, ...]], Plan] = PLANNERS[planner]
+    plan = plan_fn(buffers)
+    n_scratch = sum(1 for b in buffers if b.is_scratch)
+    tail = persistent_tail(
+        graph,
+        pointer_bits=target.pointer_bits,
+        kernels=target.kernels,
+        dsp=target.dsp,
+        mve=target.mve,
+        scratch_buffer_count=n_scratch,
+    )
+    minimum = smallest_arena_bytes(
+        graph, buffers, plan, tail.total_bytes, pointer_bits=target.pointer_bits
+    )
+    return ArenaPrediction(
+        target=target,
+        buffers=buffers,
+        plan=plan,
+        tail=tail,
+        min_arena_bytes=minimum,
+        unknown_scratch=unknown_scratch_ops(graph, target.kernels, target.dsp, target.mve),
+    )

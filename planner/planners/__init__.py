@@ -1,0 +1,21 @@
+"""Memory planners: functions that place the head's buffers and report the head size.
+
+Each planner takes the buffers of :func:`planner.lifetimes.tflm_buffers` and returns a
+:class:`Plan`. ``"tflm"`` is TFLM's own ``GreedyMemoryPlanner`` (:mod:`.greedy`), the one the
+runtime uses unless the application supplies another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
+
+from planner.lifetimes import Buffer
+from planner.planners.greedy import Plan, plan_greedy
+
+PlannerFn = Callable[[Sequence[Buffer]], Plan]
+
+#: Planner name -> function.
+PLANNERS: Mapping[str, PlannerFn] = MappingProxyType({"tflm": plan_greedy})
+
+__all__ = ["PLANNERS", "Plan", "PlannerFn", "plan_greedy"]

@@ -70,7 +70,13 @@ class ArenaPrediction:
 
     @property
     def unknown(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys((*self.tail.unknown, *self.unknown_scratch)))
+        tail = self.tail.unknown
+        scratch = (
+            n
+            for n in self.unknown_scratch
+            if not any(u == n or u.startswith(n + " ") for u in tail)
+        )
+        return tuple(dict.fromkeys((*tail, *scratch)))
 
     @property
     def scratch_bytes(self) -> Mapping[tuple[int, int], int]:

@@ -120,8 +120,19 @@ SOFTMAX_INT16_LUT_ENTRIES = 513
 
 #: Scalar C types used in the structs below.
 Scalar = Literal[
-    "ptr", "vptr", "size_t", "intptr_t", "bool", "int8", "uint8", "int16", "int32", "float",
-    "enum", "int64", "double",
+    "ptr",
+    "vptr",
+    "size_t",
+    "intptr_t",
+    "bool",
+    "int8",
+    "uint8",
+    "int16",
+    "int32",
+    "float",
+    "enum",
+    "int64",
+    "double",
 ]
 
 
@@ -213,35 +224,53 @@ def _ints(*names: str) -> tuple[tuple[str, FieldType], ...]:
 # --- tensorflow/lite/micro/c/common.h and c_api_types.h --------------------------------------
 
 TFLITE_EVAL_TENSOR = _struct(
-    "TfLiteEvalTensor", "tensorflow/lite/micro/c/common.h",
+    "TfLiteEvalTensor",
+    "tensorflow/lite/micro/c/common.h",
     ("data", "ptr"),  # TfLitePtrUnion: a union of pointers
     ("dims", "ptr"),  # TfLiteIntArray*
     ("type", "enum"),  # TfLiteType
 )
 TFLITE_NODE = _struct(
-    "TfLiteNode", "tensorflow/lite/micro/c/common.h",
-    ("inputs", "ptr"), ("outputs", "ptr"), ("intermediates", "ptr"), ("user_data", "ptr"),
-    ("builtin_data", "ptr"), ("custom_initial_data", "ptr"),
+    "TfLiteNode",
+    "tensorflow/lite/micro/c/common.h",
+    ("inputs", "ptr"),
+    ("outputs", "ptr"),
+    ("intermediates", "ptr"),
+    ("user_data", "ptr"),
+    ("builtin_data", "ptr"),
+    ("custom_initial_data", "ptr"),
     ("custom_initial_data_size", "int32"),
 )
 TFLITE_QUANTIZATION = _struct(
-    "TfLiteQuantization", "tensorflow/lite/micro/c/common.h",
+    "TfLiteQuantization",
+    "tensorflow/lite/micro/c/common.h",
     ("type", "int32"),  # TfLiteQuantizationType is declared `: int` in C++
     ("params", "ptr"),
 )
 TFLITE_QUANTIZATION_PARAMS = _struct(
-    "TfLiteQuantizationParams", "tensorflow/lite/micro/c/c_api_types.h",
-    ("scale", "float"), ("zero_point", "int32"),
+    "TfLiteQuantizationParams",
+    "tensorflow/lite/micro/c/c_api_types.h",
+    ("scale", "float"),
+    ("zero_point", "int32"),
 )
 TFLITE_TENSOR = _struct(
-    "TfLiteTensor", "tensorflow/lite/micro/c/common.h",
-    ("quantization", TFLITE_QUANTIZATION), ("params", TFLITE_QUANTIZATION_PARAMS),
-    ("data", "ptr"), ("dims", "ptr"), ("bytes", "size_t"), ("type", "enum"),
-    ("allocation_type", "enum"), ("is_variable", "bool"),
+    "TfLiteTensor",
+    "tensorflow/lite/micro/c/common.h",
+    ("quantization", TFLITE_QUANTIZATION),
+    ("params", TFLITE_QUANTIZATION_PARAMS),
+    ("data", "ptr"),
+    ("dims", "ptr"),
+    ("bytes", "size_t"),
+    ("type", "enum"),
+    ("allocation_type", "enum"),
+    ("is_variable", "bool"),
 )
 TFLITE_AFFINE_QUANTIZATION = _struct(
-    "TfLiteAffineQuantization", "tensorflow/lite/micro/c/common.h",
-    ("scale", "ptr"), ("zero_point", "ptr"), ("quantized_dimension", "int32"),
+    "TfLiteAffineQuantization",
+    "tensorflow/lite/micro/c/common.h",
+    ("scale", "ptr"),
+    ("zero_point", "ptr"),
+    ("quantized_dimension", "int32"),
 )
 #: TfLiteIntArray {int size; int data[];} (common.h): 4 + 4 * n bytes, alignof 4
 #: (TfLiteIntArrayGetSizeInBytes).
@@ -255,11 +284,15 @@ def int_array_bytes(n: int) -> int:
 # --- tensorflow/lite/micro/micro_allocator.h -----------------------------------------------
 
 NODE_AND_REGISTRATION = _struct(
-    "NodeAndRegistration", "tensorflow/lite/micro/micro_allocator.h",
-    ("node", TFLITE_NODE), ("registration", "ptr"),
+    "NodeAndRegistration",
+    "tensorflow/lite/micro/micro_allocator.h",
+    ("node", TFLITE_NODE),
+    ("registration", "ptr"),
 )
 SCRATCH_BUFFER_HANDLE = _struct(
-    "ScratchBufferHandle", "tensorflow/lite/micro/micro_allocator.h", ("data", "ptr"),
+    "ScratchBufferHandle",
+    "tensorflow/lite/micro/micro_allocator.h",
+    ("data", "ptr"),
 )
 
 
@@ -280,50 +313,74 @@ SINGLE_ARENA_BUFFER_ALLOCATOR = _struct(
     "tensorflow/lite/micro/arena_allocator/single_arena_buffer_allocator.h",
     # Two polymorphic bases (INonPersistentBufferAllocator, IPersistentBufferAllocator in
     # ibuffer_allocator.h, no data members): two vtable pointers.
-    ("vptr_non_persistent", "vptr"), ("vptr_persistent", "vptr"),
-    ("buffer_head_", "ptr"), ("buffer_tail_", "ptr"), ("head_", "ptr"), ("tail_", "ptr"),
-    ("temp_", "ptr"), ("temp_buffer_ptr_check_sum_", "intptr_t"),
+    ("vptr_non_persistent", "vptr"),
+    ("vptr_persistent", "vptr"),
+    ("buffer_head_", "ptr"),
+    ("buffer_tail_", "ptr"),
+    ("head_", "ptr"),
+    ("tail_", "ptr"),
+    ("temp_", "ptr"),
+    ("temp_buffer_ptr_check_sum_", "intptr_t"),
     ("temp_buffer_count_", "int32"),
 )
 RECORDING_SINGLE_ARENA_BUFFER_ALLOCATOR = _struct(
     "RecordingSingleArenaBufferAllocator",
     "tensorflow/lite/micro/arena_allocator/recording_single_arena_buffer_allocator.h",
     ("base", SINGLE_ARENA_BUFFER_ALLOCATOR),
-    ("requested_head_bytes_", "size_t"), ("requested_tail_bytes_", "size_t"),
-    ("used_bytes_", "size_t"), ("alloc_count_", "size_t"),
+    ("requested_head_bytes_", "size_t"),
+    ("requested_tail_bytes_", "size_t"),
+    ("used_bytes_", "size_t"),
+    ("alloc_count_", "size_t"),
 )
 GREEDY_MEMORY_PLANNER = _struct(
-    "GreedyMemoryPlanner", "tensorflow/lite/micro/memory_planner/greedy_memory_planner.h",
+    "GreedyMemoryPlanner",
+    "tensorflow/lite/micro/memory_planner/greedy_memory_planner.h",
     ("vptr", "vptr"),  # MicroMemoryPlanner: interface, no data members
-    ("max_buffer_count_", "int32"), ("buffer_count_", "int32"), ("requirements_", "ptr"),
-    ("buffer_sizes_sorted_", "ptr"), ("buffer_ids_sorted_", "ptr"),
-    ("buffers_sorted_by_offset_", "ptr"), ("next_free_entry_", "int32"),
-    ("first_entry_index_", "int32"), ("buffer_offsets_", "ptr"),
+    ("max_buffer_count_", "int32"),
+    ("buffer_count_", "int32"),
+    ("requirements_", "ptr"),
+    ("buffer_sizes_sorted_", "ptr"),
+    ("buffer_ids_sorted_", "ptr"),
+    ("buffers_sorted_by_offset_", "ptr"),
+    ("next_free_entry_", "int32"),
+    ("first_entry_index_", "int32"),
+    ("buffer_offsets_", "ptr"),
     ("need_to_calculate_offsets_", "bool"),
 )
 MICRO_ALLOCATOR = _struct(
-    "MicroAllocator", "tensorflow/lite/micro/micro_allocator.h",
-    ("vptr", "vptr"), ("non_persistent_buffer_allocator_", "ptr"),
-    ("persistent_buffer_allocator_", "ptr"), ("builtin_data_allocator_", "ptr"),
-    ("memory_planner_", "ptr"), ("model_is_allocating_", "bool"),
-    ("scratch_buffer_request_count_", "size_t"), ("scratch_buffer_head_", "ptr"),
+    "MicroAllocator",
+    "tensorflow/lite/micro/micro_allocator.h",
+    ("vptr", "vptr"),
+    ("non_persistent_buffer_allocator_", "ptr"),
+    ("persistent_buffer_allocator_", "ptr"),
+    ("builtin_data_allocator_", "ptr"),
+    ("memory_planner_", "ptr"),
+    ("model_is_allocating_", "bool"),
+    ("scratch_buffer_request_count_", "size_t"),
+    ("scratch_buffer_head_", "ptr"),
     ("max_head_buffer_usage_", "size_t"),
 )
 RECORDED_ALLOCATION = _struct(
-    "RecordedAllocation", "tensorflow/lite/micro/recording_micro_allocator.h",
-    ("requested_bytes", "size_t"), ("used_bytes", "size_t"), ("count", "size_t"),
+    "RecordedAllocation",
+    "tensorflow/lite/micro/recording_micro_allocator.h",
+    ("requested_bytes", "size_t"),
+    ("used_bytes", "size_t"),
+    ("count", "size_t"),
 )
 #: RecordedAllocation members of RecordingMicroAllocator: one per RecordedAllocationType.
 #: The installed build has 8 (its GetRecordedAllocation switches over 8 values and
 #: sizeof(RecordingMicroAllocator) is 272 = 72 + 8 + 8 * 24); older sources declare 7.
 RECORDED_ALLOCATION_TYPES = 8
 RECORDING_MICRO_ALLOCATOR = _struct(
-    "RecordingMicroAllocator", "tensorflow/lite/micro/recording_micro_allocator.h",
-    ("base", MICRO_ALLOCATOR), ("recording_memory_allocator_", "ptr"),
+    "RecordingMicroAllocator",
+    "tensorflow/lite/micro/recording_micro_allocator.h",
+    ("base", MICRO_ALLOCATOR),
+    ("recording_memory_allocator_", "ptr"),
     ("recorded", (RECORDED_ALLOCATION, RECORDED_ALLOCATION_TYPES)),
 )
 MICRO_BUILTIN_DATA_ALLOCATOR = _struct(
-    "MicroBuiltinDataAllocator", "tensorflow/lite/micro/micro_allocator.cc",
+    "MicroBuiltinDataAllocator",
+    "tensorflow/lite/micro/micro_allocator.cc",
     ("vptr", "vptr"),  # TfLiteBridgeBuiltinDataAllocator: interface
     ("persistent_allocator_", "ptr"),
 )
@@ -335,63 +392,111 @@ MICRO_BUILTIN_DATA_ALLOCATOR = _struct(
 
 _BOD = "tensorflow/lite/micro/builtin_op_data.h"
 PADDING_VALUES = _struct(
-    "TfLitePaddingValues", _BOD, *_ints("width", "height", "width_offset", "height_offset"),
+    "TfLitePaddingValues",
+    _BOD,
+    *_ints("width", "height", "width_offset", "height_offset"),
 )
 CONV_PARAMS = _struct(
-    "TfLiteConvParams", _BOD, ("padding", "enum"), ("stride_width", "int32"),
-    ("stride_height", "int32"), ("activation", "enum"), ("dilation_width_factor", "int32"),
-    ("dilation_height_factor", "int32"), ("quantized_bias_type", "enum"),
+    "TfLiteConvParams",
+    _BOD,
+    ("padding", "enum"),
+    ("stride_width", "int32"),
+    ("stride_height", "int32"),
+    ("activation", "enum"),
+    ("dilation_width_factor", "int32"),
+    ("dilation_height_factor", "int32"),
+    ("quantized_bias_type", "enum"),
 )
 DEPTHWISE_CONV_PARAMS = _struct(
-    "TfLiteDepthwiseConvParams", _BOD, ("padding", "enum"), ("stride_width", "int32"),
-    ("stride_height", "int32"), ("depth_multiplier", "int32"), ("activation", "enum"),
-    ("dilation_width_factor", "int32"), ("dilation_height_factor", "int32"),
+    "TfLiteDepthwiseConvParams",
+    _BOD,
+    ("padding", "enum"),
+    ("stride_width", "int32"),
+    ("stride_height", "int32"),
+    ("depth_multiplier", "int32"),
+    ("activation", "enum"),
+    ("dilation_width_factor", "int32"),
+    ("dilation_height_factor", "int32"),
 )
 FULLY_CONNECTED_PARAMS = _struct(
-    "TfLiteFullyConnectedParams", _BOD, ("activation", "enum"), ("weights_format", "enum"),
-    ("keep_num_dims", "bool"), ("asymmetric_quantize_inputs", "bool"),
+    "TfLiteFullyConnectedParams",
+    _BOD,
+    ("activation", "enum"),
+    ("weights_format", "enum"),
+    ("keep_num_dims", "bool"),
+    ("asymmetric_quantize_inputs", "bool"),
     ("quantized_bias_type", "enum"),
     # The installed (2026) build also parses FullyConnectedOptions.quant_spec (a ubyte vector
     # in the schema): ParseFullyConnected stores a pointer at offset 16 and an int at 24,
     # allocating 32 bytes aligned to 8. Older sources end at quantized_bias_type (16 bytes).
-    ("quant_spec", "ptr"), ("quant_spec_size", "int32"),
+    ("quant_spec", "ptr"),
+    ("quant_spec_size", "int32"),
 )
 POOL_PARAMS = _struct(
-    "TfLitePoolParams", _BOD, ("padding", "enum"), ("stride_width", "int32"),
-    ("stride_height", "int32"), ("filter_width", "int32"), ("filter_height", "int32"),
-    ("activation", "enum"), ("computed_padding", PADDING_VALUES),
+    "TfLitePoolParams",
+    _BOD,
+    ("padding", "enum"),
+    ("stride_width", "int32"),
+    ("stride_height", "int32"),
+    ("filter_width", "int32"),
+    ("filter_height", "int32"),
+    ("activation", "enum"),
+    ("computed_padding", PADDING_VALUES),
 )
 RESHAPE_PARAMS = _struct(
-    "TfLiteReshapeParams", _BOD, ("shape", ("int32", 8)), ("num_dimensions", "int32"),
+    "TfLiteReshapeParams",
+    _BOD,
+    ("shape", ("int32", 8)),
+    ("num_dimensions", "int32"),
 )  # TFLITE_RESHAPE_PARAMS_MAX_DIMENSION_COUNT = 8
 SQUEEZE_PARAMS = _struct(
-    "TfLiteSqueezeParams", _BOD, ("squeeze_dims", ("int32", 8)), ("num_squeeze_dims", "int32"),
+    "TfLiteSqueezeParams",
+    _BOD,
+    ("squeeze_dims", ("int32", 8)),
+    ("num_squeeze_dims", "int32"),
 )
 SOFTMAX_PARAMS_BUILTIN = _struct("TfLiteSoftmaxParams", _BOD, ("beta", "float"))
 ADD_PARAMS = _struct("TfLiteAddParams", _BOD, ("activation", "enum"), ("pot_scale_int16", "bool"))
 SUB_PARAMS = _struct("TfLiteSubParams", _BOD, ("activation", "enum"), ("pot_scale_int16", "bool"))
 MUL_PARAMS = _struct("TfLiteMulParams", _BOD, ("activation", "enum"))
 CONCATENATION_PARAMS_BUILTIN = _struct(
-    "TfLiteConcatenationParams", _BOD, ("axis", "int32"), ("activation", "enum"),
+    "TfLiteConcatenationParams",
+    _BOD,
+    ("axis", "int32"),
+    ("activation", "enum"),
 )
 SVDF_PARAMS = _struct(
-    "TfLiteSVDFParams", _BOD, ("rank", "int32"), ("activation", "enum"),
+    "TfLiteSVDFParams",
+    _BOD,
+    ("rank", "int32"),
+    ("activation", "enum"),
     ("asymmetric_quantize_inputs", "bool"),
 )
 UNIDIRECTIONAL_SEQUENCE_LSTM_PARAMS = _struct(
-    "TfLiteUnidirectionalSequenceLSTMParams", _BOD, ("activation", "enum"),
-    ("cell_clip", "float"), ("proj_clip", "float"), ("time_major", "bool"),
-    ("asymmetric_quantize_inputs", "bool"), ("diagonal_recurrent_tensors", "bool"),
+    "TfLiteUnidirectionalSequenceLSTMParams",
+    _BOD,
+    ("activation", "enum"),
+    ("cell_clip", "float"),
+    ("proj_clip", "float"),
+    ("time_major", "bool"),
+    ("asymmetric_quantize_inputs", "bool"),
+    ("diagonal_recurrent_tensors", "bool"),
 )
 REDUCER_PARAMS = _struct("TfLiteReducerParams", _BOD, ("keep_dims", "bool"))
 STRIDED_SLICE_PARAMS_BUILTIN = _struct(
-    "TfLiteStridedSliceParams", _BOD,
+    "TfLiteStridedSliceParams",
+    _BOD,
     *_ints("begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask"),
     ("offset", "bool"),
 )
 TRANSPOSE_CONV_PARAMS = _struct(
-    "TfLiteTransposeConvParams", _BOD, ("padding", "enum"), ("stride_width", "int32"),
-    ("stride_height", "int32"), ("activation", "enum"), ("quantized_bias_type", "enum"),
+    "TfLiteTransposeConvParams",
+    _BOD,
+    ("padding", "enum"),
+    ("stride_width", "int32"),
+    ("stride_height", "int32"),
+    ("activation", "enum"),
+    ("quantized_bias_type", "enum"),
 )
 LEAKY_RELU_PARAMS = _struct("TfLiteLeakyReluParams", _BOD, ("alpha", "float"))
 GATHER_PARAMS = _struct("TfLiteGatherParams", _BOD, *_ints("axis", "batch_dims"))
@@ -401,7 +506,9 @@ SPLIT_PARAMS = _struct("TfLiteSplitParams", _BOD, ("num_splits", "int32"))
 SHAPE_PARAMS = _struct("TfLiteShapeParams", _BOD, ("out_type", "enum"))
 IF_PARAMS = _struct("TfLiteIfParams", _BOD, *_ints("then_subgraph_index", "else_subgraph_index"))
 WHILE_PARAMS = _struct(
-    "TfLiteWhileParams", _BOD, *_ints("cond_subgraph_index", "body_subgraph_index"),
+    "TfLiteWhileParams",
+    _BOD,
+    *_ints("cond_subgraph_index", "body_subgraph_index"),
 )
 CALL_ONCE_PARAMS = _struct("TfLiteCallOnceParams", _BOD, ("init_subgraph_index", "int32"))
 
@@ -411,87 +518,178 @@ CALL_ONCE_PARAMS = _struct("TfLiteCallOnceParams", _BOD, ("init_subgraph_index",
 
 _TYPES = "tensorflow/lite/kernels/internal/types.h"
 PADDING_VALUES_INTERNAL = _struct(
-    "PaddingValues", _TYPES,
-    ("width", "int16"), ("height", "int16"), ("width_offset", "int16"),
+    "PaddingValues",
+    _TYPES,
+    ("width", "int16"),
+    ("height", "int16"),
+    ("width_offset", "int16"),
     ("height_offset", "int16"),
 )
 CONV_PARAMS_INTERNAL = _struct(
-    "ConvParams", _TYPES,
+    "ConvParams",
+    _TYPES,
     ("padding_type", "uint8"),  # enum class PaddingType : uint8_t
     ("padding_values", PADDING_VALUES_INTERNAL),
-    ("stride_width", "int16"), ("stride_height", "int16"),
-    ("dilation_width_factor", "int16"), ("dilation_height_factor", "int16"),
-    *_ints("input_offset", "weights_offset", "output_offset", "output_multiplier",
-           "output_shift", "quantized_activation_min", "quantized_activation_max"),
-    ("float_activation_min", "float"), ("float_activation_max", "float"),
+    ("stride_width", "int16"),
+    ("stride_height", "int16"),
+    ("dilation_width_factor", "int16"),
+    ("dilation_height_factor", "int16"),
+    *_ints(
+        "input_offset",
+        "weights_offset",
+        "output_offset",
+        "output_multiplier",
+        "output_shift",
+        "quantized_activation_min",
+        "quantized_activation_max",
+    ),
+    ("float_activation_min", "float"),
+    ("float_activation_max", "float"),
 )
 SOFTMAX_PARAMS = _struct(
-    "SoftmaxParams", _TYPES, ("beta", "double"),
-    *_ints("input_multiplier", "input_left_shift", "reverse_scaling_divisor",
-           "reverse_scaling_right_shift", "diff_min", "zero_point"),
-    ("scale", "float"), ("table", "ptr"), ("exp_lut", "ptr"),
-    ("one_over_one_plus_x_lut", "ptr"), ("uint8_table1", "ptr"), ("uint8_table2", "ptr"),
+    "SoftmaxParams",
+    _TYPES,
+    ("beta", "double"),
+    *_ints(
+        "input_multiplier",
+        "input_left_shift",
+        "reverse_scaling_divisor",
+        "reverse_scaling_right_shift",
+        "diff_min",
+        "zero_point",
+    ),
+    ("scale", "float"),
+    ("table", "ptr"),
+    ("exp_lut", "ptr"),
+    ("one_over_one_plus_x_lut", "ptr"),
+    ("uint8_table1", "ptr"),
+    ("uint8_table2", "ptr"),
 )
 CONCATENATION_PARAMS = _struct(
-    "ConcatenationParams", _TYPES, ("axis", "int8"), ("input_zeropoint", "ptr"),
-    ("input_scale", "ptr"), ("inputs_count", "int16"), ("output_zeropoint", "int32"),
+    "ConcatenationParams",
+    _TYPES,
+    ("axis", "int8"),
+    ("input_zeropoint", "ptr"),
+    ("input_scale", "ptr"),
+    ("inputs_count", "int16"),
+    ("output_zeropoint", "int32"),
     ("output_scale", "float"),
 )
 PAD_PARAMS = _struct(
-    "PadParams", _TYPES, ("left_padding_count", "int8"), ("left_padding", ("int32", 5)),
-    ("right_padding_count", "int8"), ("right_padding", ("int32", 5)),
+    "PadParams",
+    _TYPES,
+    ("left_padding_count", "int8"),
+    ("left_padding", ("int32", 5)),
+    ("right_padding_count", "int8"),
+    ("right_padding", ("int32", 5)),
     ("resizing_category", "uint8"),  # enum class ResizingCategory : uint8_t
 )
 STRIDED_SLICE_PARAMS = _struct(
-    "StridedSliceParams", _TYPES, ("start_indices_count", "int8"),
-    ("start_indices", ("int32", 5)), ("stop_indices_count", "int8"),
-    ("stop_indices", ("int32", 5)), ("strides_count", "int8"), ("strides", ("int32", 5)),
-    ("begin_mask", "int16"), ("ellipsis_mask", "int16"), ("end_mask", "int16"),
-    ("new_axis_mask", "int16"), ("shrink_axis_mask", "int16"),
+    "StridedSliceParams",
+    _TYPES,
+    ("start_indices_count", "int8"),
+    ("start_indices", ("int32", 5)),
+    ("stop_indices_count", "int8"),
+    ("stop_indices", ("int32", 5)),
+    ("strides_count", "int8"),
+    ("strides", ("int32", 5)),
+    ("begin_mask", "int16"),
+    ("ellipsis_mask", "int16"),
+    ("end_mask", "int16"),
+    ("new_axis_mask", "int16"),
+    ("shrink_axis_mask", "int16"),
 )
 HARD_SWISH_PARAMS = _struct(
-    "HardSwishParams", _TYPES, ("input_zero_point", "int16"), ("output_zero_point", "int16"),
+    "HardSwishParams",
+    _TYPES,
+    ("input_zero_point", "int16"),
+    ("output_zero_point", "int16"),
     ("reluish_multiplier_fixedpoint_int16", "int16"),
-    ("reluish_multiplier_exponent", "int32"), ("output_multiplier_fixedpoint_int16", "int16"),
+    ("reluish_multiplier_exponent", "int32"),
+    ("output_multiplier_fixedpoint_int16", "int16"),
     ("output_multiplier_exponent", "int32"),
 )
 RELU_PARAMS = _struct(
-    "ReluParams", _TYPES,
+    "ReluParams",
+    _TYPES,
     # ActivationParams base: enum class FusedActivationFunctionType : uint8_t, two int32.
     ("activation_type", "uint8"),
-    *_ints("quantized_activation_min", "quantized_activation_max", "input_offset",
-           "output_offset", "output_multiplier", "output_shift"),
+    *_ints(
+        "quantized_activation_min",
+        "quantized_activation_max",
+        "input_offset",
+        "output_offset",
+        "output_multiplier",
+        "output_shift",
+    ),
 )
 FULLY_CONNECTED_PARAMS_INTERNAL = _struct(
-    "FullyConnectedParams", _TYPES,
-    *_ints("input_offset", "weights_offset", "output_offset", "output_multiplier",
-           "output_shift", "quantized_activation_min", "quantized_activation_max"),
-    ("float_activation_min", "float"), ("float_activation_max", "float"),
-    ("lhs_cacheable", "bool"), ("rhs_cacheable", "bool"),
+    "FullyConnectedParams",
+    _TYPES,
+    *_ints(
+        "input_offset",
+        "weights_offset",
+        "output_offset",
+        "output_multiplier",
+        "output_shift",
+        "quantized_activation_min",
+        "quantized_activation_max",
+    ),
+    ("float_activation_min", "float"),
+    ("float_activation_max", "float"),
+    ("lhs_cacheable", "bool"),
+    ("rhs_cacheable", "bool"),
     ("weights_format", "uint8"),  # enum class FullyConnectedWeightsFormat : uint8_t
 )
 ARITHMETIC_PARAMS = _struct(
-    "ArithmeticParams", _TYPES,
+    "ArithmeticParams",
+    _TYPES,
     ("broadcast_category", "uint8"),  # enum class BroadcastableOpCategory : uint8_t
-    *_ints("input1_offset", "input2_offset", "output_offset", "output_multiplier",
-           "output_shift", "left_shift", "input1_multiplier", "input1_shift",
-           "input2_multiplier", "input2_shift", "quantized_activation_min",
-           "quantized_activation_max"),
-    ("float_activation_min", "float"), ("float_activation_max", "float"),
-    ("int64_activation_min", "int64"), ("int64_activation_max", "int64"),
+    *_ints(
+        "input1_offset",
+        "input2_offset",
+        "output_offset",
+        "output_multiplier",
+        "output_shift",
+        "left_shift",
+        "input1_multiplier",
+        "input1_shift",
+        "input2_multiplier",
+        "input2_shift",
+        "quantized_activation_min",
+        "quantized_activation_max",
+    ),
+    ("float_activation_min", "float"),
+    ("float_activation_max", "float"),
+    ("int64_activation_min", "int64"),
+    ("int64_activation_max", "int64"),
     ("broadcast_shape", ("int32", 5)),
 )
 COMPARISON_PARAMS = _struct(
-    "ComparisonParams", _TYPES,
-    *_ints("left_shift", "input1_offset", "input1_multiplier", "input1_shift",
-           "input2_offset", "input2_multiplier", "input2_shift"),
+    "ComparisonParams",
+    _TYPES,
+    *_ints(
+        "left_shift",
+        "input1_offset",
+        "input1_multiplier",
+        "input1_shift",
+        "input2_offset",
+        "input2_multiplier",
+        "input2_shift",
+    ),
     ("is_broadcast", "bool"),
 )
 QUANTIZATION_PARAMS = _struct(
-    "QuantizationParams", _TYPES, ("zero_point", "int32"), ("scale", "double"),
+    "QuantizationParams",
+    _TYPES,
+    ("zero_point", "int32"),
+    ("scale", "double"),
 )
 DEQUANTIZATION_PARAMS = _struct(
-    "DequantizationParams", _TYPES, ("scale", "double"), ("zero_point", "int32"),
+    "DequantizationParams",
+    _TYPES,
+    ("scale", "double"),
+    ("zero_point", "int32"),
 )
 
 _K = "tensorflow/lite/micro/kernels/"
@@ -501,9 +699,15 @@ def op_data_conv(compression: bool) -> CStruct:
     """OpDataConv (kernels/conv.h), shared by CONV_2D and DEPTHWISE_CONV_2D."""
     fields: list[tuple[str, FieldType]] = [
         ("padding", PADDING_VALUES),
-        *_ints("input_zero_point", "filter_zero_point", "output_zero_point",
-               "output_multiplier", "output_shift"),
-        ("per_channel_output_multiplier", "ptr"), ("per_channel_output_shift", "ptr"),
+        *_ints(
+            "input_zero_point",
+            "filter_zero_point",
+            "output_zero_point",
+            "output_multiplier",
+            "output_shift",
+        ),
+        ("per_channel_output_multiplier", "ptr"),
+        ("per_channel_output_shift", "ptr"),
         *_ints("output_activation_min", "output_activation_max", "filter_buffer_index"),
     ]
     if compression:
@@ -514,10 +718,19 @@ def op_data_conv(compression: bool) -> CStruct:
 def op_data_fully_connected(compression: bool) -> CStruct:
     """OpDataFullyConnected (kernels/fully_connected.h; the !HEXAGON members included)."""
     fields: list[tuple[str, FieldType]] = [
-        *_ints("output_multiplier", "output_shift", "output_activation_min",
-               "output_activation_max", "input_quantized_index", "input_zero_point",
-               "filter_zero_point", "output_zero_point", "filter_buffer_index"),
-        ("per_channel_output_multiplier", "ptr"), ("per_channel_output_shift", "ptr"),
+        *_ints(
+            "output_multiplier",
+            "output_shift",
+            "output_activation_min",
+            "output_activation_max",
+            "input_quantized_index",
+            "input_zero_point",
+            "filter_zero_point",
+            "output_zero_point",
+            "filter_buffer_index",
+        ),
+        ("per_channel_output_multiplier", "ptr"),
+        ("per_channel_output_shift", "ptr"),
         ("is_per_channel", "bool"),
     ]
     if compression:
@@ -530,7 +743,8 @@ def op_data_transpose_conv(compression: bool) -> CStruct:
     fields: list[tuple[str, FieldType]] = [
         ("params", CONV_PARAMS_INTERNAL),
         *_ints("scratch_buffer_index", "bias_converted_buffer_index"),
-        ("per_channel_output_multiplier", "ptr"), ("per_channel_output_shift", "ptr"),
+        ("per_channel_output_multiplier", "ptr"),
+        ("per_channel_output_shift", "ptr"),
     ]
     if compression:
         fields += _ints("weights_scratch_index", "bias_scratch_index")
@@ -546,110 +760,210 @@ def op_data_concatenation(compression: bool) -> CStruct:
 
 
 OP_DATA_POOLING = _struct(
-    "OpDataPooling", _K + "pooling.h", ("padding", PADDING_VALUES),
+    "OpDataPooling",
+    _K + "pooling.h",
+    ("padding", PADDING_VALUES),
     *_ints("activation_min", "activation_max"),
-    ("activation_min_f32", "float"), ("activation_max_f32", "float"),
+    ("activation_min_f32", "float"),
+    ("activation_max_f32", "float"),
 )
 OP_DATA_ADD = _struct(
-    "OpDataAdd", _K + "add.h", ("requires_broadcast", "bool"),
-    *_ints("input1_shift", "input2_shift", "output_activation_min", "output_activation_max",
-           "input1_multiplier", "input2_multiplier", "output_multiplier", "output_shift",
-           "left_shift", "input1_offset", "input2_offset", "output_offset"),
-    ("output_activation_min_f32", "float"), ("output_activation_max_f32", "float"),
+    "OpDataAdd",
+    _K + "add.h",
+    ("requires_broadcast", "bool"),
+    *_ints(
+        "input1_shift",
+        "input2_shift",
+        "output_activation_min",
+        "output_activation_max",
+        "input1_multiplier",
+        "input2_multiplier",
+        "output_multiplier",
+        "output_shift",
+        "left_shift",
+        "input1_offset",
+        "input2_offset",
+        "output_offset",
+    ),
+    ("output_activation_min_f32", "float"),
+    ("output_activation_max_f32", "float"),
 )
 OP_DATA_SUB = _struct(
-    "OpDataSub", _K + "sub.h", ("requires_broadcast", "bool"),
-    *_ints("input1_shift", "input2_shift", "output_activation_min", "output_activation_max",
-           "input1_multiplier", "input2_multiplier", "output_multiplier", "output_shift",
-           "left_shift", "input1_offset", "input2_offset", "output_offset"),
+    "OpDataSub",
+    _K + "sub.h",
+    ("requires_broadcast", "bool"),
+    *_ints(
+        "input1_shift",
+        "input2_shift",
+        "output_activation_min",
+        "output_activation_max",
+        "input1_multiplier",
+        "input2_multiplier",
+        "output_multiplier",
+        "output_shift",
+        "left_shift",
+        "input1_offset",
+        "input2_offset",
+        "output_offset",
+    ),
 )
 OP_DATA_MUL = _struct(
-    "OpDataMul", _K + "mul.h",
-    *_ints("input1_zero_point", "input2_zero_point", "output_activation_min",
-           "output_activation_max", "output_zero_point", "output_multiplier", "output_shift"),
-    ("output_activation_min_f32", "float"), ("output_activation_max_f32", "float"),
+    "OpDataMul",
+    _K + "mul.h",
+    *_ints(
+        "input1_zero_point",
+        "input2_zero_point",
+        "output_activation_min",
+        "output_activation_max",
+        "output_zero_point",
+        "output_multiplier",
+        "output_shift",
+    ),
+    ("output_activation_min_f32", "float"),
+    ("output_activation_max_f32", "float"),
 )
 #: OpDataReduce (kernels/reduce.h): 11 int-sized members in the installed build (InitReduce
 #: allocates 44 bytes); the stored 2021 header lists 9 (multiplier, shift, temp_buffer_idx,
 #: resolved_axis_idx, input_zp, input_scale, output_zp, output_scale, num_output_elements).
 #: All are int32/float, so the size is the same on 32- and 64-bit targets.
 OP_DATA_REDUCE = _struct(
-    "OpDataReduce", _K + "reduce.h",
-    *_ints("multiplier", "shift", "temp_buffer_idx", "resolved_axis_idx", "input_zp",
-           "input_scale", "output_zp", "output_scale", "num_output_elements",
-           "member_10", "member_11"),
+    "OpDataReduce",
+    _K + "reduce.h",
+    *_ints(
+        "multiplier",
+        "shift",
+        "temp_buffer_idx",
+        "resolved_axis_idx",
+        "input_zp",
+        "input_scale",
+        "output_zp",
+        "output_scale",
+        "num_output_elements",
+        "member_10",
+        "member_11",
+    ),
 )
 OP_DATA_PAD = _struct(
-    "OpData (pad)", _K + "pad.cc", ("params", PAD_PARAMS), ("output_zero_point", "int32"),
+    "OpData (pad)",
+    _K + "pad.cc",
+    ("params", PAD_PARAMS),
+    ("output_zero_point", "int32"),
 )
 OP_DATA_STRIDED_SLICE = _struct(
-    "StridedSliceParams (strided_slice)", _K + "strided_slice.cc",
+    "StridedSliceParams (strided_slice)",
+    _K + "strided_slice.cc",
     ("params", STRIDED_SLICE_PARAMS),
 )
 OP_DATA_LOGISTIC = _struct(
-    "OpDataLogistic", _K + "logistic.h",
+    "OpDataLogistic",
+    _K + "logistic.h",
     *_ints("input_zero_point", "input_range_radius", "input_multiplier", "input_left_shift"),
 )
 OP_DATA_TANH = _struct(
-    "OpData (tanh)", _K + "tanh.cc",
+    "OpData (tanh)",
+    _K + "tanh.cc",
     *_ints("input_zero_point", "input_range_radius", "input_multiplier", "input_left_shift"),
 )
 OP_DATA_QUANTIZE = _struct(
-    "OpDataQuantizeReference", _K + "quantize.h", ("quantization_params", QUANTIZATION_PARAMS),
+    "OpDataQuantizeReference",
+    _K + "quantize.h",
+    ("quantization_params", QUANTIZATION_PARAMS),
     *_ints("requantize_output_multiplier", "requantize_output_shift", "input_zero_point"),
 )
 OP_DATA_DEQUANTIZE = _struct(
-    "DequantizeOpData", _K + "dequantize.h", ("quantization_params", DEQUANTIZATION_PARAMS),
+    "DequantizeOpData",
+    _K + "dequantize.h",
+    ("quantization_params", DEQUANTIZATION_PARAMS),
     *_ints("output_multiplier", "output_shift", "output_zero_point"),
 )
 OP_DATA_LEAKY_RELU = _struct(
-    "LeakyReluOpData", _K + "leaky_relu.h",
-    *_ints("input_zero_point", "output_zero_point", "output_multiplier_alpha",
-           "output_shift_alpha", "output_multiplier_identity", "output_shift_identity"),
+    "LeakyReluOpData",
+    _K + "leaky_relu.h",
+    *_ints(
+        "input_zero_point",
+        "output_zero_point",
+        "output_multiplier_alpha",
+        "output_shift_alpha",
+        "output_multiplier_identity",
+        "output_shift_identity",
+    ),
 )
 OP_DATA_RELU = _struct("ReluOpData", _K + "activations.h", ("params", RELU_PARAMS))
 OP_DATA_COMPARISON = _struct(
-    "OpData (comparisons)", _K + "comparisons.cc", ("params", COMPARISON_PARAMS),
+    "OpData (comparisons)",
+    _K + "comparisons.cc",
+    ("params", COMPARISON_PARAMS),
 )
 OP_DATA_IF = _struct(
-    "OpData (if)", _K + "if.cc", *_ints("then_subgraph_index", "else_subgraph_index"),
+    "OpData (if)",
+    _K + "if.cc",
+    *_ints("then_subgraph_index", "else_subgraph_index"),
 )
 OP_DATA_WHILE = _struct(
-    "OpData (while)", _K + "while.cc", *_ints("cond_subgraph_index", "body_subgraph_index"),
+    "OpData (while)",
+    _K + "while.cc",
+    *_ints("cond_subgraph_index", "body_subgraph_index"),
 )
 OP_DATA_CALL_ONCE = _struct(
-    "OpData (call_once)", _K + "call_once.cc", ("init_subgraph_index", "int32"),
+    "OpData (call_once)",
+    _K + "call_once.cc",
+    ("init_subgraph_index", "int32"),
     ("has_run", "bool"),
 )
 OP_DATA_SVDF = _struct(
-    "OpDataSvdf", _K + "svdf.h",
-    *_ints("effective_scale_1_a", "effective_scale_2_a", "effective_scale_1_b",
-           "effective_scale_2_b", "scratch_tensor_index", "scratch_output_tensor_index",
-           "input_zero_point", "output_zero_point", "activation_state_zero_point"),
+    "OpDataSvdf",
+    _K + "svdf.h",
+    *_ints(
+        "effective_scale_1_a",
+        "effective_scale_2_a",
+        "effective_scale_1_b",
+        "effective_scale_2_b",
+        "scratch_tensor_index",
+        "scratch_output_tensor_index",
+        "input_zero_point",
+        "output_zero_point",
+        "activation_state_zero_point",
+    ),
 )
 _LSTM = _K + "lstm_shared.h"
 LSTM_SIZE_INFO = _struct(
-    "LstmSizeInfo", _LSTM, ("time_major", "bool"),
+    "LstmSizeInfo",
+    _LSTM,
+    ("time_major", "bool"),
     *_ints("batch_size", "time_steps", "input_dimension", "state_dimension"),
 )
 CELL_STATE_INFO = _struct(
-    "CellStateInfo", _LSTM, ("cell_clip", "float"), ("quantized_cell_clip", "int16"),
+    "CellStateInfo",
+    _LSTM,
+    ("cell_clip", "float"),
+    ("quantized_cell_clip", "int16"),
     ("cell_state_scale_power", "int32"),
 )
 GATE_PARAMETERS = _struct(
-    "GateParameters", _LSTM, ("input_fc_params", FULLY_CONNECTED_PARAMS_INTERNAL),
+    "GateParameters",
+    _LSTM,
+    ("input_fc_params", FULLY_CONNECTED_PARAMS_INTERNAL),
     ("recurrent_fc_params", FULLY_CONNECTED_PARAMS_INTERNAL),
 )
 INTER_GATE_PARAMETERS = _struct(
-    "InterGateParameters", _LSTM, ("forget_cell_mul_params", ARITHMETIC_PARAMS),
-    ("input_mul_params", ARITHMETIC_PARAMS), ("output_mul_params", ARITHMETIC_PARAMS),
+    "InterGateParameters",
+    _LSTM,
+    ("forget_cell_mul_params", ARITHMETIC_PARAMS),
+    ("input_mul_params", ARITHMETIC_PARAMS),
+    ("output_mul_params", ARITHMETIC_PARAMS),
 )
 OP_DATA_LSTM = _struct(
-    "OpDataLSTM", _LSTM, ("size_info", LSTM_SIZE_INFO), ("cell_state_info", CELL_STATE_INFO),
-    ("cell_gate_nonlinear_type", "enum"), ("forget_gate_parameters", GATE_PARAMETERS),
-    ("input_gate_parameters", GATE_PARAMETERS), ("cell_gate_parameters", GATE_PARAMETERS),
+    "OpDataLSTM",
+    _LSTM,
+    ("size_info", LSTM_SIZE_INFO),
+    ("cell_state_info", CELL_STATE_INFO),
+    ("cell_gate_nonlinear_type", "enum"),
+    ("forget_gate_parameters", GATE_PARAMETERS),
+    ("input_gate_parameters", GATE_PARAMETERS),
+    ("cell_gate_parameters", GATE_PARAMETERS),
     ("output_gate_parameters", GATE_PARAMETERS),
-    ("inter_gate_parameters", INTER_GATE_PARAMETERS), ("buffer_indices", ("int32", 4)),
+    ("inter_gate_parameters", INTER_GATE_PARAMETERS),
+    ("buffer_indices", ("int32", 4)),
 )
 
 # --- CMSIS-NN kernels (tensorflow/lite/micro/kernels/cmsis_nn/) ------------------------------
@@ -660,27 +974,36 @@ _ARM_TYPES = "CMSIS-NN Include/arm_nn_types.h"
 
 def cmsis_op_data_conv(compression: bool, depthwise: bool) -> CStruct:
     return _struct(
-        "OpData (cmsis_nn)", _C + ("depthwise_conv.cc" if depthwise else "conv.cc"),
-        ("reference_op_data", op_data_conv(compression)), ("buffer_idx", "int32"),
+        "OpData (cmsis_nn)",
+        _C + ("depthwise_conv.cc" if depthwise else "conv.cc"),
+        ("reference_op_data", op_data_conv(compression)),
+        ("buffer_idx", "int32"),
     )
 
 
 def cmsis_op_data_fully_connected(compression: bool) -> CStruct:
     return _struct(
-        "OpData (cmsis_nn)", _C + "fully_connected.cc",
+        "OpData (cmsis_nn)",
+        _C + "fully_connected.cc",
         ("reference_op_data", op_data_fully_connected(compression)),
-        ("per_channel_output_multiplier", "ptr"), ("per_channel_output_shift", "ptr"),
-        ("buffer_idx", "int32"), ("kernel_sums", "ptr"),
+        ("per_channel_output_multiplier", "ptr"),
+        ("per_channel_output_shift", "ptr"),
+        ("buffer_idx", "int32"),
+        ("kernel_sums", "ptr"),
         *_ints("batches", "accum_depth", "output_depth"),
     )
 
 
 CMSIS_SOFTMAX_PARAMS = _struct(
-    "CMSISNNSoftmaxParams", _C + "softmax.cc", ("softmax_params", SOFTMAX_PARAMS),
+    "CMSISNNSoftmaxParams",
+    _C + "softmax.cc",
+    ("softmax_params", SOFTMAX_PARAMS),
     *_ints("num_rows", "row_size"),
 )
 CMSIS_OP_DATA_POOLING = _struct(
-    "OpData (cmsis_nn)", _C + "pooling.cc", ("reference_op_data", OP_DATA_POOLING),
+    "OpData (cmsis_nn)",
+    _C + "pooling.cc",
+    ("reference_op_data", OP_DATA_POOLING),
     ("buffer_idx", "int32"),
 )
 
@@ -689,43 +1012,78 @@ def cmsis_op_data_svdf(optimized_for_speed: bool) -> CStruct:
     """CmsisNnOpDataSvdf: scratch_weight_tensor_index exists only with
     KERNELS_OPTIMIZED_FOR_SIZE."""
     fields: list[tuple[str, FieldType]] = [
-        *_ints("effective_scale_1_a", "effective_scale_2_a", "effective_scale_1_b",
-               "effective_scale_2_b", "scratch_tensor_index"),
+        *_ints(
+            "effective_scale_1_a",
+            "effective_scale_2_a",
+            "effective_scale_1_b",
+            "effective_scale_2_b",
+            "scratch_tensor_index",
+        ),
     ]
     if not optimized_for_speed:
         fields.append(("scratch_weight_tensor_index", "int32"))
     fields += [
-        *_ints("scratch_output_tensor_index", "input_zero_point", "output_zero_point",
-               "activation_state_zero_point"),
+        *_ints(
+            "scratch_output_tensor_index",
+            "input_zero_point",
+            "output_zero_point",
+            "activation_state_zero_point",
+        ),
         ("kernel_sums", "ptr"),
     ]
     return _struct("CmsisNnOpDataSvdf", _C + "svdf.cc", *fields)
 
 
 CMSIS_LSTM_GATE = _struct(
-    "cmsis_nn_lstm_gate", _ARM_TYPES, *_ints("input_multiplier", "input_shift"),
-    ("input_weights", "ptr"), ("input_effective_bias", "ptr"),
-    *_ints("hidden_multiplier", "hidden_shift"), ("hidden_weights", "ptr"),
-    ("hidden_effective_bias", "ptr"), ("bias", "ptr"), ("activation_type", "enum"),
+    "cmsis_nn_lstm_gate",
+    _ARM_TYPES,
+    *_ints("input_multiplier", "input_shift"),
+    ("input_weights", "ptr"),
+    ("input_effective_bias", "ptr"),
+    *_ints("hidden_multiplier", "hidden_shift"),
+    ("hidden_weights", "ptr"),
+    ("hidden_effective_bias", "ptr"),
+    ("bias", "ptr"),
+    ("activation_type", "enum"),
 )
 CMSIS_LSTM_PARAMS = _struct(
-    "cmsis_nn_lstm_params", _ARM_TYPES,
-    *_ints("time_major", "batch_size", "time_steps", "input_size", "hidden_size",
-           "input_offset", "forget_to_cell_multiplier", "forget_to_cell_shift",
-           "input_to_cell_multiplier", "input_to_cell_shift", "cell_clip", "cell_scale_power",
-           "output_multiplier", "output_shift", "output_offset"),
-    ("forget_gate", CMSIS_LSTM_GATE), ("input_gate", CMSIS_LSTM_GATE),
-    ("cell_gate", CMSIS_LSTM_GATE), ("output_gate", CMSIS_LSTM_GATE),
+    "cmsis_nn_lstm_params",
+    _ARM_TYPES,
+    *_ints(
+        "time_major",
+        "batch_size",
+        "time_steps",
+        "input_size",
+        "hidden_size",
+        "input_offset",
+        "forget_to_cell_multiplier",
+        "forget_to_cell_shift",
+        "input_to_cell_multiplier",
+        "input_to_cell_shift",
+        "cell_clip",
+        "cell_scale_power",
+        "output_multiplier",
+        "output_shift",
+        "output_offset",
+    ),
+    ("forget_gate", CMSIS_LSTM_GATE),
+    ("input_gate", CMSIS_LSTM_GATE),
+    ("cell_gate", CMSIS_LSTM_GATE),
+    ("output_gate", CMSIS_LSTM_GATE),
 )
 CMSIS_OP_DATA_LSTM = _struct(
-    "OpData (cmsis_nn)", _C + "unidirectional_sequence_lstm.cc",
-    ("params_ref", OP_DATA_LSTM), ("params_cmsis_nn", CMSIS_LSTM_PARAMS),
+    "OpData (cmsis_nn)",
+    _C + "unidirectional_sequence_lstm.cc",
+    ("params_ref", OP_DATA_LSTM),
+    ("params_cmsis_nn", CMSIS_LSTM_PARAMS),
 )
 CMSIS_OP_DATA_TRANSPOSE_CONV = _struct(
-    "OpData (cmsis_nn)", _C + "transpose_conv.cc", ("params", CONV_PARAMS_INTERNAL),
-    *_ints("scratch_buffer_index", "scratch_buffer_output_index",
-           "bias_converted_buffer_index"),
-    ("per_channel_output_multiplier", "ptr"), ("per_channel_output_shift", "ptr"),
+    "OpData (cmsis_nn)",
+    _C + "transpose_conv.cc",
+    ("params", CONV_PARAMS_INTERNAL),
+    *_ints("scratch_buffer_index", "scratch_buffer_output_index", "bias_converted_buffer_index"),
+    ("per_channel_output_multiplier", "ptr"),
+    ("per_channel_output_shift", "ptr"),
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -778,39 +1136,109 @@ class _UnknownOp(Exception):
 
 #: Builtin operators whose parse, Init and Prepare allocations this module models, per kernel
 #: library. Anything else (and every custom op) is reported in ``TailPrediction.unknown``.
-COVERED_OPS: frozenset[str] = frozenset({
-    "ADD", "AVERAGE_POOL_2D", "CALL_ONCE", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D",
-    "DEQUANTIZE", "EQUAL", "EXPAND_DIMS", "FULLY_CONNECTED", "GATHER", "GREATER",
-    "GREATER_EQUAL", "HARD_SWISH", "IF", "LEAKY_RELU", "LESS", "LESS_EQUAL", "LOGISTIC",
-    "MAXIMUM", "MAX_POOL_2D", "MEAN", "MINIMUM", "MUL", "NOT_EQUAL", "PACK", "PAD", "PADV2",
-    "QUANTIZE", "REDUCE_MAX", "REDUCE_MIN", "RELU", "RESHAPE", "SHAPE", "SOFTMAX", "SPLIT",
-    "SQUEEZE", "STRIDED_SLICE", "SUB", "SUM", "SVDF", "TANH", "TRANSPOSE", "TRANSPOSE_CONV",
-    "UNIDIRECTIONAL_SEQUENCE_LSTM", "UNPACK", "WHILE",
-})
+COVERED_OPS: frozenset[str] = frozenset(
+    {
+        "ADD",
+        "AVERAGE_POOL_2D",
+        "CALL_ONCE",
+        "CONCATENATION",
+        "CONV_2D",
+        "DEPTHWISE_CONV_2D",
+        "DEQUANTIZE",
+        "EQUAL",
+        "EXPAND_DIMS",
+        "FULLY_CONNECTED",
+        "GATHER",
+        "GREATER",
+        "GREATER_EQUAL",
+        "HARD_SWISH",
+        "IF",
+        "LEAKY_RELU",
+        "LESS",
+        "LESS_EQUAL",
+        "LOGISTIC",
+        "MAXIMUM",
+        "MAX_POOL_2D",
+        "MEAN",
+        "MINIMUM",
+        "MUL",
+        "NOT_EQUAL",
+        "PACK",
+        "PAD",
+        "PADV2",
+        "QUANTIZE",
+        "REDUCE_MAX",
+        "REDUCE_MIN",
+        "RELU",
+        "RESHAPE",
+        "SHAPE",
+        "SOFTMAX",
+        "SPLIT",
+        "SQUEEZE",
+        "STRIDED_SLICE",
+        "SUB",
+        "SUM",
+        "SVDF",
+        "TANH",
+        "TRANSPOSE",
+        "TRANSPOSE_CONV",
+        "UNIDIRECTIONAL_SEQUENCE_LSTM",
+        "UNPACK",
+        "WHILE",
+    }
+)
 
 _COMPARISONS = ("EQUAL", "NOT_EQUAL", "GREATER", "GREATER_EQUAL", "LESS", "LESS_EQUAL")
 
 #: Builtin option struct each covered op's Parse* function allocates (None: the parser
 #: allocates nothing, e.g. ParseLogistic returns without builtin data).
-_PARAMS: Mapping[str, CStruct | None] = MappingProxyType({
-    "ADD": ADD_PARAMS, "AVERAGE_POOL_2D": POOL_PARAMS, "MAX_POOL_2D": POOL_PARAMS,
-    "CONCATENATION": CONCATENATION_PARAMS_BUILTIN, "CONV_2D": CONV_PARAMS,
-    "DEPTHWISE_CONV_2D": DEPTHWISE_CONV_PARAMS, "DEQUANTIZE": None, "EXPAND_DIMS": None,
-    "FULLY_CONNECTED": FULLY_CONNECTED_PARAMS, "GATHER": GATHER_PARAMS, "HARD_SWISH": None,
-    "LEAKY_RELU": LEAKY_RELU_PARAMS, "LOGISTIC": None, "MAXIMUM": None, "MINIMUM": None,
-    "MEAN": REDUCER_PARAMS, "SUM": REDUCER_PARAMS, "REDUCE_MAX": REDUCER_PARAMS,
-    "REDUCE_MIN": REDUCER_PARAMS, "MUL": MUL_PARAMS, "PACK": PACK_PARAMS, "PAD": None,
-    "PADV2": None, "QUANTIZE": None, "RELU": None, "RESHAPE": RESHAPE_PARAMS,
-    "SHAPE": SHAPE_PARAMS, "SOFTMAX": SOFTMAX_PARAMS_BUILTIN, "SPLIT": SPLIT_PARAMS,
-    "SQUEEZE": SQUEEZE_PARAMS, "STRIDED_SLICE": STRIDED_SLICE_PARAMS_BUILTIN,
-    "SUB": SUB_PARAMS, "SVDF": SVDF_PARAMS, "TANH": None, "TRANSPOSE": None,
-    "TRANSPOSE_CONV": TRANSPOSE_CONV_PARAMS,
-    "UNIDIRECTIONAL_SEQUENCE_LSTM": UNIDIRECTIONAL_SEQUENCE_LSTM_PARAMS,
-    "UNPACK": UNPACK_PARAMS, "IF": IF_PARAMS, "WHILE": WHILE_PARAMS,
-    "CALL_ONCE": CALL_ONCE_PARAMS,
-    # ParseEqual, ParseLess, ... allocate nothing.
-    **{c: None for c in _COMPARISONS},
-})
+_PARAMS: Mapping[str, CStruct | None] = MappingProxyType(
+    {
+        "ADD": ADD_PARAMS,
+        "AVERAGE_POOL_2D": POOL_PARAMS,
+        "MAX_POOL_2D": POOL_PARAMS,
+        "CONCATENATION": CONCATENATION_PARAMS_BUILTIN,
+        "CONV_2D": CONV_PARAMS,
+        "DEPTHWISE_CONV_2D": DEPTHWISE_CONV_PARAMS,
+        "DEQUANTIZE": None,
+        "EXPAND_DIMS": None,
+        "FULLY_CONNECTED": FULLY_CONNECTED_PARAMS,
+        "GATHER": GATHER_PARAMS,
+        "HARD_SWISH": None,
+        "LEAKY_RELU": LEAKY_RELU_PARAMS,
+        "LOGISTIC": None,
+        "MAXIMUM": None,
+        "MINIMUM": None,
+        "MEAN": REDUCER_PARAMS,
+        "SUM": REDUCER_PARAMS,
+        "REDUCE_MAX": REDUCER_PARAMS,
+        "REDUCE_MIN": REDUCER_PARAMS,
+        "MUL": MUL_PARAMS,
+        "PACK": PACK_PARAMS,
+        "PAD": None,
+        "PADV2": None,
+        "QUANTIZE": None,
+        "RELU": None,
+        "RESHAPE": RESHAPE_PARAMS,
+        "SHAPE": SHAPE_PARAMS,
+        "SOFTMAX": SOFTMAX_PARAMS_BUILTIN,
+        "SPLIT": SPLIT_PARAMS,
+        "SQUEEZE": SQUEEZE_PARAMS,
+        "STRIDED_SLICE": STRIDED_SLICE_PARAMS_BUILTIN,
+        "SUB": SUB_PARAMS,
+        "SVDF": SVDF_PARAMS,
+        "TANH": None,
+        "TRANSPOSE": None,
+        "TRANSPOSE_CONV": TRANSPOSE_CONV_PARAMS,
+        "UNIDIRECTIONAL_SEQUENCE_LSTM": UNIDIRECTIONAL_SEQUENCE_LSTM_PARAMS,
+        "UNPACK": UNPACK_PARAMS,
+        "IF": IF_PARAMS,
+        "WHILE": WHILE_PARAMS,
+        "CALL_ONCE": CALL_ONCE_PARAMS,
+        # ParseEqual, ParseLess, ... allocate nothing.
+        **{c: None for c in _COMPARISONS},
+    }
+)
 
 
 def _init_struct(opcode: str, build: _Build) -> CStruct | None:
@@ -836,19 +1264,40 @@ def _init_struct(opcode: str, build: _Build) -> CStruct | None:
     if opcode == "CONCATENATION":
         return op_data_concatenation(c)
     simple: dict[str, CStruct | None] = {
-        "ADD": OP_DATA_ADD, "SUB": OP_DATA_SUB, "MUL": OP_DATA_MUL, "MEAN": OP_DATA_REDUCE,
-        "SUM": OP_DATA_REDUCE, "REDUCE_MAX": OP_DATA_REDUCE, "REDUCE_MIN": OP_DATA_REDUCE,
-        "PAD": OP_DATA_PAD, "PADV2": OP_DATA_PAD, "STRIDED_SLICE": OP_DATA_STRIDED_SLICE,
-        "HARD_SWISH": HARD_SWISH_PARAMS, "LOGISTIC": OP_DATA_LOGISTIC, "TANH": OP_DATA_TANH,
-        "QUANTIZE": OP_DATA_QUANTIZE, "DEQUANTIZE": OP_DATA_DEQUANTIZE,
-        "LEAKY_RELU": OP_DATA_LEAKY_RELU, "RELU": OP_DATA_RELU, "IF": OP_DATA_IF,
-        "WHILE": OP_DATA_WHILE, "CALL_ONCE": OP_DATA_CALL_ONCE,
+        "ADD": OP_DATA_ADD,
+        "SUB": OP_DATA_SUB,
+        "MUL": OP_DATA_MUL,
+        "MEAN": OP_DATA_REDUCE,
+        "SUM": OP_DATA_REDUCE,
+        "REDUCE_MAX": OP_DATA_REDUCE,
+        "REDUCE_MIN": OP_DATA_REDUCE,
+        "PAD": OP_DATA_PAD,
+        "PADV2": OP_DATA_PAD,
+        "STRIDED_SLICE": OP_DATA_STRIDED_SLICE,
+        "HARD_SWISH": HARD_SWISH_PARAMS,
+        "LOGISTIC": OP_DATA_LOGISTIC,
+        "TANH": OP_DATA_TANH,
+        "QUANTIZE": OP_DATA_QUANTIZE,
+        "DEQUANTIZE": OP_DATA_DEQUANTIZE,
+        "LEAKY_RELU": OP_DATA_LEAKY_RELU,
+        "RELU": OP_DATA_RELU,
+        "IF": OP_DATA_IF,
+        "WHILE": OP_DATA_WHILE,
+        "CALL_ONCE": OP_DATA_CALL_ONCE,
         **{c: OP_DATA_COMPARISON for c in _COMPARISONS},
         # Registered with a null Init: reshape.cc, transpose.cc, squeeze.cc, expand_dims.cc,
         # shape.cc, gather.cc, maximum_minimum.cc, pack.cc, unpack.cc, split.cc.
-        "RESHAPE": None, "TRANSPOSE": None, "SQUEEZE": None, "EXPAND_DIMS": None,
-        "SHAPE": None, "GATHER": None, "MAXIMUM": None, "MINIMUM": None, "PACK": None,
-        "UNPACK": None, "SPLIT": None,
+        "RESHAPE": None,
+        "TRANSPOSE": None,
+        "SQUEEZE": None,
+        "EXPAND_DIMS": None,
+        "SHAPE": None,
+        "GATHER": None,
+        "MAXIMUM": None,
+        "MINIMUM": None,
+        "PACK": None,
+        "UNPACK": None,
+        "SPLIT": None,
     }
     if opcode in simple:
         return simple[opcode]
@@ -875,15 +1324,14 @@ def _dim(t: Tensor | None, axis: int) -> int:
     return t.shape[axis] if -len(t.shape) <= axis < len(t.shape) else 0
 
 
-def _prepare_allocations(
-    sg: Subgraph, op: Operator, build: _Build, label: str
-) -> list[Allocation]:
+def _prepare_allocations(sg: Subgraph, op: Operator, build: _Build, label: str) -> list[Allocation]:
     """Persistent buffers a kernel's Prepare allocates (all 16-byte aligned)."""
     out: list[Allocation] = []
 
     def buf(what: str, size: int) -> None:
-        out.append(Allocation(CATEGORY_PERSISTENT_BUFFERS, f"{label}: {what}", size,
-                              ARENA_ALIGNMENT))
+        out.append(
+            Allocation(CATEGORY_PERSISTENT_BUFFERS, f"{label}: {what}", size, ARENA_ALIGNMENT)
+        )
 
     cmsis = build.kernels == "cmsis-nn"
     code = op.opcode
@@ -959,6 +1407,23 @@ def _prepare_allocations(
     return out
 
 
+#: Kernels Espressif's esp-tflite-micro replaces with ESP-NN ones
+#: (tensorflow/lite/micro/kernels/esp_nn/*.cc): their persistent and scratch needs are
+#: not modelled, so predictions for esp-nn boards that use them are marked inexact.
+ESP_NN_KERNELS = frozenset(
+    {
+        "ADD",
+        "AVERAGE_POOL_2D",
+        "CONV_2D",
+        "DEPTHWISE_CONV_2D",
+        "FULLY_CONNECTED",
+        "MAX_POOL_2D",
+        "MUL",
+        "SOFTMAX",
+    }
+)
+
+
 def _op_label(sg: Subgraph, op: Operator) -> str:
     where = f"subgraph {sg.index} " if sg.index else ""
     return f"{where}op {op.index} {op.opcode}"
@@ -980,8 +1445,13 @@ def persistent_allocations(
     """Every persistent allocation, in runtime order, and what could not be modelled."""
     if pointer_bits not in (32, 64):
         raise ValueError(f"pointer_bits must be 32 or 64, not {pointer_bits}")
-    if kernels not in ("reference", "cmsis-nn"):
-        raise ValueError(f"kernels must be 'reference' or 'cmsis-nn', not {kernels!r}")
+    if kernels not in ("reference", "cmsis-nn", "esp-nn"):
+        raise ValueError(f"kernels must be 'reference', 'cmsis-nn' or 'esp-nn', not {kernels!r}")
+    esp_nn = kernels == "esp-nn"
+    if esp_nn:
+        # Espressif's ESP-NN build replaces a few kernels (ESP_NN_KERNELS) whose OpData is not
+        # modelled; every other kernel is TFLM's reference one.
+        kernels = "reference"
     if scratch_buffer_count < 0:
         raise ValueError("scratch_buffer_count must not be negative")
     pip = pointer_bits == 64
@@ -1004,28 +1474,46 @@ def persistent_allocations(
 
     # 1. MicroAllocator::Create (micro_allocator.cc) / RecordingMicroAllocator::Create.
     if build.recording:
-        add(CATEGORY_ALLOCATOR, "RecordingSingleArenaBufferAllocator",
-            RECORDING_SINGLE_ARENA_BUFFER_ALLOCATOR)
+        add(
+            CATEGORY_ALLOCATOR,
+            "RecordingSingleArenaBufferAllocator",
+            RECORDING_SINGLE_ARENA_BUFFER_ALLOCATOR,
+        )
         add(CATEGORY_ALLOCATOR, "GreedyMemoryPlanner", GREEDY_MEMORY_PLANNER)
         add(CATEGORY_ALLOCATOR, "RecordingMicroAllocator", RECORDING_MICRO_ALLOCATOR)
     else:
         add(CATEGORY_ALLOCATOR, "SingleArenaBufferAllocator", SINGLE_ARENA_BUFFER_ALLOCATOR)
         add(CATEGORY_ALLOCATOR, "GreedyMemoryPlanner", GREEDY_MEMORY_PLANNER)
         add(CATEGORY_ALLOCATOR, "MicroAllocator", MICRO_ALLOCATOR)
-    if any(op.opcode in ("VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE")
-           for sg in graph.subgraphs for op in sg.operators):
+    if any(
+        op.opcode in ("VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE")
+        for sg in graph.subgraphs
+        for op in sg.operators
+    ):
         unknown.append("resource variables (MicroResourceVariables)")
 
     # 2. MicroAllocator::StartModelAllocation.
     add(CATEGORY_ALLOCATOR, "MicroBuiltinDataAllocator", MICRO_BUILTIN_DATA_ALLOCATOR)
-    add(CATEGORY_SUBGRAPHS, f"SubgraphAllocations x {len(graph.subgraphs)}",
-        subgraph_allocations(build.compression), len(graph.subgraphs))
+    add(
+        CATEGORY_SUBGRAPHS,
+        f"SubgraphAllocations x {len(graph.subgraphs)}",
+        subgraph_allocations(build.compression),
+        len(graph.subgraphs),
+    )
     for sg in graph.subgraphs:
-        add(CATEGORY_EVAL_TENSORS, f"subgraph {sg.index}: {len(sg.tensors)} TfLiteEvalTensor",
-            TFLITE_EVAL_TENSOR, len(sg.tensors))
+        add(
+            CATEGORY_EVAL_TENSORS,
+            f"subgraph {sg.index}: {len(sg.tensors)} TfLiteEvalTensor",
+            TFLITE_EVAL_TENSOR,
+            len(sg.tensors),
+        )
     for sg in graph.subgraphs:
-        add(CATEGORY_NODES, f"subgraph {sg.index}: {len(sg.operators)} NodeAndRegistration",
-            NODE_AND_REGISTRATION, len(sg.operators))
+        add(
+            CATEGORY_NODES,
+            f"subgraph {sg.index}: {len(sg.operators)} NodeAndRegistration",
+            NODE_AND_REGISTRATION,
+            len(sg.operators),
+        )
     if "COMPRESSION_METADATA" in graph.metadata_names:
         unknown.append("compressed tensors (COMPRESSION_METADATA)")
 
@@ -1033,9 +1521,13 @@ def persistent_allocations(
     for sg in graph.subgraphs:
         for op in sg.operators:
             ok = not op.is_custom and op.opcode in COVERED_OPS
+            if esp_nn and op.opcode in ESP_NN_KERNELS:
+                ok = False
             known[(sg.index, op.index)] = ok
             if not ok:
                 name = f"custom op {op.custom_code}" if op.is_custom else op.opcode
+                if esp_nn and op.opcode in ESP_NN_KERNELS:
+                    name = f"{op.opcode} (ESP-NN kernel)"
                 if name not in unknown:
                     unknown.append(name)
 
@@ -1055,10 +1547,14 @@ def persistent_allocations(
                 continue
             struct = _init_struct(op.opcode, build)
             if struct is not None:
-                allocs.append(Allocation(
-                    CATEGORY_PERSISTENT_BUFFERS,
-                    f"{_op_label(sg, op)}: {struct.name} ({struct.source})",
-                    struct.size(abi), ARENA_ALIGNMENT))
+                allocs.append(
+                    Allocation(
+                        CATEGORY_PERSISTENT_BUFFERS,
+                        f"{_op_label(sg, op)}: {struct.name} ({struct.source})",
+                        struct.size(abi),
+                        ARENA_ALIGNMENT,
+                    )
+                )
 
     # 5. Kernel Prepare (MicroInterpreterGraph::PrepareSubgraphs).
     for sg in graph.subgraphs:
@@ -1068,8 +1564,12 @@ def persistent_allocations(
 
     # 6. FinishModelAllocation: scratch buffer handles, then variable tensors.
     if scratch_buffer_count:
-        add(CATEGORY_SCRATCH_HANDLES, f"{scratch_buffer_count} ScratchBufferHandle",
-            SCRATCH_BUFFER_HANDLE, scratch_buffer_count)
+        add(
+            CATEGORY_SCRATCH_HANDLES,
+            f"{scratch_buffer_count} ScratchBufferHandle",
+            SCRATCH_BUFFER_HANDLE,
+            scratch_buffer_count,
+        )
     offline = graph.offline_offsets
     for sg in graph.subgraphs:
         for t in sg.tensors:
@@ -1079,26 +1579,44 @@ def persistent_allocations(
             # subgraph; offline-planned variables live in the head.
             if offline is not None and t.index < len(offline) and offline[t.index] != -1:
                 continue
-            allocs.append(Allocation(
-                CATEGORY_VARIABLES, f"subgraph {sg.index} variable tensor {t.index} {t.name}",
-                tensor_bytes(t.dtype, t.elements), ARENA_ALIGNMENT))
+            allocs.append(
+                Allocation(
+                    CATEGORY_VARIABLES,
+                    f"subgraph {sg.index} variable tensor {t.index} {t.name}",
+                    tensor_bytes(t.dtype, t.elements),
+                    ARENA_ALIGNMENT,
+                )
+            )
 
     # 7. MicroInterpreter::AllocateTensors: input and output TfLiteTensors.
     main = graph.main
     for kind, indices in (("input", main.inputs), ("output", main.outputs)):
-        allocs.append(Allocation(
-            CATEGORY_PERSISTENT_BUFFERS, f"TfLiteTensor* array for {len(indices)} {kind}s",
-            abi.scalar("ptr")[0] * len(indices), ARENA_ALIGNMENT))
+        allocs.append(
+            Allocation(
+                CATEGORY_PERSISTENT_BUFFERS,
+                f"TfLiteTensor* array for {len(indices)} {kind}s",
+                abi.scalar("ptr")[0] * len(indices),
+                ARENA_ALIGNMENT,
+            )
+        )
         for i in indices:
             t = _tensor(main, i)
             add(CATEGORY_PERSISTENT_TENSORS, f"{kind} tensor {i}: TfLiteTensor", TFLITE_TENSOR)
             q = t.quantization if t is not None else None
             if q is not None and q.scales and q.zero_points:
-                add(CATEGORY_QUANTIZATION, f"{kind} tensor {i}: TfLiteAffineQuantization",
-                    TFLITE_AFFINE_QUANTIZATION)
-                allocs.append(Allocation(
-                    CATEGORY_QUANTIZATION, f"{kind} tensor {i}: zero-point TfLiteIntArray",
-                    int_array_bytes(len(q.scales)), INT_ARRAY_ALIGN))
+                add(
+                    CATEGORY_QUANTIZATION,
+                    f"{kind} tensor {i}: TfLiteAffineQuantization",
+                    TFLITE_AFFINE_QUANTIZATION,
+                )
+                allocs.append(
+                    Allocation(
+                        CATEGORY_QUANTIZATION,
+                        f"{kind} tensor {i}: zero-point TfLiteIntArray",
+                        int_array_bytes(len(q.scales)),
+                        INT_ARRAY_ALIGN,
+                    )
+                )
     return tuple(allocs), tuple(unknown)
 
 
@@ -1151,8 +1669,15 @@ def persistent_tail(
     size is a multiple of 16).
     """
     allocs, unknown = persistent_allocations(
-        graph, pointer_bits, kernels, dsp, mve, scratch_buffer_count,
-        compression=compression, recording=recording, short_enums=short_enums,
+        graph,
+        pointer_bits,
+        kernels,
+        dsp,
+        mve,
+        scratch_buffer_count,
+        compression=compression,
+        recording=recording,
+        short_enums=short_enums,
         optimized_for_speed=optimized_for_speed,
     )
     total, categories = simulate_tail(allocs, arena_end_misalignment)
@@ -1164,4 +1689,3 @@ def persistent_tail(
         allocations=allocs,
         requested_bytes=sum(a.size for a in allocs),
     )
-

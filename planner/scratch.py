@@ -88,8 +88,9 @@ CMSIS-NN, operators the pip runtime does not register, and compressed models.
 from __future__ import annotations
 
 from planner.graph import Graph, Operator, Subgraph, Tensor
+from planner.persistent import ESP_NN_KERNELS
 
-KERNEL_LIBRARIES = ("reference", "cmsis-nn")
+KERNEL_LIBRARIES = ("reference", "cmsis-nn", "esp-nn")
 
 #: Builtin operators the pip runtime registers (``PythonOpsResolver``) whose Prepare makes no
 #: RequestScratchBufferInArena call.
@@ -233,6 +234,8 @@ def scratch_known(op_name: str, kernels: str = "reference") -> bool:
     Some operators are known only for some data types (see :func:`op_scratch_known`).
     """
     _check_kernels(kernels)
+    if kernels == "esp-nn" and op_name in ESP_NN_KERNELS:
+        return False  # Espressif's replacements: not modelled
     return op_name in _REFERENCE_NO_SCRATCH or op_name in _WITH_SCRATCH
 
 

@@ -261,6 +261,12 @@ def _warnings(graph: Graph) -> tuple[str, ...]:
             "computed the same way, but TFLM's float kernels differ from the int8 ones"
         )
     custom = sorted({op.opcode for sg in graph.subgraphs for op in sg.operators if op.is_custom})
+    if any(name.lower() == "ethos-u" for name in custom):
+        notes.append(
+            "this is a Vela-compiled model: the 'ethos-u' operator runs on an Arm Ethos-U NPU; "
+            "its MACs, its command stream and its scratch needs are inside the operator and "
+            "unknown to the planner, which reports only what TFLM plans around it"
+        )
     if custom:
         notes.append(
             "custom operator(s) " + ", ".join(custom) + ": their MACs and any memory they "

@@ -187,6 +187,7 @@ class _Reader:
         )
         inputs = self._indices(sg.InputsAsNumpy(), n_tensors, f"subgraph {index} inputs")
         outputs = self._indices(sg.OutputsAsNumpy(), n_tensors, f"subgraph {index} outputs")
+        self._check_empty_activations(tensors, operators, inputs, index)
         name = sg.Name()
         return Subgraph(
             index=index,
@@ -196,6 +197,27 @@ class _Reader:
             inputs=inputs,
             outputs=outputs,
         )
+
+    def _check_empty_activations(
+        self,
+        tensors: tuple[Tensor, ...],
+        operators: tuple[Operator, ...],
+        inputs: tuple[int, ...],
+        sg_index: int,
+    ) -> None:
+        """A model input or operator output with a zero dimension holds nothing: refuse it."""
+        produced = [t for op in operators for t in op.outputs if t >= 0]
+        for t in (*inputs, *produced):
+            tensor = tensors[t]
+            if tensor.shape and 0 in tensor.shape and not tensor.is_constant:
+                where = f"tensor {t} '{tensor.name}'" + (
+                    f" in subgraph {sg_index}" if sg_index else ""
+                )
+                raise ModelError(
+                    f"{self.name}: {where} has a zero dimension in shape {list(tensor.shape)}; "
+                    "an activation with no elements means the model was exported with a "
+                    "placeholder shape"
+                )
 
     def _indices(
         self, arr: Any, n_tensors: int, what: str, allow_missing: bool = False

@@ -1,0 +1,201 @@
+"""Check a model's memory needs against a board: the verdict `planner fit` prints.
+
+Pure functions over the analysis, the arena prediction and the board; no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from planner.analysis import LayerStats, ModelStats
+from planner.arena import ArenaPrediction
+from planner.boards import Board
+from planner.graph import Graph
+from planner.lifetimes import align_up
+
+#: TFLM's framework code without kernels, measured by TFLM's memory_footprint example
+#: (tensorflow/tflite-micro examples/memory_footprint/README.md): Cortex-M3 and x86-64.
+RUNTIME_CODE_BYTES_32BIT = 9_732
+RUNTIME_CODE_BYTES_64BIT = 20_411
+#: Allowance per distinct kernel registered. tensorflow.org gives 16 KB for the core runtime
+#: and 22 KB with the keyword model's four ops on a Cortex-M3, i.e. about 1.5 KB an op for
+#: small reference kernels; optimised kernels (CMSIS-NN conv, LSTM) are larger, so the
+#: planner allows 4 KiB per kernel. This is an estimate, and reports say so.
+KERNEL_CODE_BYTES_ESTIMATE = 4_096
+
+
+@dataclass(frozen=True)
+class LayerCheck:
+    """One layer against the budget."""
+
+    layer: LayerStats
+    #: Its input plus output activations alone exceed the budget.
+    io_overflows: bool
+    #: What must be resident in the arena while it runs exceeds the budget: its live tensors
+    #: (each rounded to 16 bytes as TFLM plans them), its scratch buffers and the persistent
+    #: tail. No memory plan can do better than this at this step.
+    live_overflows: bool
+    #: The bytes behind ``live_overflows``: live + scratch + tail.
+    step_sram_bytes: int
+
+    @property
+    def overflows(self) -> bool:
+        return self.io_overflows or self.live_overflows
+
+
+@dataclass(frozen=True)
+class FitCheck:
+    """The verdict for one model on one board."""
+
+    graph: Graph
+    board: Board
+    stats: ModelStats
+    arena: ArenaPrediction
+    layers: tuple[LayerCheck, ...]
+    sram_budget_bytes: int
+    flash_model_bytes: int
+    flash_runtime_bytes: int
+    flash_budget_bytes: int
+    #: The same model on ``host`` (64-bit, reference kernels: what `planner verify` can check
+    #: against the real runtime), when the board's target differs; else None.
+    host_arena: ArenaPrediction | None = None
+
+    @property
+    def model_path(self) -> str:
+        return self.graph.path
+
+    @property
+    def opcodes(self) -> tuple[str, ...]:
+        return self.graph.opcodes
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        notes = list(self.stats.warnings)
+        if not self.arena.exact:
+            notes.append(
+                "the arena figure is not exact: the memory needs of "
+                + ", ".join(self.arena.unknown)
+                + " are unknown to the planner; the real arena may be larger"
+            )
+        return tuple(notes)
+
+    @property
+    def sram_required_bytes(self) -> int:
+        """The smallest ``kTensorArenaSize`` that allocates, as TFLM needs it."""
+        return self.arena.min_arena_bytes
+
+    @property
+    def flash_required_bytes(self) -> int:
+        return self.flash_model_bytes + self.flash_runtime_bytes
+
+    @property
+    def exact(self) -> bool:
+        """False when some operator's memory needs are unknown: the SRAM figure is a floor."""
+        return self.arena.exact
+
+    @property
+    def fits_sram(self) -> bool:
+        """Proven to fit: an inexact figure is only a lower bound, so it never proves a fit."""
+        return self.exact and self.sram_required_bytes <= self.sram_budget_bytes
+
+    @property
+    def verdict(self) -> str:
+        """'fits', 'does not fit', or 'unknown' (the floor fits, but the figure is not exact)."""
+        if not self.fits_flash or self.sram_required_bytes > self.sram_budget_bytes:
+            return "does not fit"
+        return "fits" if self.fits_sram else "unknown"
+
+    @property
+    def fits_flash(self) -> bool:
+        return self.flash_required_bytes <= self.flash_budget_bytes
+
+    @property
+    def fits(self) -> bool:
+        return self.fits_sram and self.fits_flash
+
+    @property
+    def sram_headroom_bytes(self) -> int:
+        return self.sram_budget_bytes - self.sram_required_bytes
+
+    @property
+    def sram_headroom_percent(self) -> float:
+        if self.sram_budget_bytes <= 0:
+            return float("-inf")
+        return 100.0 * self.sram_headroom_bytes / self.sram_budget_bytes
+
+    @property
+    def flash_headroom_bytes(self) -> int:
+        return self.flash_budget_bytes - self.flash_required_bytes
+
+    @property
+    def host_differences(self) -> tuple[str, ...]:
+        """Why this board's arena differs from the host's, one reason per line."""
+        if self.host_arena is None:
+            return ()
+        a, h = self.arena, self.host_arena
+        notes = []
+        if a.target.pointer_bits != h.target.pointer_bits:
+            notes.append(
+                f"{a.target.pointer_bits}-bit pointers: TFLM's per-tensor, per-op and kernel "
+                f"structs are smaller (tail {a.tail_bytes:,} B here vs {h.tail_bytes:,} B on host)"
+            )
+        if a.target.kernels != h.target.kernels:
+            mine = sum(a.scratch_bytes.values())
+            host = sum(h.scratch_bytes.values())
+            notes.append(
+                f"{a.target.kernels} kernels: their scratch buffers ({mine:,} B in all vs "
+                f"{host:,} B) and kernel data differ from the reference kernels'; head "
+                f"{a.head_bytes:,} B here vs {h.head_bytes:,} B on host"
+            )
+        return tuple(notes)
+
+    @property
+    def overflowing_layers(self) -> tuple[LayerCheck, ...]:
+        return tuple(c for c in self.layers if c.overflows)
+
+
+def runtime_code_bytes(board: Board, opcodes: tuple[str, ...]) -> int:
+    """Estimated flash for TFLM's code: the framework plus one allowance per kernel."""
+    framework = RUNTIME_CODE_BYTES_64BIT if board.pointer_bits == 64 else RUNTIME_CODE_BYTES_32BIT
+    return framework + KERNEL_CODE_BYTES_ESTIMATE * len(opcodes)
+
+
+def check_fit(
+    graph: Graph,
+    stats: ModelStats,
+    arena: ArenaPrediction,
+    board: Board,
+    host_arena: ArenaPrediction | None = None,
+) -> FitCheck:
+    """Compare the model's SRAM and flash needs with what the board offers."""
+    budget = board.sram_budget_bytes
+    scratch = arena.scratch_bytes
+    layers = []
+    for layer in stats.layers:
+        sg = graph.subgraphs[layer.subgraph]
+        planned = sum(
+            align_up(sg.tensors[t].nbytes)
+            for t in layer.live_tensors
+            if not sg.tensors[t].is_variable  # variables live in the tail
+        )
+        step = planned + scratch.get((layer.subgraph, layer.index), 0) + arena.tail_bytes
+        layers.append(
+            LayerCheck(
+                layer=layer,
+                io_overflows=layer.io_bytes > budget,
+                live_overflows=step > budget,
+                step_sram_bytes=step,
+            )
+        )
+    return FitCheck(
+        graph=graph,
+        board=board,
+        stats=stats,
+        arena=arena,
+        layers=tuple(layers),
+        sram_budget_bytes=budget,
+        flash_model_bytes=graph.file_bytes,
+        flash_runtime_bytes=runtime_code_bytes(board, graph.opcodes),
+        flash_budget_bytes=board.flash_bytes,
+        host_arena=host_arena,
+    )

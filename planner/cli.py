@@ -1,0 +1,466 @@
+"""The `planner` command: a thin layer over :mod:`planner.api` and the renderers.
+
+Exit status: 0 fits / agrees, 1 does not fit / disagrees, 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from planner.errors import PlannerError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_FITS, EXIT_DOES_NOT_FIT, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _fail(message: str) -> None:
+    click.echo(f"planner: error: {message}", err=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+def handle_errors(fn: F) -> F:
+    """One line on stderr and exit 2 for every input problem; a traceback only with --debug."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        debug = bool(ctx.find_root().params.get("debug"))
+        try:
+            return fn(*args, **kwargs)
+        except PlannerError as exc:
+            if debug:
+                raise
+            _fail(str(exc))
+        except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # a bug in the planner: still no traceback without --debug
+            if debug:
+                raise
+            _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug and report it)")
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _board_option(fn: F) -> F:
+    fn = click.option(
+        "--board-file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Your own board definition (TOML, same fields as boards/*.toml).",
+    )(fn)
+    fn = click.option(
+        "--board",
+        "-b",
+        "board_name",
+        metavar="NAME",
+        help="Board name or alias from the catalog (see `planner boards`).",
+    )(fn)
+    return fn
+
+
+def _pick_board(board_name: str | None, board_file: Path | None) -> Any:
+    from planner.api import resolve_board
+    from planner.boards import load_board_file
+
+    if board_file is not None and board_name:
+        raise click.UsageError("give --board or --board-file, not both")
+    if board_file is not None:
+        return load_board_file(board_file)
+    if not board_name:
+        raise click.UsageError("missing --board NAME (or --board-file FILE); see `planner boards`")
+    return resolve_board(board_name)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=not text.endswith("\n"))
+    else:
+        try:
+            output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise PlannerError(f"{output}: cannot write: {exc.strerror or exc}") from exc
+
+
+FORMATS = ("text", "json", "csv", "markdown", "html")
+
+
+def _render(check: Any, fmt: str, output: Path | None, full: bool, advice: Any = None) -> None:
+    if fmt == "json":
+        from planner.render.document import to_document
+
+        doc = to_document(check)
+        if advice is not None:
+            from planner.render.advice import advice_to_dict
+
+            doc["advice"] = advice_to_dict(advice)
+        _emit(json.dumps(doc, indent=2), output)
+        return
+    if advice is not None and fmt != "text":
+        raise click.UsageError("--advise works with --format text or json")
+    if fmt == "csv":
+        from planner.render.csv_ import render_csv
+
+        _emit(render_csv(check), output)
+        return
+    if fmt == "markdown":
+        from planner.render.markdown import render_markdown_fit, render_markdown_report
+
+        _emit((render_markdown_report if full else render_markdown_fit)(check), output)
+        return
+    if fmt == "html":
+        from planner.render.html import render_html
+
+        _emit(render_html(check), output)
+        return
+    from planner.render.text import make_console, render_fit, render_report
+
+    render = render_report if full else render_fit
+
+    def everything(console: Any) -> None:
+        render(check, console)
+        if advice is not None:
+            from planner.render.advice import render_advice
+
+            console.print()
+            render_advice(advice, console)
+
+    if output is None:
+        everything(make_console())
+    else:
+        import io
+
+        buf = io.StringIO()
+        everything(make_console(file=buf))
+        _emit(buf.getvalue(), output)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show a traceback on errors.")
+@click.version_option(package_name="tflm-planner")
+def main(debug: bool) -> None:
+    """Does an int8 TFLite model fit a microcontroller under TFLM? To the byte."""
+
+
+def _model_argument(fn: F) -> F:
+    return click.argument("model", type=click.Path(path_type=Path))(fn)
+
+
+def _format_options(fn: F) -> F:
+    fn = click.option(
+        "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE."
+    )(fn)
+    fn = click.option(
+        "--format", "-f", "fmt", type=click.Choice(FORMATS), default="text", show_default=True
+    )(fn)
+    return fn
+
+
+@main.command()
+@_model_argument
+@_board_option
+@_format_options
+@click.option("--advise", "with_advice", is_flag=True, help="When it does not fit, say what would.")
+@handle_errors
+def fit(
+    model: Path,
+    board_name: str | None,
+    board_file: Path | None,
+    fmt: str,
+    output: Path | None,
+    with_advice: bool,
+) -> None:
+    """Verdict for MODEL on a board; exit 0 if it fits, 1 if not (or if it cannot tell).
+
+    Example: planner fit models/mobilenet_v2_0.35_144_int8.tflite --board stm32f746
+    """
+    from planner.api import fit as run_fit
+
+    board = _pick_board(board_name, board_file)
+    check = run_fit(model, board)
+    advice = None
+    if with_advice and not check.fits:
+        from planner.advise import advise as run_advise
+
+        advice = run_advise(check.graph, board)
+    _render(check, fmt, output, full=False, advice=advice)
+    sys.exit(EXIT_FITS if check.fits else EXIT_DOES_NOT_FIT)
+
+
+@main.command()
+@_model_argument
+@_board_option
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(("text", "json")),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE."
+)
+@click.option(
+    "--step", type=int, default=16, show_default=True, help="Resolution search step in pixels."
+)
+@click.option("--min-resolution", type=int, default=32, show_default=True)
+@click.option(
+    "--widths",
+    default="1,0.75,0.5,0.35,0.25",
+    show_default=True,
+    help="Width multipliers to try, comma separated.",
+)
+@click.option(
+    "--better-arena",
+    type=int,
+    default=None,
+    metavar="BYTES",
+    help="Smallest arena of a better memory plan (from `planner optimize`).",
+)
+@click.option("--always", is_flag=True, help="Suggest even when the model already fits.")
+@handle_errors
+def advise(
+    model: Path,
+    board_name: str | None,
+    board_file: Path | None,
+    fmt: str,
+    output: Path | None,
+    step: int,
+    min_resolution: int,
+    widths: str,
+    better_arena: int | None,
+    always: bool,
+) -> None:
+    """What would make MODEL fit: resolution, width, patches, external RAM, memory plan.
+
+    Each suggestion says whether stock TFLM runs it unchanged, what it costs in MACs, and an
+    estimated latency. Exit 0 if the model fits as is or some suggestion fits, else 1.
+
+    Example: planner advise models/mobilenet_v2_1.0_224_int8.tflite --board stm32f746
+    """
+    from planner.advise import advise as run_advise
+    from planner.loader import load_model
+
+    try:
+        width_list = tuple(float(w) for w in widths.split(",") if w.strip())
+    except ValueError as exc:
+        raise click.BadParameter(
+            f"not a list of numbers: {widths!r}", param_hint="--widths"
+        ) from exc
+    if step <= 0 or min_resolution <= 0:
+        raise click.BadParameter("must be positive", param_hint="--step/--min-resolution")
+    board = _pick_board(board_name, board_file)
+    result = run_advise(
+        load_model(model),
+        board,
+        step=step,
+        min_resolution=min_resolution,
+        widths=width_list,
+        better_arena_bytes=better_arena,
+        always=always,
+    )
+    if fmt == "json":
+        from planner.render.advice import advice_to_dict
+
+        _emit(json.dumps(advice_to_dict(result), indent=2), output)
+    else:
+        import io
+
+        from planner.render.advice import render_advice
+        from planner.render.text import make_console
+
+        buf = io.StringIO()
+        render_advice(result, make_console(file=None if output is None else buf))
+        if output is not None:
+            _emit(buf.getvalue(), output)
+    ok = result.fits or any(sug.fits for sug in result.suggestions)
+    sys.exit(EXIT_FITS if ok else EXIT_DOES_NOT_FIT)
+
+
+@main.command()
+@_model_argument
+@_board_option
+@_format_options
+@handle_errors
+def report(
+    model: Path, board_name: str | None, board_file: Path | None, fmt: str, output: Path | None
+) -> None:
+    """Every layer of MODEL with its memory, weights and MACs, and the model totals.
+
+    Example: planner report ../shared/models/vww_96_int8.tflite --board stm32l4r5
+    """
+    from planner.api import fit as run_fit
+
+    board = _pick_board(board_name, board_file)
+    check = run_fit(model, board)
+    _render(check, fmt, output, full=True)
+
+
+@main.command()
+@_model_argument
+@_board_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Image file; .png, .svg or .pdf picks the type.",
+)
+@click.option(
+    "--chart",
+    type=click.Choice(("memory", "layers")),
+    default="memory",
+    show_default=True,
+    help="memory: arena bytes per execution step; layers: per-layer activations and weights.",
+)
+@click.option("--dpi", type=click.IntRange(30, 1200), default=150, show_default=True)
+@handle_errors
+def plot(
+    model: Path,
+    board_name: str | None,
+    board_file: Path | None,
+    output: Path,
+    chart: str,
+    dpi: int,
+) -> None:
+    """Draw MODEL's memory on a board (needs matplotlib: pip install 'tflm-planner[plot]').
+
+    Example: planner plot models/mobilenet_v2_0.35_144_int8.tflite --board stm32f746 -o memory.png
+    """
+    from planner.api import fit as run_fit
+    from planner.render.plot import ensure_can_plot, save_chart
+
+    ensure_can_plot(output)
+    board = _pick_board(board_name, board_file)
+    check = run_fit(model, board)
+    save_chart(check, output, chart=chart, dpi=dpi)
+    click.echo(f"wrote {output}", err=True)
+
+
+@main.command()
+@click.argument("models", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--board",
+    "-b",
+    "board_names",
+    multiple=True,
+    required=True,
+    metavar="NAME",
+    help="Board name or alias; repeat it, separate with commas, or `all` for the whole catalog.",
+)
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(("text", "json", "csv", "markdown")),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE."
+)
+@handle_errors
+def matrix(
+    models: tuple[Path, ...], board_names: tuple[str, ...], fmt: str, output: Path | None
+) -> None:
+    """Which MODELS fit which boards, with the SRAM headroom of each.
+
+    Exit 0; 2 if a model cannot be read (the others are still shown).
+
+    Example: planner matrix ../shared/models/*.tflite models/*.tflite --board all
+    """
+    from planner.render.matrix import compute_matrix, progress_bar, render, resolve_boards
+    from planner.render.text import make_console
+
+    boards_ = resolve_boards(board_names)
+    with progress_bar() as progress:
+        result = compute_matrix(list(models), boards_, progress=progress)
+    if fmt == "text" and output is not None:
+        import io
+
+        buf = io.StringIO()
+        render(result, fmt, lambda: make_console(file=buf))
+        _emit(buf.getvalue(), output)
+    else:
+        text = render(result, fmt, make_console)
+        if text is not None:
+            _emit(text, output)
+    sys.exit(EXIT_BAD_INPUT if result.errors else 0)
+
+
+@main.group(invoke_without_command=True)
+@click.pass_context
+@handle_errors
+def boards(ctx: click.Context) -> None:
+    """List the board catalog (`planner boards show NAME` for one board)."""
+    if ctx.invoked_subcommand is None:
+        from planner.boards import catalog
+        from planner.render.text import make_console, render_boards
+
+        render_boards(sorted(catalog().values(), key=lambda bd: bd.name), make_console())
+
+
+@boards.command("show")
+@click.argument("name")
+@handle_errors
+def boards_show(name: str) -> None:
+    """Show one board: memory regions, budget, reserve and sources.
+
+    Example: planner boards show nucleo-f746zg
+    """
+    from planner.boards import find_board
+    from planner.render.text import make_console, render_board
+
+    render_board(find_board(name), make_console())
+
+
+@main.command()
+@_model_argument
+@_board_option
+@click.option("--timeout", type=float, default=300.0, show_default=True, help="Seconds.")
+@handle_errors
+def verify(model: Path, board_name: str | None, board_file: Path | None, timeout: float) -> None:
+    """Check the predicted arena against the real TFLM runtime (tflite-micro package).
+
+    Runs the runtime in a subprocess on this machine (64-bit, reference kernels), so the
+    board must be `host` (the default). Exit 0 when every figure agrees, 1 when not,
+    2 when the runtime cannot load the model.
+
+    Example: planner verify ../shared/models/person_detect.tflite
+    """
+    from planner.api import board_target, resolve_board
+    from planner.arena import predict_arena
+    from planner.loader import load_model
+    from planner.verify import compare, measure_runtime
+
+    board = (
+        _pick_board(board_name, board_file) if (board_name or board_file) else resolve_board("host")
+    )
+    target = board_target(board)
+    if target.pointer_bits != 64 or target.kernels != "reference":
+        raise PlannerError(
+            f"board '{board.name}' is {target.label}; the tflite-micro runtime here is 64-bit "
+            "with reference kernels, so only `--board host` can be verified"
+        )
+    graph = load_model(model)
+    predicted = predict_arena(graph, target)
+    measured = measure_runtime(model, timeout=timeout)
+    rows, agree = compare(predicted, measured)
+    width = max(len(r[0]) for r in rows)
+    click.echo(f"{model}: predicted vs measured by the TFLM runtime ({target.label})")
+    click.echo(f"  {'figure':<{width}}  {'predicted':>12}  {'measured':>12}  result")
+    for label, pred, meas, ok in rows:
+        click.echo(f"  {label:<{width}}  {pred:>12,}  {meas:>12,}  {'ok' if ok else 'DIFFERS'}")
+    click.echo("agree" if agree else "DISAGREE")
+    sys.exit(0 if agree else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""The structured report (a plain dict) behind the JSON, CSV and HTML formats.
+
+Its layout is versioned: ``SCHEMA_VERSION`` changes whenever a key is renamed or removed, and
+``planner/schema/report.schema.json`` describes it. Every figure is an exact integer of bytes
+(or MACs); nothing is rounded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from planner import __version__
+from planner.check import FitCheck
+
+SCHEMA_VERSION = 1
+
+
+def _layer(check: FitCheck, i: int) -> dict[str, Any]:
+    lc = check.layers[i]
+    layer = lc.layer
+    sg = check.graph.subgraphs[layer.subgraph].tensors
+    offsets = check.arena.tensor_offsets
+    outputs = [
+        {
+            "tensor": t,
+            "name": sg[t].name,
+            "shape": list(sg[t].shape),
+            "dtype": sg[t].dtype,
+            "bytes": sg[t].nbytes,
+            "arena_offset": offsets.get((layer.subgraph, t)),
+        }
+        for t in layer.output_tensors
+    ]
+    return {
+        "index": layer.index,
+        "subgraph": layer.subgraph,
+        "op": layer.op,
+        "input_shapes": [list(s) for s in layer.input_shapes],
+        "output_shapes": [list(s) for s in layer.output_shapes],
+        "input_bytes": layer.input_bytes,
+        "output_bytes": layer.output_bytes,
+        "io_bytes": layer.io_bytes,
+        "live_bytes": layer.live_bytes,
+        "live_tensors": list(layer.live_tensors),
+        "weight_bytes": layer.weight_bytes,
+        "params": layer.params,
+        "macs": layer.macs,
+        "scratch_bytes": check.arena.scratch_bytes.get((layer.subgraph, layer.index), 0),
+        "outputs": outputs,
+        "io_overflows": lc.io_overflows,
+        "live_overflows": lc.live_overflows,
+        "step_sram_bytes": lc.step_sram_bytes,
+        "overflows": lc.overflows,
+    }
+
+
+def to_document(check: FitCheck) -> dict[str, Any]:
+    """Everything `planner fit` and `planner report` know, as JSON-ready values."""
+    board = check.board
+    region = board.arena_region
+    arena = check.arena
+    stats = check.stats
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": f"tflm-planner {__version__}",
+        "model": {
+            "path": check.model_path,
+            "file_bytes": check.flash_model_bytes,
+            "operators": len(stats.layers),
+            "opcodes": list(check.opcodes),
+        },
+        "board": board.name,
+        "board_info": {
+            "name": board.name,
+            "description": board.description,
+            "core": board.core,
+            "clock_mhz": board.clock_mhz,
+            "pointer_bits": board.pointer_bits,
+            "kernels": board.kernels,
+            "arena_region": {
+                "name": region.name,
+                "kind": region.kind,
+                "size_bytes": region.size_bytes,
+            },
+            "reserve_bytes": {
+                "stack": board.reserve.stack_bytes,
+                "heap": board.reserve.heap_bytes,
+                "other": board.reserve.other_bytes,
+            },
+        },
+        "fits": check.fits,
+        "verdict": check.verdict,
+        "exact": check.exact,
+        "fits_sram": check.fits_sram,
+        "fits_flash": check.fits_flash,
+        "sram_budget_bytes": check.sram_budget_bytes,
+        "sram_required_bytes": check.sram_required_bytes,
+        "sram_required_basis": "smallest kTensorArenaSize with which TFLM allocates "
+        f"({arena.target.label}, {arena.plan.planner} planner)",
+        "sram_headroom_bytes": check.sram_headroom_bytes,
+        "flash_required_bytes": check.flash_required_bytes,
+        "flash_model_bytes": check.flash_model_bytes,
+        "flash_runtime_bytes_estimate": check.flash_runtime_bytes,
+        "flash_budget_bytes": check.flash_budget_bytes,
+        "flash_headroom_bytes": check.flash_headroom_bytes,
+        "arena": {
+            "head_bytes": arena.head_bytes,
+            "tail_bytes": arena.tail_bytes,
+            "total_bytes": arena.total_bytes,
+            "min_arena_bytes": arena.min_arena_bytes,
+            "planner": arena.plan.planner,
+            "pointer_bits": arena.target.pointer_bits,
+            "kernels": arena.target.kernels,
+            "exact": arena.exact,
+            "unknown": list(arena.unknown),
+            "tail_categories": dict(arena.tail.categories),
+        },
+        "host_arena": None
+        if check.host_arena is None
+        else {
+            "head_bytes": check.host_arena.head_bytes,
+            "tail_bytes": check.host_arena.tail_bytes,
+            "total_bytes": check.host_arena.total_bytes,
+            "min_arena_bytes": check.host_arena.min_arena_bytes,
+            "differences": list(check.host_differences),
+        },
+        "totals": {
+            "params": stats.params,
+            "weight_bytes": stats.weight_bytes,
+            "total_activation_bytes": stats.total_activation_bytes,
+            "peak_io_bytes": stats.peak_io_bytes,
+            "peak_live_bytes": stats.peak_live_bytes,
+            "variable_bytes": stats.variable_bytes,
+            "macs": stats.macs,
+            "flops": stats.flops,
+        },
+        "warnings": list(check.warnings),
+        "overflowing_layers": [c.layer.index for c in check.overflowing_layers],
+        "layers": [_layer(check, i) for i in range(len(check.layers))],
+    }

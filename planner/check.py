@@ -37,6 +37,8 @@ class LayerCheck:
     live_overflows: bool
     #: The bytes behind ``live_overflows``: live + scratch + tail.
     step_sram_bytes: int
+    #: False when this operator's own memory needs (scratch, kernel data) are unknown.
+    memory_exact: bool = True
 
     @property
     def overflows(self) -> bool:
@@ -160,6 +162,17 @@ def runtime_code_bytes(board: Board, opcodes: tuple[str, ...]) -> int:
     return framework + KERNEL_CODE_BYTES_ESTIMATE * len(opcodes)
 
 
+def _unknown_opcodes(unknown: tuple[str, ...]) -> frozenset[str]:
+    """Operator names (or custom codes) behind the arena's list of unknown things."""
+    names = set()
+    for entry in unknown:
+        if entry.startswith("custom op "):
+            names.add(entry.removeprefix("custom op "))
+        else:
+            names.add(entry.split(" ")[0])
+    return frozenset(names)
+
+
 def check_fit(
     graph: Graph,
     stats: ModelStats,
@@ -170,6 +183,7 @@ def check_fit(
     """Compare the model's SRAM and flash needs with what the board offers."""
     budget = board.sram_budget_bytes
     scratch = arena.scratch_bytes
+    unknown = _unknown_opcodes(arena.unknown)
     layers = []
     for layer in stats.layers:
         sg = graph.subgraphs[layer.subgraph]
@@ -185,6 +199,9 @@ def check_fit(
                 io_overflows=layer.io_bytes > budget,
                 live_overflows=step > budget,
                 step_sram_bytes=step,
+                memory_exact=not (
+                    layer.op in unknown or sg.operators[layer.index].custom_code in unknown
+                ),
             )
         )
     return FitCheck(

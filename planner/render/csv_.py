@@ -91,6 +91,8 @@ COLUMNS: dict[str, Callable[[dict[str, Any], dict[str, Any]], str | int]] = {
     "output_dtypes": lambda layer, _: LIST_SEPARATOR.join(o["dtype"] for o in layer["outputs"]),
     "model": lambda _, doc: doc["model"]["path"],
     "board": lambda _, doc: doc["board"],
+    "memory_exact": lambda layer, _: _bool(layer["memory_exact"]),
+    "arena_exact": lambda _, doc: _bool(doc["exact"]),
 }
 
 

@@ -50,6 +50,7 @@ def _layer(check: FitCheck, i: int) -> dict[str, Any]:
         "io_overflows": lc.io_overflows,
         "live_overflows": lc.live_overflows,
         "step_sram_bytes": lc.step_sram_bytes,
+        "memory_exact": lc.memory_exact,
         "overflows": lc.overflows,
     }
 

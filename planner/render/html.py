@@ -134,6 +134,11 @@ def _shapes(shapes: list[list[int]]) -> str:
 def _verdict(doc: dict[str, Any]) -> str:
     if doc["fits"]:
         return '<span class="verdict fits">FITS</span>'
+    if doc["verdict"] == "unknown":
+        return (
+            '<span class="verdict nofit">CANNOT TELL (the SRAM figure is a floor: '
+            "some operators' needs are unknown)</span>"
+        )
     parts = [p for p, ok in (("SRAM", doc["fits_sram"]), ("flash", doc["fits_flash"])) if not ok]
     return f'<span class="verdict nofit">DOES NOT FIT ({" and ".join(parts)})</span>'
 

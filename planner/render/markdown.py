@@ -53,6 +53,8 @@ def _shapes(shapes: Iterable[Sequence[int]]) -> str:
 def verdict(check: FitCheck) -> str:
     if check.fits:
         return "✅ **FITS**"
+    if check.verdict == "unknown":
+        return "⚠️ **CANNOT TELL** (the SRAM figure is a floor: some operators' needs are unknown)"
     parts = [p for p, ok in (("SRAM", check.fits_sram), ("flash", check.fits_flash)) if not ok]
     return f"❌ **DOES NOT FIT** ({' and '.join(parts)})"
 

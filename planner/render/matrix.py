@@ -54,6 +54,7 @@ class Cell:
     flash_headroom_bytes: int
     exact: bool
     target: str
+    verdict: str = "fits"
 
     @classmethod
     def of(cls, model: str, check: FitCheck) -> Cell:
@@ -71,6 +72,7 @@ class Cell:
             flash_headroom_bytes=check.flash_headroom_bytes,
             exact=check.arena.exact,
             target=check.arena.target.label,
+            verdict=check.verdict,
         )
 
 
@@ -220,6 +222,8 @@ def verdict_text(c: Cell) -> str:
     flash too), '✗ flash' (SRAM fits, flash does not)."""
     if c.fits:
         return f"✓ {_short(c.sram_headroom_bytes)}"
+    if c.verdict == "unknown":
+        return f"? ≤{_short(c.sram_headroom_bytes)}"
     if not c.fits_sram:
         return f"✗ {_short(c.sram_headroom_bytes)}" + (", flash" if not c.fits_flash else "")
     return "✗ flash"
@@ -232,7 +236,9 @@ def _labels(models: Sequence[str]) -> dict[str, str]:
 
 
 LEGEND = (
-    "✓ fits, ✗ does not fit. The figure is the SRAM headroom: the budget minus the arena TFLM "
+    "✓ fits, ✗ does not fit, ? cannot tell (the arena figure is a floor: some operators' "
+    "memory is unknown on that board, so the headroom is at most the figure shown). "
+    "The figure is the SRAM headroom: the budget minus the arena TFLM "
     "needs (negative: short by that much); K = KiB. '✗ -58.9K, flash': short of SRAM and of "
     "flash; '✗ flash': SRAM fits, flash does not. Headers: board and its SRAM budget."
 )
@@ -286,7 +292,10 @@ def render_text(matrix: Matrix, console: Console) -> None:
     inexact = sorted({c.model for c in matrix.cells.values() if not c.exact})
     for m in inexact:
         console.print(
-            Text(f"note: {labels[m]}: arena not exact (unknown operator memory)", style="yellow")
+            Text(
+                f"note: {labels[m]}: arena not exact on some boards (unknown operator memory)",
+                style="yellow",
+            )
         )
     for m, err in matrix.errors.items():
         console.print(Text(f"error: {m}: {err}", style="red"))

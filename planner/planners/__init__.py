@@ -2,7 +2,10 @@
 
 Each planner takes the buffers of :func:`planner.lifetimes.tflm_buffers` and returns a
 :class:`Plan`. ``"tflm"`` is TFLM's own ``GreedyMemoryPlanner`` (:mod:`.greedy`), the one the
-runtime uses unless the application supplies another.
+runtime uses unless the application supplies another. ``"optimized"`` (:mod:`.optimal`) is a
+better plan for the same buffers in the same order, as TFLM realises it when the model carries
+it as ``OfflineMemoryAllocation`` metadata (scratch buffers still placed by TFLM); never larger
+than ``"tflm"``. Reordering and buffer sharing on top of it: :func:`planner.optimize.optimize`.
 """
 
 from __future__ import annotations
@@ -12,10 +15,13 @@ from types import MappingProxyType
 
 from planner.lifetimes import Buffer
 from planner.planners.greedy import Plan, plan_greedy
+from planner.planners.optimal import plan_optimal
 
 PlannerFn = Callable[[Sequence[Buffer]], Plan]
 
 #: Planner name -> function.
-PLANNERS: Mapping[str, PlannerFn] = MappingProxyType({"tflm": plan_greedy})
+PLANNERS: Mapping[str, PlannerFn] = MappingProxyType(
+    {"tflm": plan_greedy, "optimized": plan_optimal}
+)
 
-__all__ = ["PLANNERS", "Plan", "PlannerFn", "plan_greedy"]
+__all__ = ["PLANNERS", "Plan", "PlannerFn", "plan_greedy", "plan_optimal"]

@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from planner._gc import gc_paused
 from planner.graph import Graph, Operator, Subgraph, Tensor
 
 #: The activation data types the planner is built for; anything else earns a warning.
@@ -173,25 +174,28 @@ def in_order_lifetimes(sg: Subgraph) -> dict[int, tuple[int, int]]:
     the operator that writes it.
     """
     last_op = len(sg.operators) - 1
+    tensors = sg.tensors
     span: dict[int, list[int]] = {}
     for t in sg.inputs:
         span[t] = [-1, -1]
     for op in sg.operators:
+        index = op.index
         for t in op.inputs:
-            if t < 0 or sg.tensors[t].is_constant:
+            if t < 0 or tensors[t].data_bytes > 0:  # absent, or constant
                 continue
-            if t not in span:
-                span[t] = [-1, op.index]  # read but never written: present from the start
-            span[t][1] = max(span[t][1], op.index)
+            s = span.get(t)
+            if s is None:
+                span[t] = [-1, index]  # read but never written: present from the start
+            elif s[1] < index:
+                s[1] = index
         for t in op.outputs:
-            if t < 0 or sg.tensors[t].is_constant:
+            if t < 0 or tensors[t].data_bytes > 0 or t in span:
                 continue
-            if t not in span:
-                span[t] = [op.index, op.index]
+            span[t] = [index, index]
     for t in sg.outputs:
         if t in span:
             span[t][1] = last_op
-    for t, tensor in enumerate(sg.tensors):
+    for t, tensor in enumerate(tensors):
         if tensor.is_variable and t in span:
             span[t] = [-1, last_op]
     return {t: (a, b) for t, (a, b) in span.items()}
@@ -205,39 +209,50 @@ def _activations(sg: Subgraph, indices: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(seen)
 
 
-def _subgraph_layers(sg: Subgraph) -> list[LayerStats]:
-    spans = in_order_lifetimes(sg)
+def _subgraph_layers(
+    sg: Subgraph, spans: dict[int, tuple[int, int]] | None = None
+) -> list[LayerStats]:
+    if spans is None:
+        spans = in_order_lifetimes(sg)
+    tensors = sg.tensors
+    # Bytes of every tensor that can be live (the non-constant ones), computed once.
+    nbytes = {t: tensors[t].nbytes for t in spans}
     # Sweep: tensors sorted by start, kept alive until their end.
     starts: dict[int, list[int]] = {}
-    for t, (a, _) in spans.items():
+    ends: dict[int, int] = {}
+    for t, (a, b) in spans.items():
         starts.setdefault(max(a, 0), []).append(t)
+        ends[t] = b
     alive: set[int] = set()
     layers = []
     for op in sg.operators:
-        alive.update(starts.get(op.index, ()))
-        alive = {t for t in alive if spans[t][1] >= op.index}
+        index = op.index
+        alive.update(starts.get(index, ()))
+        alive = {t for t in alive if ends[t] >= index}
         live = tuple(sorted(alive))
         ins = _activations(sg, op.inputs)
         outs = _activations(sg, op.outputs)
         consts: dict[int, Tensor] = {
-            t: sg.tensors[t] for t in op.inputs if t >= 0 and sg.tensors[t].is_constant
+            t: tensors[t] for t in op.inputs if t >= 0 and tensors[t].data_bytes > 0
         }
+        in_tensors = [tensors[t] for t in ins]
+        out_tensors = [tensors[t] for t in outs]
         layers.append(
             LayerStats(
-                index=op.index,
+                index=index,
                 subgraph=sg.index,
                 op=op.opcode,
                 input_tensors=ins,
                 output_tensors=outs,
-                input_shapes=tuple(sg.tensors[t].shape for t in ins),
-                output_shapes=tuple(sg.tensors[t].shape for t in outs),
-                input_dtypes=tuple(sg.tensors[t].dtype for t in ins),
-                output_dtypes=tuple(sg.tensors[t].dtype for t in outs),
-                output_names=tuple(sg.tensors[t].name for t in outs),
-                input_bytes=sum(sg.tensors[t].nbytes for t in ins),
-                output_bytes=sum(sg.tensors[t].nbytes for t in outs),
+                input_shapes=tuple(t.shape for t in in_tensors),
+                output_shapes=tuple(t.shape for t in out_tensors),
+                input_dtypes=tuple(t.dtype for t in in_tensors),
+                output_dtypes=tuple(t.dtype for t in out_tensors),
+                output_names=tuple(t.name for t in out_tensors),
+                input_bytes=sum(nbytes[t] for t in ins),
+                output_bytes=sum(nbytes[t] for t in outs),
                 live_tensors=live,
-                live_bytes=sum(sg.tensors[t].nbytes for t in live),
+                live_bytes=sum(nbytes[t] for t in live),
                 weight_bytes=sum(t.data_bytes for t in consts.values()),
                 params=sum(t.elements for t in consts.values()),
                 macs=operator_macs(sg, op),
@@ -246,12 +261,16 @@ def _subgraph_layers(sg: Subgraph) -> list[LayerStats]:
     return layers
 
 
-def _warnings(graph: Graph) -> tuple[str, ...]:
+def _warnings(
+    graph: Graph, spans: list[dict[int, tuple[int, int]]] | None = None
+) -> tuple[str, ...]:
+    if spans is None:
+        spans = [in_order_lifetimes(sg) for sg in graph.subgraphs]
     notes = []
     float_tensors = [
         sg.tensors[t].name
-        for sg in graph.subgraphs
-        for t in in_order_lifetimes(sg)
+        for sg, sg_spans in zip(graph.subgraphs, spans, strict=True)
+        for t in sg_spans
         if sg.tensors[t].dtype in ("FLOAT32", "FLOAT16", "FLOAT64", "BFLOAT16")
     ]
     if float_tensors:
@@ -275,36 +294,49 @@ def _warnings(graph: Graph) -> tuple[str, ...]:
     return tuple(notes)
 
 
+@gc_paused
 def analyse(graph: Graph) -> ModelStats:
     """Per-layer figures for every subgraph (subgraph 0 first) and whole-model totals."""
+    spans = [in_order_lifetimes(sg) for sg in graph.subgraphs]
     layers: list[LayerStats] = []
-    for sg in graph.subgraphs:
-        layers.extend(_subgraph_layers(sg))
-    activation_tensors = {
-        (sg.index, t)
-        for sg in graph.subgraphs
-        for t in in_order_lifetimes(sg)
-        if not sg.tensors[t].is_variable
-    }
+    for sg, sg_spans in zip(graph.subgraphs, spans, strict=True):
+        layers.extend(_subgraph_layers(sg, sg_spans))
+    if all(sg.index == i for i, sg in enumerate(graph.subgraphs)):
+        # (subgraph, tensor) pairs are then distinct: no set needed to count each once.
+        total_activation_bytes = sum(
+            tensor.nbytes
+            for sg, sg_spans in zip(graph.subgraphs, spans, strict=True)
+            for tensor in map(sg.tensors.__getitem__, sg_spans)
+            if not tensor.is_variable
+        )
+    else:
+        activation_tensors = {
+            (sg.index, t)
+            for sg, sg_spans in zip(graph.subgraphs, spans, strict=True)
+            for t in sg_spans
+            if not sg.tensors[t].is_variable
+        }
+        total_activation_bytes = sum(
+            graph.subgraphs[s].tensors[t].nbytes for s, t in activation_tensors
+        )
     weights: dict[tuple[int, int], Tensor] = {}
     for sg in graph.subgraphs:
+        tensors = sg.tensors
         for op in sg.operators:
             for t in op.inputs:
-                if t >= 0 and sg.tensors[t].is_constant:
-                    weights[(sg.index, t)] = sg.tensors[t]
+                if t >= 0 and tensors[t].data_bytes > 0:
+                    weights[(sg.index, t)] = tensors[t]
     variable_bytes = sum(t.nbytes for sg in graph.subgraphs for t in sg.tensors if t.is_variable)
     return ModelStats(
         layers=tuple(layers),
         params=sum(t.elements for t in weights.values()),
         weight_bytes=sum(t.data_bytes for t in weights.values()),
-        total_activation_bytes=sum(
-            graph.subgraphs[s].tensors[t].nbytes for s, t in activation_tensors
-        ),
+        total_activation_bytes=total_activation_bytes,
         peak_io_bytes=max((layer.io_bytes for layer in layers), default=0),
         peak_live_bytes=max((layer.live_bytes for layer in layers), default=0),
         macs=sum(layer.macs for layer in layers),
         variable_bytes=variable_bytes,
-        warnings=_warnings(graph),
+        warnings=_warnings(graph, spans),
     )
 
 

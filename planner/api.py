@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from planner._gc import gc_paused
 from planner.analysis import ModelStats, analyse
 from planner.arena import HOST, ArenaPrediction, Target, predict_arena
 from planner.boards import Board, find_board, load_board_file
@@ -33,6 +34,7 @@ def resolve_board(board: str | Board | Path) -> Board:
     return find_board(str(board))
 
 
+@gc_paused
 def fit(
     model: str | Path | Graph,
     board: str | Board | Path,

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from planner._gc import gc_paused
 from planner.graph import Graph
 from planner.lifetimes import Buffer, tflm_buffers, unknown_scratch_ops
 from planner.minimum import smallest_arena_bytes
@@ -74,7 +75,7 @@ class ArenaPrediction:
         scratch = (
             n
             for n in self.unknown_scratch
-            if not any(u == n or u.startswith(n + " ") for u in tail)
+            if not any(u == n or u.startswith(n + " ") or u == f"custom op {n}" for u in tail)
         )
         return tuple(dict.fromkeys((*tail, *scratch)))
 
@@ -100,6 +101,7 @@ class ArenaPrediction:
         )
 
 
+@gc_paused
 def predict_arena(
     graph: Graph,
     target: Target = HOST,

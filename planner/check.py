@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from planner._gc import gc_paused
 from planner.analysis import LayerStats, ModelStats
 from planner.arena import ArenaPrediction
 from planner.boards import Board
@@ -173,6 +174,7 @@ def _unknown_opcodes(unknown: tuple[str, ...]) -> frozenset[str]:
     return frozenset(names)
 
 
+@gc_paused
 def check_fit(
     graph: Graph,
     stats: ModelStats,
@@ -185,13 +187,19 @@ def check_fit(
     scratch = arena.scratch_bytes
     unknown = _unknown_opcodes(arena.unknown)
     layers = []
+    # Planned (16-byte rounded) bytes of each live tensor, 0 for variables (they live in the
+    # tail), computed once per tensor: consecutive layers share most of their live tensors.
+    planned_bytes: dict[tuple[int, int], int] = {}
     for layer in stats.layers:
         sg = graph.subgraphs[layer.subgraph]
-        planned = sum(
-            align_up(sg.tensors[t].nbytes)
-            for t in layer.live_tensors
-            if not sg.tensors[t].is_variable  # variables live in the tail
-        )
+        planned = 0
+        for t in layer.live_tensors:
+            key = (layer.subgraph, t)
+            nbytes = planned_bytes.get(key)
+            if nbytes is None:
+                tensor = sg.tensors[t]
+                nbytes = planned_bytes[key] = 0 if tensor.is_variable else align_up(tensor.nbytes)
+            planned += nbytes
         step = planned + scratch.get((layer.subgraph, layer.index), 0) + arena.tail_bytes
         layers.append(
             LayerCheck(

@@ -5,7 +5,6 @@ Exit status: 0 fits / agrees, 1 does not fit / disagrees, 2 bad input or usage.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -93,6 +92,8 @@ FORMATS = ("text", "json", "csv", "markdown", "html")
 
 def _render(check: Any, fmt: str, output: Path | None, full: bool, advice: Any = None) -> None:
     if fmt == "json":
+        import json
+
         from planner.render.document import to_document
 
         doc = to_document(check)
@@ -267,6 +268,8 @@ def advise(
         always=always,
     )
     if fmt == "json":
+        import json
+
         from planner.render.advice import advice_to_dict
 
         _emit(json.dumps(advice_to_dict(result), indent=2), output)

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from planner._gc import gc_paused
 from planner.errors import ModelError
 from planner.graph import Graph, Operator
 from planner.scratch import (
@@ -285,6 +286,7 @@ def unknown_scratch_ops(
     return tuple(dict.fromkeys(names))
 
 
+@gc_paused
 def tflm_buffers(
     graph: Graph,
     kernels: str = "reference",
@@ -316,13 +318,10 @@ def tflm_buffers(
         for t in sg.tensors:
             offset = offline[global_index] if offline is not None else -1
             global_index += 1
+            if t.data_bytes > 0:  # constant: read from the flatbuffer
+                continue
             nbytes = tensor_byte_length(t.dtype, t.shape)
-            if t.is_constant:
-                needs = False
-            elif t.is_variable:
-                needs = offset != -1
-            else:
-                needs = nbytes != 0
+            needs = offset != -1 if t.is_variable else nbytes != 0
             if not needs:
                 continue
             info = marker.tensors[sg.index][t.index]

@@ -145,13 +145,11 @@ def _quantized(t: Tensor) -> int:
 
 def _tail_position_at_planning(graph: Graph, buffers: Sequence[Buffer], s: StructSizes) -> int:
     """Offset of the tail pointer above a 16-byte boundary when planning starts (0..15)."""
-    planned = {(b.subgraph, b.tensor_index) for b in buffers if not b.is_scratch}
-    if any(
-        t.is_variable and (sg.index, t.index) not in planned
-        for sg in graph.subgraphs
-        for t in sg.tensors
-    ):
-        return 0  # tail variable tensors, 16-aligned, were allocated last
+    variables = [(sg.index, t.index) for sg in graph.subgraphs for t in sg.tensors if t.is_variable]
+    if variables:
+        planned = {(b.subgraph, b.tensor_index) for b in buffers if not b.is_scratch}
+        if any(v not in planned for v in variables):
+            return 0  # tail variable tensors, 16-aligned, were allocated last
     requests = sum(1 for b in buffers if b.is_scratch)
     return (-requests * s.pointer) % ARENA_ALIGNMENT
 
@@ -264,16 +262,19 @@ def _temp_slots(graph: Graph, sg_index: int, op_index: int) -> tuple[_Slot, ...]
 def _temp_tensor_end(graph: Graph, sg_index: int, op_index: int, start: int, s: StructSizes) -> int:
     sg = graph.subgraphs[sg_index]
     op = sg.operators[op_index]
+    tensors, inputs, outputs = sg.tensors, op.inputs, op.outputs
+    t_align, t_size = s.tflite_tensor_align, s.tflite_tensor
+    q_align, q_size = s.affine_quantization_align, s.affine_quantization
     end = start
     for kind, n in _temp_slots(graph, sg_index, op_index):
-        indices = op.inputs if kind == "i" else op.outputs
+        indices = inputs if kind == "i" else outputs
         if n >= len(indices) or indices[n] < 0:
             continue
-        end = _up(end, s.tflite_tensor_align) + s.tflite_tensor
-        channels = _quantized(sg.tensors[indices[n]])
+        end = -(-end // t_align) * t_align + t_size  # _up(end, t_align) + t_size
+        channels = _quantized(tensors[indices[n]])
         if channels:
-            end = _up(end, s.affine_quantization_align) + s.affine_quantization
-            end = _up(end, 4) + 4 + 4 * channels
+            end = -(-end // q_align) * q_align + q_size
+            end = -(-end // 4) * 4 + 4 + 4 * channels
     return end
 
 
@@ -336,11 +337,12 @@ def _tail_before_finish(
     the variable tensors not planned offline (16-aligned each). Assumes the tail was
     16-aligned before them, as after any kernel's persistent buffer."""
     requests = sum(1 for b in buffers if b.is_scratch)
-    planned = {(b.subgraph, b.tensor_index) for b in buffers if not b.is_scratch}
     ptr = -s.pointer * requests
-    for sg in graph.subgraphs:
-        for t in sg.tensors:
-            if t.is_variable and (sg.index, t.index) not in planned:
+    variables = [(sg.index, t) for sg in graph.subgraphs for t in sg.tensors if t.is_variable]
+    if variables:
+        planned = {(b.subgraph, b.tensor_index) for b in buffers if not b.is_scratch}
+        for sg_index, t in variables:
+            if (sg_index, t.index) not in planned:
                 ptr = _down(ptr - t.nbytes, ARENA_ALIGNMENT)
     return tail_at_planning + _down(ptr, ARENA_ALIGNMENT)
 

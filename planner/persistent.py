@@ -51,6 +51,7 @@ fields to several structs; ``compression`` selects that layout.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -182,8 +183,19 @@ class CStruct:
     source: str
     fields: tuple[tuple[str, FieldType], ...]
 
+    def __post_init__(self) -> None:
+        # Layouts already computed, per ABI (not a field: equality and hash ignore it).
+        object.__setattr__(self, "_layouts", {})
+
     def layout(self, abi: Abi) -> tuple[int, int]:
         """(sizeof, alignof) under ``abi``, with the usual C padding rules."""
+        cache: dict[Abi, tuple[int, int]] = self._layouts  # type: ignore[attr-defined]
+        found = cache.get(abi)
+        if found is None:
+            found = cache[abi] = self._layout(abi)
+        return found
+
+    def _layout(self, abi: Abi) -> tuple[int, int]:
         offset = 0
         max_align = 1
         for _, ftype in self.fields:
@@ -296,6 +308,7 @@ SCRATCH_BUFFER_HANDLE = _struct(
 )
 
 
+@functools.cache
 def subgraph_allocations(compression: bool) -> CStruct:
     """SubgraphAllocations (micro_allocator.h); with USE_TFLM_COMPRESSION a third pointer to
     the subgraph's compressed-tensor list (24 bytes in the pip build: StartModelAllocation
@@ -695,6 +708,7 @@ DEQUANTIZATION_PARAMS = _struct(
 _K = "tensorflow/lite/micro/kernels/"
 
 
+@functools.cache
 def op_data_conv(compression: bool) -> CStruct:
     """OpDataConv (kernels/conv.h), shared by CONV_2D and DEPTHWISE_CONV_2D."""
     fields: list[tuple[str, FieldType]] = [
@@ -715,6 +729,7 @@ def op_data_conv(compression: bool) -> CStruct:
     return _struct("OpDataConv", _K + "conv.h", *fields)
 
 
+@functools.cache
 def op_data_fully_connected(compression: bool) -> CStruct:
     """OpDataFullyConnected (kernels/fully_connected.h; the !HEXAGON members included)."""
     fields: list[tuple[str, FieldType]] = [
@@ -738,6 +753,7 @@ def op_data_fully_connected(compression: bool) -> CStruct:
     return _struct("OpDataFullyConnected", _K + "fully_connected.h", *fields)
 
 
+@functools.cache
 def op_data_transpose_conv(compression: bool) -> CStruct:
     """OpData of kernels/transpose_conv.cc."""
     fields: list[tuple[str, FieldType]] = [
@@ -751,6 +767,7 @@ def op_data_transpose_conv(compression: bool) -> CStruct:
     return _struct("OpData (transpose_conv)", _K + "transpose_conv.cc", *fields)
 
 
+@functools.cache
 def op_data_concatenation(compression: bool) -> CStruct:
     """OpData of kernels/concatenation.cc (kMaxInputNum = 10 scratch indices with compression)."""
     fields: list[tuple[str, FieldType]] = [("params", CONCATENATION_PARAMS)]
@@ -972,6 +989,7 @@ _C = "tensorflow/lite/micro/kernels/cmsis_nn/"
 _ARM_TYPES = "CMSIS-NN Include/arm_nn_types.h"
 
 
+@functools.cache
 def cmsis_op_data_conv(compression: bool, depthwise: bool) -> CStruct:
     return _struct(
         "OpData (cmsis_nn)",
@@ -981,6 +999,7 @@ def cmsis_op_data_conv(compression: bool, depthwise: bool) -> CStruct:
     )
 
 
+@functools.cache
 def cmsis_op_data_fully_connected(compression: bool) -> CStruct:
     return _struct(
         "OpData (cmsis_nn)",
@@ -1008,6 +1027,7 @@ CMSIS_OP_DATA_POOLING = _struct(
 )
 
 
+@functools.cache
 def cmsis_op_data_svdf(optimized_for_speed: bool) -> CStruct:
     """CmsisNnOpDataSvdf: scratch_weight_tensor_index exists only with
     KERNELS_OPTIMIZED_FOR_SIZE."""

@@ -60,15 +60,19 @@ def _measured(path: str) -> RuntimeMeasurement:
 
 
 def scratch_buffer_count(
-    graph: Graph, kernels: str = "reference", dsp: bool = False, mve: bool = False,
+    graph: Graph,
+    kernels: str = "reference",
+    dsp: bool = False,
+    mve: bool = False,
     pointer_bits: int = 64,
 ) -> int:
     """Number of RequestScratchBufferInArena calls: one ScratchBufferHandle each."""
     from planner.scratch import scratch_request_sizes
 
     return sum(
-        len(scratch_request_sizes(graph, sg.index, op, kernels, dsp, mve,
-                                  pointer_bits=pointer_bits))
+        len(
+            scratch_request_sizes(graph, sg.index, op, kernels, dsp, mve, pointer_bits=pointer_bits)
+        )
         for sg in graph.subgraphs
         for op in sg.operators
     )
@@ -127,8 +131,18 @@ class _Builder:
         self.subgraphs.append(sg)
         self.sg = sg
 
-    def tensor(self, shape, dtype="INT8", data=None, scales=None, qdim=0, quant=True,
-               variable=False, scale=0.05, zero_point=0) -> int:
+    def tensor(
+        self,
+        shape,
+        dtype="INT8",
+        data=None,
+        scales=None,
+        qdim=0,
+        quant=True,
+        variable=False,
+        scale=0.05,
+        zero_point=0,
+    ) -> int:
         t = schema.TensorT()
         t.shape, t.type, t.isVariable = list(shape), _TYPES[dtype], variable
         t.name = f"t{len(self.sg.tensors)}"
@@ -190,18 +204,34 @@ class _Builder:
         return bytes(fb.Output())
 
 
-def _unary(op, options=None, in_shape=(1, 4, 4, 8), out_shape=None, in_dtype="INT8",
-           out_dtype="INT8", out_scale=0.05, out_zero_point=0, extra=(), quant=True,
-           **fields) -> Callable[[], bytes]:
+def _unary(
+    op,
+    options=None,
+    in_shape=(1, 4, 4, 8),
+    out_shape=None,
+    in_dtype="INT8",
+    out_dtype="INT8",
+    out_scale=0.05,
+    out_zero_point=0,
+    extra=(),
+    quant=True,
+    **fields,
+) -> Callable[[], bytes]:
     def build() -> bytes:
         b = _Builder()
         i = b.tensor(in_shape, in_dtype, quant=quant, scale=0.001 if in_dtype == "INT16" else 0.05)
         more = [make(b) for make in extra]
-        o = b.tensor(in_shape if out_shape is None else out_shape, out_dtype, quant=quant,
-                     scale=out_scale, zero_point=out_zero_point)
+        o = b.tensor(
+            in_shape if out_shape is None else out_shape,
+            out_dtype,
+            quant=quant,
+            scale=out_scale,
+            zero_point=out_zero_point,
+        )
         b.op(op, [i, *more], [o], options, **fields)
         b.io([i], [o])
         return b.bytes()
+
     return build
 
 
@@ -212,6 +242,7 @@ def _binary(op, options=None, shape2=(1, 4, 4, 8), **fields) -> Callable[[], byt
         b.op(op, [i, j], [o], options, **fields)
         b.io([i, j], [o])
         return b.bytes()
+
     return build
 
 
@@ -222,12 +253,17 @@ def _fully_connected(channels: int, per_channel: bool) -> Callable[[], bytes]:
         i = b.tensor([1, 16])
         scales = [0.01] * channels if per_channel else None
         w = b.tensor([channels, 16], data=rng.integers(-5, 5, (channels, 16)), scales=scales)
-        bias = b.tensor([channels], "INT32", data=np.zeros(channels),
-                        scales=[0.0005] * channels if per_channel else None)
+        bias = b.tensor(
+            [channels],
+            "INT32",
+            data=np.zeros(channels),
+            scales=[0.0005] * channels if per_channel else None,
+        )
         o = b.tensor([1, channels])
         b.op("FULLY_CONNECTED", [i, w, bias], [o], "FullyConnectedOptions")
         b.io([i], [o])
         return b.bytes()
+
     return build
 
 
@@ -237,19 +273,37 @@ def _conv(depthwise: bool) -> Callable[[], bytes]:
         rng = np.random.default_rng(2)
         shape = [1, 3, 3, 12] if depthwise else [12, 3, 3, 4]
         i = b.tensor([1, 8, 8, 4])
-        w = b.tensor(shape, data=rng.integers(-5, 5, shape), scales=[0.01] * 12,
-                     qdim=3 if depthwise else 0)
+        w = b.tensor(
+            shape, data=rng.integers(-5, 5, shape), scales=[0.01] * 12, qdim=3 if depthwise else 0
+        )
         bias = b.tensor([12], "INT32", data=np.zeros(12), scales=[0.0005] * 12)
         o = b.tensor([1, 8, 8, 12])
         if depthwise:
-            b.op("DEPTHWISE_CONV_2D", [i, w, bias], [o], "DepthwiseConv2DOptions",
-                 strideW=1, strideH=1, depthMultiplier=3, dilationWFactor=1,
-                 dilationHFactor=1)
+            b.op(
+                "DEPTHWISE_CONV_2D",
+                [i, w, bias],
+                [o],
+                "DepthwiseConv2DOptions",
+                strideW=1,
+                strideH=1,
+                depthMultiplier=3,
+                dilationWFactor=1,
+                dilationHFactor=1,
+            )
         else:
-            b.op("CONV_2D", [i, w, bias], [o], "Conv2DOptions", strideW=1, strideH=1,
-                 dilationWFactor=1, dilationHFactor=1)
+            b.op(
+                "CONV_2D",
+                [i, w, bias],
+                [o],
+                "Conv2DOptions",
+                strideW=1,
+                strideH=1,
+                dilationWFactor=1,
+                dilationHFactor=1,
+            )
         b.io([i], [o])
         return b.bytes()
+
     return build
 
 
@@ -263,6 +317,7 @@ def _reduce(op: str, dtype: str = "INT8") -> Callable[[], bytes]:
         b.op(op, [i, axis], [o], "ReducerOptions", keepDims=False)
         b.io([i], [o])
         return b.bytes()
+
     return build
 
 
@@ -337,6 +392,7 @@ def _variable(offline: bool) -> Callable[[], bytes]:
         if offline:
             b.offline_plan([-1, 0, -1])  # the variable tensor is planned into the head
         return b.bytes()
+
     return build
 
 
@@ -353,26 +409,52 @@ SYNTHETIC: dict[str, Callable[[], bytes]] = {
     "quantize_float_in": _unary("QUANTIZE", in_dtype="FLOAT32"),
     "requantize_int16": _unary("QUANTIZE", out_dtype="INT16", out_scale=0.001),
     "dequantize": _unary("DEQUANTIZE", out_dtype="FLOAT32"),
-    "softmax_int16": _unary("SOFTMAX", "SoftmaxOptions", in_shape=(1, 10), in_dtype="INT16",
-                            out_dtype="INT16", out_scale=1 / 32768, beta=1.0),
-    "padv2": _unary("PADV2", out_shape=(1, 7, 7, 8),
-                    extra=(lambda b: b.const(_PADDINGS), lambda b: b.const([3], "INT8"))),
-    "squeeze": _unary("SQUEEZE", "SqueezeOptions", in_shape=(1, 4, 8), out_shape=(4, 8),
-                      squeezeDims=[0]),
-    "expand_dims": _unary("EXPAND_DIMS", in_shape=(4, 8), out_shape=(1, 4, 8),
-                          extra=(lambda b: b.const([0]),)),
+    "softmax_int16": _unary(
+        "SOFTMAX",
+        "SoftmaxOptions",
+        in_shape=(1, 10),
+        in_dtype="INT16",
+        out_dtype="INT16",
+        out_scale=1 / 32768,
+        beta=1.0,
+    ),
+    "padv2": _unary(
+        "PADV2",
+        out_shape=(1, 7, 7, 8),
+        extra=(lambda b: b.const(_PADDINGS), lambda b: b.const([3], "INT8")),
+    ),
+    "squeeze": _unary(
+        "SQUEEZE", "SqueezeOptions", in_shape=(1, 4, 8), out_shape=(4, 8), squeezeDims=[0]
+    ),
+    "expand_dims": _unary(
+        "EXPAND_DIMS", in_shape=(4, 8), out_shape=(1, 4, 8), extra=(lambda b: b.const([0]),)
+    ),
     "shape": _unary("SHAPE", "ShapeOptions", out_shape=(4,), out_dtype="INT32", outType=2),
-    "reshape_to_scalar": _unary("RESHAPE", "ReshapeOptions", in_shape=(1,), out_shape=(),
-                                extra=(lambda b: b.const(np.zeros(0, np.int32)),), newShape=[]),
+    "reshape_to_scalar": _unary(
+        "RESHAPE",
+        "ReshapeOptions",
+        in_shape=(1,),
+        out_shape=(),
+        extra=(lambda b: b.const(np.zeros(0, np.int32)),),
+        newShape=[],
+    ),
     "sum_int8": _reduce("SUM"),
     "mean_float": _reduce("MEAN", "FLOAT32"),
     "reduce_max": _reduce("REDUCE_MAX"),
     "fully_connected_per_channel": _fully_connected(7, per_channel=True),
-    "fully_connected_float": _unary("FULLY_CONNECTED", "FullyConnectedOptions", in_shape=(1, 8),
-                                    out_shape=(1, 4), in_dtype="FLOAT32", out_dtype="FLOAT32",
-                                    quant=False, extra=(lambda b: b.tensor(
-                                        [4, 8], "FLOAT32", data=np.ones((4, 8)), quant=False),
-                                        lambda b: -1)),
+    "fully_connected_float": _unary(
+        "FULLY_CONNECTED",
+        "FullyConnectedOptions",
+        in_shape=(1, 8),
+        out_shape=(1, 4),
+        in_dtype="FLOAT32",
+        out_dtype="FLOAT32",
+        quant=False,
+        extra=(
+            lambda b: b.tensor([4, 8], "FLOAT32", data=np.ones((4, 8)), quant=False),
+            lambda b: -1,
+        ),
+    ),
     "conv_per_channel": _conv(depthwise=False),
     "depthwise_per_channel": _conv(depthwise=True),
     "gather": _gather,
@@ -570,8 +652,9 @@ INSTALLED_SIZES: list[tuple[P.CStruct, int, int]] = [
 ]
 
 
-@pytest.mark.parametrize("struct,size64,size32", INSTALLED_SIZES, ids=lambda v: getattr(
-    v, "name", str(v)))
+@pytest.mark.parametrize(
+    "struct,size64,size32", INSTALLED_SIZES, ids=lambda v: getattr(v, "name", str(v))
+)
 def test_struct_sizes(struct: P.CStruct, size64: int, size32: int) -> None:
     assert struct.size(Abi(64)) == size64
     assert struct.size(Abi(32)) == size32
@@ -601,9 +684,18 @@ def test_32_bit_core_structs() -> None:
 
 def _runtime_tail(path: Path, arena_size: int) -> int:
     proc = subprocess.run(
-        [sys.executable, "-m", "planner._runtime_probe", str(path), "--arena-size",
-         str(arena_size)],
-        capture_output=True, text=True, timeout=120, check=True,
+        [
+            sys.executable,
+            "-m",
+            "planner._runtime_probe",
+            str(path),
+            "--arena-size",
+            str(arena_size),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     match = re.search(r"Arena allocation tail (\d+) bytes", proc.stderr)
     assert match, proc.stderr

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from planner._gc import gc_paused
@@ -14,7 +15,9 @@ from planner.analysis import ModelStats, analyse
 from planner.arena import HOST, ArenaPrediction, Target, predict_arena
 from planner.boards import Board, find_board, load_board_file
 from planner.check import FitCheck, check_fit
+from planner.errors import PlannerError
 from planner.graph import Graph
+from planner.latency import estimate_latency
 from planner.loader import load_model
 
 
@@ -34,17 +37,55 @@ def resolve_board(board: str | Board | Path) -> Board:
     return find_board(str(board))
 
 
+#: The memory plans `fit` can check against: TFLM's own greedy planner, or the plan
+#: `planner optimize` writes into the model (operator order + OfflineMemoryAllocation).
+PLANNER_CHOICES = ("tflm", "optimized")
+
+
 @gc_paused
 def fit(
     model: str | Path | Graph,
     board: str | Board | Path,
     planner: str = "tflm",
 ) -> FitCheck:
-    """Does ``model`` fit ``board`` under TFLM? The whole pipeline in one call."""
+    """Does ``model`` fit ``board`` under TFLM? The whole pipeline in one call.
+
+    ``planner="optimized"`` checks the model as `planner optimize` would write it (its
+    operators reordered and its plan given to TFLM as offline offsets) and keeps TFLM's own
+    plan of the original beside it, for the saving.
+    """
+    if planner not in PLANNER_CHOICES:
+        raise PlannerError(
+            f"unknown planner {planner!r}; choose one of {', '.join(PLANNER_CHOICES)}"
+        )
     graph = model if isinstance(model, Graph) else load_model(model)
     b = resolve_board(board)
-    stats: ModelStats = analyse(graph)
     target = board_target(b)
-    arena: ArenaPrediction = predict_arena(graph, target, planner=planner)
-    host = None if target == HOST else predict_arena(graph, HOST, planner=planner)
-    return check_fit(graph, stats, arena, b, host_arena=host)
+    tflm_arena = predict_arena(graph, target)
+    compared: ArenaPrediction | None = None
+    if planner == "optimized":
+        from planner.optimize import optimize, optimized_graph, write_optimized
+
+        result = optimize(graph, target)
+        optimized = optimized_graph(graph, result)
+        if result.changed and not isinstance(model, Graph):
+            # What the written model weighs in flash: the plan adds its metadata.
+            written = write_optimized(graph, Path(model).read_bytes(), result)
+            optimized = replace(optimized, file_bytes=len(written))
+        graph, compared = optimized, tflm_arena
+        arena = predict_arena(graph, target)
+    else:
+        arena = tflm_arena
+    stats: ModelStats = analyse(graph)
+    host = None if target == HOST else predict_arena(graph, HOST)
+    latency = estimate_latency(graph, b, stats=stats)
+    return check_fit(
+        graph,
+        stats,
+        arena,
+        b,
+        host_arena=host,
+        planner=planner,
+        tflm_arena=compared,
+        latency=latency,
+    )

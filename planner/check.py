@@ -12,6 +12,7 @@ from planner.analysis import LayerStats, ModelStats
 from planner.arena import ArenaPrediction
 from planner.boards import Board
 from planner.graph import Graph
+from planner.latency import LatencyEstimate
 from planner.lifetimes import align_up
 
 #: TFLM's framework code without kernels, measured by TFLM's memory_footprint example
@@ -62,6 +63,13 @@ class FitCheck:
     #: The same model on ``host`` (64-bit, reference kernels: what `planner verify` can check
     #: against the real runtime), when the board's target differs; else None.
     host_arena: ArenaPrediction | None = None
+    #: The memory plan behind ``arena``: "tflm" (TFLM's own greedy planner) or "optimized"
+    #: (`planner optimize`'s operator order and offline plan, as TFLM realises it).
+    planner: str = "tflm"
+    #: TFLM's own plan of the original model, when ``planner`` is not "tflm": the comparison.
+    tflm_arena: ArenaPrediction | None = None
+    #: Estimated latency per layer and in total (an estimate: see planner.latency).
+    latency: LatencyEstimate | None = None
 
     @property
     def model_path(self) -> str:
@@ -131,6 +139,25 @@ class FitCheck:
         return self.flash_budget_bytes - self.flash_required_bytes
 
     @property
+    def saving_bytes(self) -> int:
+        """Smallest arena saved against TFLM's own plan (0 when this is TFLM's plan)."""
+        if self.tflm_arena is None:
+            return 0
+        return self.tflm_arena.min_arena_bytes - self.arena.min_arena_bytes
+
+    @property
+    def saving_percent(self) -> float:
+        if self.tflm_arena is None or self.tflm_arena.min_arena_bytes == 0:
+            return 0.0
+        return 100.0 * self.saving_bytes / self.tflm_arena.min_arena_bytes
+
+    def layer_latency_us(self, position: int) -> float | None:
+        """Estimated microseconds of the ``position``-th layer (in ``layers`` order)."""
+        if self.latency is None:
+            return None
+        return 1e6 * self.latency.layers[position].cycles / self.latency.clock_hz
+
+    @property
     def host_differences(self) -> tuple[str, ...]:
         """Why this board's arena differs from the host's, one reason per line."""
         if self.host_arena is None:
@@ -181,6 +208,10 @@ def check_fit(
     arena: ArenaPrediction,
     board: Board,
     host_arena: ArenaPrediction | None = None,
+    *,
+    planner: str = "tflm",
+    tflm_arena: ArenaPrediction | None = None,
+    latency: LatencyEstimate | None = None,
 ) -> FitCheck:
     """Compare the model's SRAM and flash needs with what the board offers."""
     budget = board.sram_budget_bytes
@@ -223,4 +254,7 @@ def check_fit(
         flash_runtime_bytes=runtime_code_bytes(board, graph.opcodes),
         flash_budget_bytes=board.flash_bytes,
         host_arena=host_arena,
+        planner=planner,
+        tflm_arena=tflm_arena,
+        latency=latency,
     )

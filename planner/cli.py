@@ -90,6 +90,17 @@ def _emit(text: str, output: Path | None) -> None:
 FORMATS = ("text", "json", "csv", "markdown", "html")
 
 
+def _advice(graph: Any, board: Any, **options: Any) -> Any:
+    """`planner advise`'s suggestions, with the optimized memory plan as one of them."""
+    from planner.advise import advise as run_advise
+    from planner.api import board_target
+    from planner.optimize import optimize
+
+    if options.get("better_arena_bytes") is None:
+        options["better_arena_bytes"] = optimize(graph, board_target(board)).min_arena_bytes
+    return run_advise(graph, board, **options)
+
+
 def _render(check: Any, fmt: str, output: Path | None, full: bool, advice: Any = None) -> None:
     if fmt == "json":
         import json
@@ -103,22 +114,30 @@ def _render(check: Any, fmt: str, output: Path | None, full: bool, advice: Any =
             doc["advice"] = advice_to_dict(advice)
         _emit(json.dumps(doc, indent=2), output)
         return
-    if advice is not None and fmt != "text":
-        raise click.UsageError("--advise works with --format text or json")
     if fmt == "csv":
+        if advice is not None:
+            raise click.UsageError(
+                "CSV is one row per layer; use `planner advise --format csv` for the advice"
+            )
         from planner.render.csv_ import render_csv
 
         _emit(render_csv(check), output)
         return
     if fmt == "markdown":
+        from planner.render.advice import advice_to_markdown
         from planner.render.markdown import render_markdown_fit, render_markdown_report
 
-        _emit((render_markdown_report if full else render_markdown_fit)(check), output)
+        text = (render_markdown_report if full else render_markdown_fit)(check)
+        if advice is not None:
+            text = text.rstrip("\n") + "\n\n" + advice_to_markdown(advice)
+        _emit(text, output)
         return
     if fmt == "html":
+        from planner.render.advice import advice_to_html
         from planner.render.html import render_html
 
-        _emit(render_html(check), output)
+        extra = "" if advice is None else advice_to_html(advice)
+        _emit(render_html(check, extra_sections=extra), output)
         return
     from planner.render.text import make_console, render_fit, render_report
 
@@ -153,6 +172,17 @@ def _model_argument(fn: F) -> F:
     return click.argument("model", type=click.Path(path_type=Path))(fn)
 
 
+def _planner_option(fn: F) -> F:
+    return click.option(
+        "--planner",
+        type=click.Choice(("tflm", "optimized")),
+        default="tflm",
+        show_default=True,
+        help="Memory plan to check: TFLM's own, or the one `planner optimize` writes "
+        "(shown beside TFLM's, with the saving).",
+    )(fn)
+
+
 def _format_options(fn: F) -> F:
     fn = click.option(
         "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE."
@@ -167,6 +197,7 @@ def _format_options(fn: F) -> F:
 @_model_argument
 @_board_option
 @_format_options
+@_planner_option
 @click.option("--advise", "with_advice", is_flag=True, help="When it does not fit, say what would.")
 @handle_errors
 def fit(
@@ -175,6 +206,7 @@ def fit(
     board_file: Path | None,
     fmt: str,
     output: Path | None,
+    planner: str,
     with_advice: bool,
 ) -> None:
     """Verdict for MODEL on a board; exit 0 if it fits, 1 if not (or if it cannot tell).
@@ -184,12 +216,10 @@ def fit(
     from planner.api import fit as run_fit
 
     board = _pick_board(board_name, board_file)
-    check = run_fit(model, board)
+    check = run_fit(model, board, planner=planner)
     advice = None
     if with_advice and not check.fits:
-        from planner.advise import advise as run_advise
-
-        advice = run_advise(check.graph, board)
+        advice = _advice(check.graph, board)
     _render(check, fmt, output, full=False, advice=advice)
     sys.exit(EXIT_FITS if check.fits else EXIT_DOES_NOT_FIT)
 
@@ -201,7 +231,7 @@ def fit(
     "--format",
     "-f",
     "fmt",
-    type=click.Choice(("text", "json")),
+    type=click.Choice(("text", "json", "csv", "markdown", "html")),
     default="text",
     show_default=True,
 )
@@ -246,7 +276,6 @@ def advise(
 
     Example: planner advise models/mobilenet_v2_1.0_224_int8.tflite --board stm32f746
     """
-    from planner.advise import advise as run_advise
     from planner.loader import load_model
 
     try:
@@ -258,7 +287,7 @@ def advise(
     if step <= 0 or min_resolution <= 0:
         raise click.BadParameter("must be positive", param_hint="--step/--min-resolution")
     board = _pick_board(board_name, board_file)
-    result = run_advise(
+    result = _advice(
         load_model(model),
         board,
         step=step,
@@ -273,6 +302,28 @@ def advise(
         from planner.render.advice import advice_to_dict
 
         _emit(json.dumps(advice_to_dict(result), indent=2), output)
+    elif fmt == "csv":
+        from planner.render.advice import advice_to_csv
+
+        _emit(advice_to_csv(result), output)
+    elif fmt == "markdown":
+        from planner.render.advice import advice_to_markdown
+
+        _emit(advice_to_markdown(result), output)
+    elif fmt == "html":
+        from html import escape
+
+        from planner.render.advice import advice_to_html
+
+        title = escape(f"{result.model} on {result.board}: what would make it fit")
+        _emit(
+            f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}'
+            "</title><style>body{font-family:system-ui,sans-serif;margin:2em}"
+            "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}"
+            ".num{text-align:right}</style></head><body>"
+            f"<h1>{title}</h1>{advice_to_html(result)}</body></html>",
+            output,
+        )
     else:
         import io
 
@@ -291,18 +342,25 @@ def advise(
 @_model_argument
 @_board_option
 @_format_options
+@_planner_option
 @handle_errors
 def report(
-    model: Path, board_name: str | None, board_file: Path | None, fmt: str, output: Path | None
+    model: Path,
+    board_name: str | None,
+    board_file: Path | None,
+    fmt: str,
+    output: Path | None,
+    planner: str,
 ) -> None:
-    """Every layer of MODEL with its memory, weights and MACs, and the model totals.
+    """Every layer of MODEL with its memory, weights, MACs and estimated latency, and the
+    model totals.
 
     Example: planner report ../shared/models/vww_96_int8.tflite --board stm32l4r5
     """
     from planner.api import fit as run_fit
 
     board = _pick_board(board_name, board_file)
-    check = run_fit(model, board)
+    check = run_fit(model, board, planner=planner)
     _render(check, fmt, output, full=True)
 
 

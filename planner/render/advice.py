@@ -16,7 +16,13 @@ from planner.advise import Advice, PatchPlan, RFStep, Suggestion
 from planner.latency import LatencyEstimate
 from planner.render.text import b
 
-__all__ = ["advice_to_dict", "render_advice"]
+__all__ = [
+    "advice_to_csv",
+    "advice_to_dict",
+    "advice_to_html",
+    "advice_to_markdown",
+    "render_advice",
+]
 
 
 def _rf_step(step: RFStep) -> dict[str, Any]:
@@ -221,4 +227,136 @@ def _render_rf(plan: PatchPlan, console: Console) -> None:
         f"   patch input = ({plan.patch_output[0]} - 1) x {plan.stride_product} + "
         f"{plan.receptive_field} = {plan.patch_input[0]} pixels a side "
         f"(edge patches are clipped by the padding)"
+    )
+
+
+# --- Markdown, CSV and HTML: the same figures for issues, spreadsheets and reports ----------
+
+#: Columns of `planner advise --format csv`: one row per suggestion, in rank order.
+CSV_COLUMNS = (
+    "rank",
+    "kind",
+    "title",
+    "fits",
+    "stock_tflm",
+    "retrain",
+    "sram_bytes",
+    "sram_exact",
+    "budget_bytes",
+    "headroom_bytes",
+    "macs",
+    "mac_overhead",
+    "latency_ms_estimate",
+    "resolution",
+    "width",
+    "patch_grid",
+    "split_op",
+    "model",
+    "board",
+)
+
+
+def advice_to_csv(advice: Advice) -> str:
+    """One row per suggestion (header first): what it needs and costs."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for rank, s in enumerate(advice.suggestions, start=1):
+        writer.writerow(
+            [
+                rank,
+                s.kind,
+                s.title,
+                str(s.fits).lower(),
+                str(s.stock_tflm).lower(),
+                str(s.retrain).lower(),
+                s.sram_bytes,
+                str(s.exact).lower(),
+                s.budget_bytes,
+                s.budget_bytes - s.sram_bytes,
+                s.macs,
+                f"{s.mac_overhead:.6f}",
+                "" if s.latency_ms is None else f"{s.latency_ms:.3f}",
+                "" if s.resolution is None else "x".join(str(d) for d in s.resolution),
+                "" if s.width is None else s.width,
+                "" if s.patch is None else f"{s.patch.grid}x{s.patch.grid}",
+                "" if s.patch is None else s.patch.split_op,
+                advice.model,
+                advice.board,
+            ]
+        )
+    return buf.getvalue()
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def advice_to_markdown(advice: Advice) -> str:
+    """A section to paste into an issue: the ranked table, then each suggestion's notes."""
+    exact = "TFLM-exact" if advice.exact else "a floor (some operators' memory is unknown)"
+    lat = advice.latency
+    lines = [
+        f"#### What would make `{advice.model}` fit `{advice.board}`",
+        "",
+        f"SRAM needed {b(advice.required_bytes)} ({exact}); budget {b(advice.budget_bytes)}. "
+        f"{advice.macs:,} MACs; estimated latency {lat.milliseconds:.1f} ms on {lat.core} "
+        f"@ {lat.clock_hz / 1e6:g} MHz (an estimate).",
+        "",
+    ]
+    if not advice.suggestions:
+        lines.append("Nothing to suggest." if advice.fits else "No suggestion found.")
+        return "\n".join(lines) + "\n"
+    lines += [
+        "| # | suggestion | fits | stock TFLM | SRAM | MACs | MACs vs now | latency (est.) |",
+        "|---:|---|---|---|---:|---:|---:|---:|",
+    ]
+    for i, s in enumerate(advice.suggestions, start=1):
+        lines.append(
+            f"| {i} | {_md_cell(s.title)} | {'✅' if s.fits else '❌'} | "
+            f"{'yes' if s.stock_tflm else 'no'}{' (retrain)' if s.retrain else ''} | "
+            f"{b(s.sram_bytes)}{'' if s.exact else ' ~'} | {s.macs:,} | {_pct(s.mac_overhead)} | "
+            f"{'-' if s.latency_ms is None else f'{s.latency_ms:.1f} ms'} |"
+        )
+    lines += ["", "~ = estimate (not TFLM-exact)", ""]
+    for i, s in enumerate(advice.suggestions, start=1):
+        lines.append(f"{i}. **{_md_cell(s.title)}**: {_md_cell(s.detail)}")
+        lines += [f"   - {_md_cell(note)}" for note in s.notes]
+        if s.patch is not None:
+            p = s.patch
+            lines.append(
+                f"   - patch input = ({p.patch_output[0]} - 1) x {p.stride_product} + "
+                f"{p.receptive_field} = {p.patch_input[0]} pixels a side"
+            )
+    lines += [f"> {_md_cell(note)}" for note in advice.notes]
+    return "\n".join(lines) + "\n"
+
+
+def advice_to_html(advice: Advice) -> str:
+    """The ranked table as an HTML fragment (escaped; no external resources)."""
+    from html import escape
+
+    rows = []
+    for i, s in enumerate(advice.suggestions, start=1):
+        rows.append(
+            "<tr>"
+            f"<td>{i}</td><td>{escape(s.title)}<br><small>{escape(s.detail)}</small></td>"
+            f"<td>{'yes' if s.fits else 'no'}</td>"
+            f"<td>{'yes' if s.stock_tflm else 'no'}{' (retrain)' if s.retrain else ''}</td>"
+            f"<td class='num'>{s.sram_bytes:,}{'' if s.exact else ' ~'}</td>"
+            f"<td class='num'>{s.macs:,}</td><td class='num'>{_pct(s.mac_overhead)}</td>"
+            f"<td class='num'>{'-' if s.latency_ms is None else f'{s.latency_ms:.1f} ms'}</td>"
+            "</tr>"
+        )
+    lat = advice.latency
+    return (
+        '<section id="advice"><h2>What would make it fit</h2>'
+        f"<p>Estimated latency as is: {lat.milliseconds:.1f} ms on {escape(lat.core)} "
+        f"@ {lat.clock_hz / 1e6:g} MHz (an estimate). ~ = not TFLM-exact.</p>"
+        "<table><thead><tr><th>#</th><th>suggestion</th><th>fits</th><th>stock TFLM</th>"
+        "<th>SRAM B</th><th>MACs</th><th>MACs vs now</th><th>latency</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></section>"
     )

@@ -93,6 +93,10 @@ COLUMNS: dict[str, Callable[[dict[str, Any], dict[str, Any]], str | int]] = {
     "board": lambda _, doc: doc["board"],
     "memory_exact": lambda layer, _: _bool(layer["memory_exact"]),
     "arena_exact": lambda _, doc: _bool(doc["exact"]),
+    "latency_us_estimate": lambda layer, _: (
+        "" if layer["latency_us_estimate"] is None else layer["latency_us_estimate"]
+    ),
+    "planner": lambda _, doc: doc["arena"]["planner"],
 }
 
 

@@ -14,6 +14,15 @@ from planner.check import FitCheck
 
 SCHEMA_VERSION = 1
 
+_PLAN_LABEL = {
+    "tflm": "TFLM's greedy plan",
+    "optimized": "optimized plan from `planner optimize`",
+}
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
 
 def _layer(check: FitCheck, i: int) -> dict[str, Any]:
     lc = check.layers[i]
@@ -46,6 +55,7 @@ def _layer(check: FitCheck, i: int) -> dict[str, Any]:
         "params": layer.params,
         "macs": layer.macs,
         "scratch_bytes": check.arena.scratch_bytes.get((layer.subgraph, layer.index), 0),
+        "latency_us_estimate": _round(check.layer_latency_us(i)),
         "outputs": outputs,
         "io_overflows": lc.io_overflows,
         "live_overflows": lc.live_overflows,
@@ -97,7 +107,7 @@ def to_document(check: FitCheck) -> dict[str, Any]:
         "sram_budget_bytes": check.sram_budget_bytes,
         "sram_required_bytes": check.sram_required_bytes,
         "sram_required_basis": "smallest kTensorArenaSize with which TFLM allocates "
-        f"({arena.target.label}, {arena.plan.planner} planner)",
+        f"({arena.target.label}, {_PLAN_LABEL[check.planner]})",
         "sram_headroom_bytes": check.sram_headroom_bytes,
         "flash_required_bytes": check.flash_required_bytes,
         "flash_model_bytes": check.flash_model_bytes,
@@ -109,12 +119,23 @@ def to_document(check: FitCheck) -> dict[str, Any]:
             "tail_bytes": arena.tail_bytes,
             "total_bytes": arena.total_bytes,
             "min_arena_bytes": arena.min_arena_bytes,
-            "planner": arena.plan.planner,
+            "planner": check.planner,
             "pointer_bits": arena.target.pointer_bits,
             "kernels": arena.target.kernels,
             "exact": arena.exact,
             "unknown": list(arena.unknown),
             "tail_categories": dict(arena.tail.categories),
+        },
+        "planner_comparison": None
+        if check.tflm_arena is None
+        else {
+            "tflm_head_bytes": check.tflm_arena.head_bytes,
+            "tflm_min_arena_bytes": check.tflm_arena.min_arena_bytes,
+            "planner": check.planner,
+            "head_bytes": arena.head_bytes,
+            "min_arena_bytes": arena.min_arena_bytes,
+            "saving_bytes": check.saving_bytes,
+            "saving_percent": round(check.saving_percent, 2),
         },
         "host_arena": None
         if check.host_arena is None
@@ -134,6 +155,9 @@ def to_document(check: FitCheck) -> dict[str, Any]:
             "variable_bytes": stats.variable_bytes,
             "macs": stats.macs,
             "flops": stats.flops,
+            "latency_ms_estimate": None
+            if check.latency is None
+            else _round(check.latency.milliseconds),
         },
         "warnings": list(check.warnings),
         "overflowing_layers": [c.layer.index for c in check.overflowing_layers],

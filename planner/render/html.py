@@ -116,6 +116,7 @@ LAYER_COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("weight_bytes", "weights B", True),
     ("params", "params", True),
     ("macs", "MACs", True),
+    ("latency_us_estimate", "est. µs", True),
 )
 
 
@@ -193,6 +194,18 @@ def _summary(doc: dict[str, Any]) -> str:
             "pos" if doc["fits_flash"] else "neg",
         ),
     ]
+    cmp_ = doc.get("planner_comparison")
+    if cmp_:
+        cards.append(
+            _card(
+                "Saved against TFLM's own plan",
+                _b(cmp_["saving_bytes"]),
+                f"{cmp_['saving_percent']:.1f} %: TFLM's plan needs "
+                f"{cmp_['tflm_min_arena_bytes']:,} B, the optimized one "
+                f"{cmp_['min_arena_bytes']:,} B (planner optimize writes it into the model)",
+                "pos" if cmp_["saving_bytes"] > 0 else "",
+            )
+        )
     warnings = "".join(f'<p class="warn">Warning: {escape(w)}</p>' for w in doc["warnings"])
     return f'<section class="cards" id="summary">{"".join(cards)}</section>{warnings}'
 
@@ -210,6 +223,8 @@ def _totals(doc: dict[str, Any]) -> str:
     if t["variable_bytes"]:
         rows.append(("Variable (state) tensors", _b(t["variable_bytes"])))
     rows += [("MACs", f"{t['macs']:,}"), ("FLOPs (2 x MACs)", f"{t['flops']:,}")]
+    if t.get("latency_ms_estimate") is not None:
+        rows.append(("Latency (estimate)", f"{t['latency_ms_estimate']:,.1f} ms"))
     body = "".join(
         f'<tr><th scope="row">{escape(k)}</th><td class="num">{escape(v)}</td></tr>'
         for k, v in rows
@@ -230,6 +245,9 @@ def _layer_cells(layer: dict[str, Any]) -> list[tuple[str, int | None]]:
             offs = [o["arena_offset"] for o in layer["outputs"]]
             text = ", ".join("-" if o is None else f"{o:,}" for o in offs) or "-"
             out.append((text, None))
+        elif key == "latency_us_estimate":
+            v = layer[key]
+            out.append(("-" if v is None else f"{v:,.1f}", None if v is None else round(v)))
         elif numeric:
             out.append((f"{layer[key]:,}", layer[key]))
         else:
@@ -244,6 +262,8 @@ COLUMN_HELP = {
     "step_sram_bytes": "live tensors (16-byte rounded) + this layer's scratch + the persistent "
     "tail: what must be resident while it runs",
     "output_arena_offsets": "arena offset of each output tensor in TFLM's plan",
+    "latency_us_estimate": "estimated microseconds: max(compute, memory) from the board's "
+    "core, clock and kernel library (an estimate, see docs/latency.md)",
 }
 
 
@@ -295,8 +315,13 @@ def _json_script(doc: dict[str, Any]) -> str:
     return f'<script type="application/json" id="report-data">{text}</script>'
 
 
-def render_html(check: FitCheck, use_matplotlib: bool | None = None) -> str:
-    """The report as one self-contained HTML page (``use_matplotlib=False`` forces plain SVG)."""
+def render_html(
+    check: FitCheck, use_matplotlib: bool | None = None, extra_sections: str = ""
+) -> str:
+    """The report as one self-contained HTML page (``use_matplotlib=False`` forces plain SVG).
+
+    ``extra_sections`` is trusted, already-escaped HTML placed after the totals (the advice).
+    """
     doc = to_document(check)
     model = doc["model"]["path"]
     name = Path(model).name
@@ -353,6 +378,7 @@ weight bytes (flash).</figcaption>
 {_layer_table(doc)}
 <h2>Model totals</h2>
 {_totals(doc)}
+{extra_sections}
 <footer>{escape(doc["tool"])}, report schema version {doc["schema_version"]}.
 The figures are in the JSON document embedded in this page
 (<code>script#report-data</code>).</footer>

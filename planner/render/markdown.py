@@ -77,7 +77,7 @@ def summary(check: FitCheck) -> str:
             "SRAM needed",
             b(check.sram_required_bytes),
             f"smallest `kTensorArenaSize` for TFLM ({arena.target.label}, "
-            f"{arena.plan.planner} plan);{exact} head {arena.head_bytes:,} B + tail "
+            f"{check.planner} plan);{exact} head {arena.head_bytes:,} B + tail "
             f"{arena.tail_bytes:,} B",
         ),
         (
@@ -100,6 +100,17 @@ def summary(check: FitCheck) -> str:
         ("Flash budget", b(check.flash_budget_bytes), "internal flash"),
         ("Flash headroom", b(check.flash_headroom_bytes), ""),
     ]
+    if check.tflm_arena is not None:
+        rows.insert(
+            1,
+            (
+                "Saved vs TFLM's plan",
+                b(check.saving_bytes),
+                f"{check.saving_percent:.1f} %: TFLM's own plan needs "
+                f"{check.tflm_arena.min_arena_bytes:,} B; `planner optimize` writes this one "
+                "into the model",
+            ),
+        )
     lines.append(table(("", "bytes", "basis"), rows, right=(1,)))
     for note in check.warnings:
         lines += ["", f"> **Warning:** {note}"]
@@ -153,10 +164,11 @@ def layer_table(check: FitCheck) -> str:
     offsets = check.arena.tensor_offsets
     scratch = check.arena.scratch_bytes
     rows = []
-    for lc in check.layers:
+    for position, lc in enumerate(check.layers):
         layer = lc.layer
         off = [offsets.get((layer.subgraph, t)) for t in layer.output_tensors]
         mark = " ⚠️" if lc.overflows else ""
+        us = check.layer_latency_us(position)
         rows.append(
             (
                 layer_label(layer.subgraph, layer.index) + mark,
@@ -173,6 +185,7 @@ def layer_table(check: FitCheck) -> str:
                 f"{layer.weight_bytes:,}",
                 f"{layer.params:,}",
                 f"{layer.macs:,}",
+                "-" if us is None else f"{us:,.1f}",
             )
         )
     header = (
@@ -190,8 +203,9 @@ def layer_table(check: FitCheck) -> str:
         "weights B",
         "params",
         "MACs",
+        "est. µs",
     )
-    return table(header, rows, right=(0, *range(4, 14)))
+    return table(header, rows, right=(0, *range(4, 15)))
 
 
 def totals_table(check: FitCheck) -> str:
@@ -206,6 +220,14 @@ def totals_table(check: FitCheck) -> str:
     if s.variable_bytes:
         rows.append(("Variable (state) tensors", b(s.variable_bytes)))
     rows += [("MACs", f"{s.macs:,}"), ("FLOPs (2 x MACs)", f"{s.flops:,}")]
+    if check.latency is not None:
+        lat = check.latency
+        rows.append(
+            (
+                "Latency (estimate)",
+                f"{lat.milliseconds:,.1f} ms on {lat.core} @ {lat.clock_hz / 1e6:g} MHz",
+            )
+        )
     return table(("Model totals", ""), rows, right=(1,))
 
 

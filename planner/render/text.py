@@ -86,12 +86,22 @@ def render_summary(check: FitCheck, console: Console) -> None:
     grid.add_row(
         "SRAM needed" if arena.exact else "SRAM needed, at least",
         b(check.sram_required_bytes),
-        f"smallest kTensorArenaSize for TFLM ({arena.target.label}, {arena.plan.planner} plan)"
+        f"smallest kTensorArenaSize for TFLM ({arena.target.label}, "
+        f"{'optimized' if check.planner == 'optimized' else 'tflm'} plan)"
         + ("" if arena.exact else " - NOT EXACT, see warnings"),
     )
     grid.add_row("", "", f"  head {arena.head_bytes:,} B (planned activations and scratch)")
     grid.add_row("", "", f"  tail {arena.tail_bytes:,} B (persistent: tensors, ops, kernel data)")
     grid.add_row("", "", f"  TFLM reports {arena.total_bytes:,} B used after allocation")
+    if check.tflm_arena is not None:
+        t = check.tflm_arena
+        grid.add_row(
+            "vs TFLM's plan",
+            Text(b(check.saving_bytes) + " saved", style="green" if check.saving_bytes else None),
+            f"{check.saving_percent:.1f} %: TFLM's own plan needs {t.min_arena_bytes:,} B "
+            f"(head {t.head_bytes:,} B), this one {arena.min_arena_bytes:,} B "
+            f"(head {arena.head_bytes:,} B); `planner optimize` writes it into the model",
+        )
     if check.host_arena is not None:
         h = check.host_arena
         grid.add_row(
@@ -151,7 +161,8 @@ def _overflow_table(rows: Iterable[LayerCheck], check: FitCheck) -> Table:
             why.append("input+output > budget")
         if lc.live_overflows:
             why.append("live tensors + scratch + persistent tail > budget")
-        name = layer.output_names[0] if layer.output_names else "-"
+        # Converted names join several TF names with ';': the first says the most.
+        name = layer.output_names[0].split(";")[0] if layer.output_names else "-"
         table.add_row(
             f"{layer.index}" if layer.subgraph == 0 else f"{layer.subgraph}:{layer.index}",
             layer.op,
@@ -195,16 +206,18 @@ def render_report(check: FitCheck, console: Console) -> None:
         "out B",
         "in+out B",
         "live B",
+        "step B",
         "scratch B",
         "out offset",
         "weights B",
         "params",
         "MACs",
+        "est. µs",
     ):
         table.add_column(
             col, justify="left" if col in ("op", "input shape", "output shape") else "right"
         )
-    for lc in check.layers:
+    for position, lc in enumerate(check.layers):
         layer = lc.layer
         style = "red" if lc.overflows else None
         off = [offsets.get((layer.subgraph, t)) for t in layer.output_tensors]
@@ -217,11 +230,13 @@ def render_report(check: FitCheck, console: Console) -> None:
             f"{layer.output_bytes:,}",
             f"{layer.io_bytes:,}",
             f"{layer.live_bytes:,}",
+            f"{lc.step_sram_bytes:,}",
             f"{scratch.get((layer.subgraph, layer.index), 0):,}",
             ", ".join("-" if o is None else f"{o:,}" for o in off) or "-",
             f"{layer.weight_bytes:,}",
             f"{layer.params:,}",
             f"{layer.macs:,}",
+            "-" if (us := check.layer_latency_us(position)) is None else f"{us:,.1f}",
             style=style,
         )
     console.print(table)
@@ -238,6 +253,13 @@ def render_report(check: FitCheck, console: Console) -> None:
         totals.add_row("Variable (state) tensors", b(s.variable_bytes))
     totals.add_row("MACs", f"{s.macs:,}")
     totals.add_row("FLOPs (2 x MACs)", f"{s.flops:,}")
+    if check.latency is not None:
+        lat = check.latency
+        totals.add_row(
+            "Latency (estimate)",
+            f"{lat.milliseconds:,.1f} ms on {lat.core} @ {lat.clock_hz / 1e6:g} MHz "
+            f"({lat.kernels})",
+        )
     console.print(Text("\nModel totals", style="bold"))
     console.print(totals)
 

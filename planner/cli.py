@@ -64,7 +64,8 @@ def _board_option(fn: F) -> F:
     return fn
 
 
-def _pick_board(board_name: str | None, board_file: Path | None) -> Any:
+def _pick_board(board_name: str | None, board_file: Path | None, default: str | None = None) -> Any:
+    """The board the options name, else ``default`` (a catalog name), else a usage error."""
     from planner.api import resolve_board
     from planner.boards import load_board_file
 
@@ -73,6 +74,8 @@ def _pick_board(board_name: str | None, board_file: Path | None) -> Any:
     if board_file is not None:
         return load_board_file(board_file)
     if not board_name:
+        if default is not None:
+            return resolve_board(default)
         raise click.UsageError("missing --board NAME (or --board-file FILE); see `planner boards`")
     return resolve_board(board_name)
 
@@ -496,14 +499,12 @@ def verify(model: Path, board_name: str | None, board_file: Path | None, timeout
 
     Example: planner verify ../shared/models/person_detect.tflite
     """
-    from planner.api import board_target, resolve_board
+    from planner.api import board_target
     from planner.arena import predict_arena
     from planner.loader import load_model
     from planner.verify import compare, measure_runtime
 
-    board = (
-        _pick_board(board_name, board_file) if (board_name or board_file) else resolve_board("host")
-    )
+    board = _pick_board(board_name, board_file, default="host")
     target = board_target(board)
     if target.pointer_bits != 64 or target.kernels != "reference":
         raise PlannerError(
@@ -552,14 +553,12 @@ def optimize(
 
     Example: planner optimize ../shared/models/vww_96_int8.tflite -o vww_optimized.tflite
     """
-    from planner.api import board_target, resolve_board
+    from planner.api import board_target
     from planner.loader import load_model
     from planner.optimize import format_result, write_optimized
     from planner.optimize import optimize as run_optimize
 
-    board = (
-        _pick_board(board_name, board_file) if (board_name or board_file) else resolve_board("host")
-    )
+    board = _pick_board(board_name, board_file, default="host")
     graph = load_model(model)
     result = run_optimize(graph, board_target(board), reorder=not no_reorder, share=not no_share)
     data = write_optimized(graph, model.read_bytes(), result)

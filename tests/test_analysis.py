@@ -205,9 +205,11 @@ def test_alexnet_table() -> None:
     assert stats.total_activation_bytes - 9216 == 932_264
     assert stats.peak_io_bytes == 224 * 224 * 3 + 55 * 55 * 96 == 440_928
     assert stats.layers[0].io_bytes == stats.peak_io_bytes
-    # Model size: int8 weights + int32 biases, against the all-float32 model.
-    assert stats.weight_bytes == 60_954_656 + 4 * biases
-    assert 4 * stats.params == 4 * (60_954_656 + biases)
+    # Model size: 60,965,224 parameters; at 8 bits (int8 weights, int32 biases as TFLite
+    # stores them) and at 32 bits (all float32).
+    assert stats.params == 60_965_224
+    assert stats.weight_bytes == 60_954_656 * 1 + biases * 4 == 60_996_928
+    assert stats.params * 4 == 243_860_896
 
 
 def test_lstm_and_svdf_macs_by_hand() -> None:
@@ -221,3 +223,44 @@ def test_lstm_and_svdf_macs_by_hand() -> None:
             batch = sg.tensors[op.inputs[0]].shape[0]
             layer = analyse(graph).layers[op.index]
             assert layer.macs == batch * (features[0] * features[1] + time[0] * time[1])
+
+
+def test_buffers_stored_after_the_flatbuffer_are_counted(tmp_path: Path) -> None:
+    """Large models keep weights outside the flatbuffer (Buffer.offset/size); the loader
+    takes their size from those fields and checks they lie inside the file."""
+    import flatbuffers
+
+    from .builder import Model, i8
+
+    m = Model()
+    g = m.subgraph()
+    x = g.tensor([1, 4], scale=0.1)
+    w = g.tensor([3, 4], data=i8(12), scale=[0.1])
+    y = g.tensor([1, 3], scale=0.1)
+    g.op("FULLY_CONNECTED", [x, w, -1], [y], "FullyConnectedOptions")
+    g.io([x], [y])
+    weights = m.m.buffers[g.t.tensors[w].buffer]
+    weights.data = None
+    builder = flatbuffers.Builder(1024)
+    # Pack once to learn the flatbuffer's size, then point the buffer past it.
+    weights.offset, weights.size = 1 << 20, 12
+    builder.Finish(m.m.Pack(builder), file_identifier=b"TFL3")
+    head = bytes(builder.Output())
+    weights.offset = len(head) + 16 - len(head) % 16
+    builder = flatbuffers.Builder(1024)
+    builder.Finish(m.m.Pack(builder), file_identifier=b"TFL3")
+    head = bytes(builder.Output())
+    assert len(head) <= weights.offset
+    data = head + bytes(weights.offset - len(head)) + bytes(range(12))
+    path = tmp_path / "external.tflite"
+    path.write_bytes(data)
+    graph = load_model(path)
+    assert graph.main.tensors[w].data_bytes == 12
+    assert graph.main.tensors[w].is_constant
+    assert analyse(graph).layers[0].weight_bytes == 12
+    # Pointing past the end of the file is an error, not a silent zero.
+    path.write_bytes(data[:-1])
+    from planner.errors import ModelError
+
+    with pytest.raises(ModelError, match="beyond the end"):
+        load_model(path)

@@ -54,6 +54,9 @@ def test_person_detect_fits_nrf52840_in_a_real_process() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Verdict: FITS" in proc.stdout
     assert proc.stderr == ""
+    # Piped: plain text, no colour codes, no padding at the ends of lines.
+    assert "\x1b[" not in proc.stdout
+    assert all(line == line.rstrip() for line in proc.stdout.splitlines())
 
 
 def test_json_keys_issue_2_promises() -> None:

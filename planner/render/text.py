@@ -5,8 +5,9 @@ Uses ``rich``: colour only when writing to a terminal, plain text when piped.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
@@ -19,12 +20,38 @@ if TYPE_CHECKING:
     from planner.check import FitCheck, LayerCheck
 
 
-def make_console(file: object = None, width: int | None = None) -> Console:
-    """A console that colours only real terminals and never wraps tables when piped."""
-    console = Console(file=file, highlight=False, soft_wrap=False)  # type: ignore[arg-type]
+class _TrimmedLines:
+    """A text sink that drops the spaces rich pads table cells with at the end of lines."""
+
+    def __init__(self, target: IO[str]) -> None:
+        self.target = target
+        self.pending = ""
+
+    def write(self, text: str) -> int:
+        *lines, self.pending = (self.pending + text).split("\n")
+        for line in lines:
+            self.target.write(line.rstrip(" ") + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        if self.pending.strip(" "):
+            self.target.write(self.pending.rstrip(" "))
+            self.pending = ""
+        self.target.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+
+def make_console(file: IO[str] | None = None, width: int | None = None) -> Console:
+    """A console that colours only real terminals and never wraps tables when piped.
+
+    Piped or written to a file, lines carry no trailing padding and no colour codes.
+    """
+    console = Console(file=file, highlight=False, soft_wrap=False)
     if not console.is_terminal:
         console = Console(
-            file=file,  # type: ignore[arg-type]
+            file=_TrimmedLines(file if file is not None else sys.stdout),  # type: ignore[arg-type]
             highlight=False,
             soft_wrap=False,
             width=width or 250,

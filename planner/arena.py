@@ -84,7 +84,7 @@ class ArenaPrediction:
         """Scratch bytes (16-byte rounded) each operator requests, by (subgraph, op index)."""
         out: dict[tuple[int, int], int] = {}
         for b in self.buffers:
-            if b.is_scratch:
+            if b.is_scratch and b.op_index is not None:
                 key = (b.subgraph, b.op_index)
                 out[key] = out.get(key, 0) + b.size_bytes
         return MappingProxyType(out)
@@ -96,7 +96,7 @@ class ArenaPrediction:
             {
                 (b.subgraph, b.tensor_index): off
                 for b, off in zip(self.buffers, self.plan.offsets, strict=True)
-                if not b.is_scratch
+                if b.tensor_index is not None
             }
         )
 

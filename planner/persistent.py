@@ -1620,9 +1620,9 @@ def persistent_allocations(
             )
         )
         for i in indices:
-            t = _tensor(main, i)
+            io_tensor = _tensor(main, i)
             add(CATEGORY_PERSISTENT_TENSORS, f"{kind} tensor {i}: TfLiteTensor", TFLITE_TENSOR)
-            q = t.quantization if t is not None else None
+            q = io_tensor.quantization if io_tensor is not None else None
             if q is not None and q.scales and q.zero_points:
                 add(
                     CATEGORY_QUANTIZATION,

@@ -24,6 +24,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
+from typing import cast
 
 from planner.errors import PlannerError
 from planner.graph import Graph, Operator, Quantization, Subgraph, Tensor, tensor_bytes
@@ -407,7 +408,7 @@ def _reshape(ctx: _Ctx, op: Operator) -> list[Shape]:
 
 def _squeeze(ctx: _Ctx, op: Operator) -> list[Shape]:
     x = ctx.shape(op.inputs[0])
-    dims = op.options.get("squeeze_dims") or ()
+    dims = cast("tuple[int, ...]", op.options.get("squeeze_dims") or ())
     axes = {int(d) % len(x) for d in dims} if dims else {i for i, d in enumerate(x) if d == 1}
     for a in axes:
         if x[a] != 1:
@@ -742,7 +743,7 @@ def _rebuild(
             )
         )
     ops = tuple(
-        op if options.get(op.index) is None else replace(op, options=options[op.index])
+        op if (new_options := options.get(op.index)) is None else replace(op, options=new_options)
         for op in sg.operators
     )
     main = replace(sg, tensors=tuple(tensors), operators=ops)

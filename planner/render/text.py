@@ -124,7 +124,7 @@ def render_summary(check: FitCheck, console: Console) -> None:
         t = check.tflm_arena
         grid.add_row(
             "vs TFLM's plan",
-            Text(b(check.saving_bytes) + " saved", style="green" if check.saving_bytes else None),
+            Text(b(check.saving_bytes) + " saved", style="green" if check.saving_bytes else ""),
             f"{check.saving_percent:.1f} %: TFLM's own plan needs {t.min_arena_bytes:,} B "
             f"(head {t.head_bytes:,} B), this one {arena.min_arena_bytes:,} B "
             f"(head {arena.head_bytes:,} B); `planner optimize` writes it into the model",

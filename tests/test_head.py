@@ -259,6 +259,17 @@ def _offline(m: _Model) -> None:
     m.offline([256, -1, 0, -1])
 
 
+def _if_offline_in_subgraph_1(m: _Model) -> None:
+    """An offline offset for a tensor of subgraph 1 only: TFLM reads the plan as one list
+    across all subgraphs (global index = tensors of earlier subgraphs + index), so the
+    runtime's head shows the offset only if that is how it indexes."""
+    _if(m)
+    sizes = [len(sg.tensors) for sg in m.m.subgraphs]
+    offsets = [-1] * sum(sizes)
+    offsets[sizes[0] + 1] = 4096  # subgraph 1, tensor 1
+    m.offline(offsets)
+
+
 def _conv(g: _Sub, x: int, cin: int, cout: int, hw: int, k: int) -> int:
     w = g.tensor([cout, k, k, cin], data=_i8(cout * k * k * cin), scale=[0.1] * cout)
     b = g.tensor([cout], "INT32", data=_i32(*([0] * cout)), scale=[0.01] * cout)
@@ -311,6 +322,7 @@ BUILT: dict[str, Builder] = {
     "call_once": _call_once,
     "dangling_and_unread": _dangling,
     "offline": _offline,
+    "if_offline_in_subgraph_1": _if_offline_in_subgraph_1,
     "conv_chain": _conv_chain,
     "concatenation": _concat,
 }

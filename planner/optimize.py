@@ -26,12 +26,11 @@ Buffer sharing: RESHAPE
     for equal pointers) nor is EXPAND_DIMS (no model here proves it in the runtime).
 
 Limits
-    * Offsets are written only for single-subgraph models. The metadata format lists all
-      subgraphs' tensors in a row, but TFLM's ``InitializeAllocationInfo``
-      (micro_allocation_info.cc) reads ``offline_offsets[i]`` with ``i`` the tensor's index
-      *within its subgraph*, so for several subgraphs the two disagree (and no runtime test
-      here settles which one the pip build follows). Such models are only reordered, and not
-      at all if they carry a plan already.
+    * Offsets are written only for single-subgraph models; models with several subgraphs
+      are only reordered, and not at all if they carry a plan already. The metadata lists all
+      subgraphs' tensors in a row, and tests/test_head.py shows the pip runtime reads it that
+      way (an offset given to a tensor of subgraph 1 lands where that reading predicts), so
+      extending the placement to every subgraph is the next step; it is not done yet.
     * Variable tensors (LSTM/SVDF state) keep whatever the model gave them: planning one into
       the head would drop its state between invocations.
 """
@@ -291,7 +290,7 @@ def optimize(
     single = len(graph.subgraphs) == 1
     if not single:
         notes.append(
-            "several subgraphs: no offline plan is written (TFLM indexes it per subgraph), "
+            "several subgraphs: no offline plan is written (not supported yet), "
             "only the operator order is optimized"
         )
     if not single and graph.offline_offsets is not None:

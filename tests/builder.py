@@ -135,5 +135,47 @@ class Sub:
         self.op("ADD", [a, b], [y], "AddOptions")
         return y
 
+    def conv(
+        self, x: int, hw: int, cin: int, cout: int, k: int, stride: int = 1
+    ) -> tuple[int, int]:
+        """An int8 CONV_2D (SAME padding, per-channel weights) on a square input of side
+        ``hw``; returns the output tensor and its side."""
+        out_hw = -(-hw // stride)
+        w = self.tensor([cout, k, k, cin], data=i8(cout * k * k * cin), scale=[0.02] * cout)
+        b = self.tensor([cout], "INT32", data=i32(*([0] * cout)), scale=[0.0004] * cout)
+        y = self.tensor([1, out_hw, out_hw, cout], scale=0.1)
+        self.op(
+            "CONV_2D",
+            [x, w, b],
+            [y],
+            "Conv2DOptions",
+            padding=0,
+            strideW=stride,
+            strideH=stride,
+            dilationWFactor=1,
+            dilationHFactor=1,
+        )
+        return y, out_hw
+
+    def depthwise(self, x: int, hw: int, c: int, stride: int = 1) -> tuple[int, int]:
+        """An int8 3x3 DEPTHWISE_CONV_2D (SAME padding, multiplier 1); output and its side."""
+        out_hw = -(-hw // stride)
+        w = self.tensor([1, 3, 3, c], data=i8(9 * c), scale=[0.02] * c, axis=3)
+        b = self.tensor([c], "INT32", data=i32(*([0] * c)), scale=[0.0004] * c)
+        y = self.tensor([1, out_hw, out_hw, c], scale=0.1)
+        self.op(
+            "DEPTHWISE_CONV_2D",
+            [x, w, b],
+            [y],
+            "DepthwiseConv2DOptions",
+            padding=0,
+            strideW=stride,
+            strideH=stride,
+            depthMultiplier=1,
+            dilationWFactor=1,
+            dilationHFactor=1,
+        )
+        return y, out_hw
+
     def io(self, inputs: list[int], outputs: list[int]) -> None:
         self.t.inputs, self.t.outputs = inputs, outputs

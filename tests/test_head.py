@@ -39,7 +39,6 @@ from planner.scratch import (
 from planner.verify import RuntimeMeasurement, measure_runtime, runtime_available
 
 from .builder import Model as _Model
-from .builder import Sub as _Sub
 from .builder import f32 as _f32
 from .builder import i8 as _i8
 from .builder import i16 as _i16
@@ -270,28 +269,12 @@ def _if_offline_in_subgraph_1(m: _Model) -> None:
     m.offline(offsets)
 
 
-def _conv(g: _Sub, x: int, cin: int, cout: int, hw: int, k: int) -> int:
-    w = g.tensor([cout, k, k, cin], data=_i8(cout * k * k * cin), scale=[0.1] * cout)
-    b = g.tensor([cout], "INT32", data=_i32(*([0] * cout)), scale=[0.01] * cout)
-    y = g.tensor([1, hw, hw, cout], scale=0.2)
-    g.op(
-        "CONV_2D",
-        [x, w, b],
-        [y],
-        "Conv2DOptions",
-        padding=0,
-        strideW=1,
-        strideH=1,
-        dilationWFactor=1,
-        dilationHFactor=1,
-    )
-    return y
-
-
 def _conv_chain(m: _Model) -> None:
     g = m.subgraph()
     x = g.tensor([1, 2, 2, 3], scale=0.1)
-    g.io([x], [_conv(g, _conv(g, x, 3, 96, 2, 3), 96, 8, 2, 1)])
+    y, _ = g.conv(x, 2, 3, 96, 3)
+    z, _ = g.conv(y, 2, 96, 8, 1)
+    g.io([x], [z])
 
 
 def _concat(m: _Model) -> None:

@@ -19,7 +19,7 @@ from planner.arena import predict_arena
 from planner.loader import load_model
 from planner.verify import measure_runtime, runtime_available
 
-from .builder import Model, Sub, i8, i32
+from .builder import Model, i8, i32
 
 pytestmark = pytest.mark.skipif(
     not runtime_available(), reason="the tflite-micro runtime is not installed"
@@ -27,45 +27,6 @@ pytestmark = pytest.mark.skipif(
 
 #: How many random graphs CI checks (each costs a few runtime launches).
 EXAMPLES = 25
-
-
-def _conv(g: Sub, x: int, hw: int, cin: int, cout: int, k: int, stride: int) -> tuple[int, int]:
-    out_hw = -(-hw // stride)  # SAME padding
-    w = g.tensor([cout, k, k, cin], data=i8(cout * k * k * cin), scale=[0.02] * cout)
-    b = g.tensor([cout], "INT32", data=i32(*([0] * cout)), scale=[0.0004] * cout)
-    y = g.tensor([1, out_hw, out_hw, cout], scale=0.1)
-    g.op(
-        "CONV_2D",
-        [x, w, b],
-        [y],
-        "Conv2DOptions",
-        padding=0,
-        strideW=stride,
-        strideH=stride,
-        dilationWFactor=1,
-        dilationHFactor=1,
-    )
-    return y, out_hw
-
-
-def _depthwise(g: Sub, x: int, hw: int, c: int, stride: int) -> tuple[int, int]:
-    out_hw = -(-hw // stride)
-    w = g.tensor([1, 3, 3, c], data=i8(9 * c), scale=[0.02] * c, axis=3)
-    b = g.tensor([c], "INT32", data=i32(*([0] * c)), scale=[0.0004] * c)
-    y = g.tensor([1, out_hw, out_hw, c], scale=0.1)
-    g.op(
-        "DEPTHWISE_CONV_2D",
-        [x, w, b],
-        [y],
-        "DepthwiseConv2DOptions",
-        padding=0,
-        strideW=stride,
-        strideH=stride,
-        depthMultiplier=1,
-        dilationWFactor=1,
-        dilationHFactor=1,
-    )
-    return y, out_hw
 
 
 @st.composite
@@ -85,11 +46,11 @@ def graphs(draw: st.DrawFn) -> Model:
             cout = draw(st.sampled_from([4, 8, 16, 24]))
             k = draw(st.sampled_from([1, 3]))
             stride = draw(st.sampled_from([1, 1, 2])) if s_hw > 2 else 1
-            y, y_hw = _conv(g, src, s_hw, s_c, cout, k, stride)
+            y, y_hw = g.conv(src, s_hw, s_c, cout, k, stride)
             pool.append((y, y_hw, cout))
         elif kind == "dw":
             stride = draw(st.sampled_from([1, 2])) if s_hw > 2 else 1
-            y, y_hw = _depthwise(g, src, s_hw, s_c, stride)
+            y, y_hw = g.depthwise(src, s_hw, s_c, stride)
             pool.append((y, y_hw, s_c))
         elif kind == "pool" and s_hw >= 2:
             op = draw(st.sampled_from(["MAX_POOL_2D", "AVERAGE_POOL_2D"]))

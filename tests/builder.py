@@ -179,3 +179,42 @@ class Sub:
 
     def io(self, inputs: list[int], outputs: list[int]) -> None:
         self.t.inputs, self.t.outputs = inputs, outputs
+
+
+def vela_like_model(path: Path, side: int = 16) -> Path:
+    """A model whose only operator is the custom ``ethos-u`` op of Vela-compiled models (a
+    command-stream constant and an int8 image in, an int8 tensor out), written to ``path``."""
+    s = schema()
+    m = Model()
+    g = m.subgraph()
+    x = g.tensor([1, side, side, 3], scale=0.1)
+    stream = g.tensor([64], "UINT8", data=i8(64))
+    y = g.tensor([1, side // 2, side // 2, 4], scale=0.1)
+    code = s.OperatorCodeT()
+    code.builtinCode = code.deprecatedBuiltinCode = s.BuiltinOperator.CUSTOM
+    code.customCode = "ethos-u"
+    m.m.operatorCodes.append(code)
+    op = s.OperatorT()
+    op.opcodeIndex = len(m.m.operatorCodes) - 1
+    op.inputs, op.outputs = [stream, x], [y]
+    g.t.operators.append(op)
+    g.io([x], [y])
+    return m.write(path)
+
+
+def planned_buffer(i: int, size: int, first: int, last: int, offline: int | None = None) -> Any:
+    """A planner ``Buffer`` for tensor ``i`` of subgraph 0, for planner unit tests."""
+    from planner.lifetimes import Buffer
+
+    return Buffer(
+        key=("tensor", 0, i),
+        size_bytes=size,
+        first_step=first,
+        last_step=last,
+        offline_offset=offline,
+        subgraph=0,
+        tensor_index=i,
+        op_index=None,
+        name=f"b{i}",
+        requested_bytes=size,
+    )

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from planner.cli import main
 
-from .builder import Model, i8, schema
+from .builder import Model, schema, vela_like_model
 from .corpus import SHARED_MODELS
 
 HELLO = SHARED_MODELS / "hello_world_int8.tflite"
@@ -175,22 +175,7 @@ def test_float_model_is_reported_with_a_warning(tmp_path: Path) -> None:
 
 
 def test_custom_ethos_u_operator_is_reported_not_refused(tmp_path: Path) -> None:
-    s = schema()
-    m = Model()
-    g = m.subgraph()
-    x = g.tensor([1, 16, 16, 3], scale=0.1)
-    stream = g.tensor([64], "UINT8", data=i8(64))
-    y = g.tensor([1, 8, 8, 4], scale=0.1)
-    code = s.OperatorCodeT()
-    code.builtinCode = code.deprecatedBuiltinCode = s.BuiltinOperator.CUSTOM
-    code.customCode = "ethos-u"
-    m.m.operatorCodes.append(code)
-    op = s.OperatorT()
-    op.opcodeIndex = len(m.m.operatorCodes) - 1
-    op.inputs, op.outputs = [stream, x], [y]
-    g.t.operators.append(op)
-    g.io([x], [y])
-    path = m.write(tmp_path / "vela.tflite")
+    path = vela_like_model(tmp_path / "vela.tflite")
     for fmt in ("text", "json", "csv", "markdown", "html"):
         result = _run("fit", str(path), "--board", "host", "--format", fmt)
         # Not provably fitting: the figure is a floor.

@@ -43,6 +43,7 @@ from .builder import f32 as _f32
 from .builder import i8 as _i8
 from .builder import i16 as _i16
 from .builder import i32 as _i32
+from .builder import planned_buffer as _buf
 from .corpus import all_models, model_id
 
 needs_runtime = pytest.mark.skipif(
@@ -543,21 +544,6 @@ def test_unknown_scratch_is_reported_not_zeroed() -> None:
 # ---------------------------------------------------------------------------------------------
 # The greedy planner, against offsets worked out by hand.
 # ---------------------------------------------------------------------------------------------
-
-
-def _buf(i: int, size: int, first: int, last: int, offline: int | None = None) -> Buffer:
-    return Buffer(
-        key=("tensor", 0, i),
-        size_bytes=size,
-        first_step=first,
-        last_step=last,
-        offline_offset=offline,
-        subgraph=0,
-        tensor_index=i,
-        op_index=None,
-        name=f"b{i}",
-        requested_bytes=size,
-    )
 
 
 def test_greedy_places_overlapping_buffers_above_each_other() -> None:

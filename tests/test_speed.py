@@ -32,6 +32,7 @@ from planner.planners import PLANNERS
 from planner.planners.greedy import plan_greedy, plan_greedy_reference
 from planner.verify import measure_runtime, runtime_available
 
+from .builder import planned_buffer as _buffer
 from .corpus import ROOT, SHARED_MODELS, all_models, model_id
 
 # benchmarks/synthetic.py, the generator the benchmark uses (benchmarks/ is not a package).
@@ -48,21 +49,6 @@ needs_runtime = pytest.mark.skipif(
 
 
 # --- the greedy planner ----------------------------------------------------------------------
-
-
-def _buffer(i: int, size: int, first: int, last: int, offline: int | None) -> Buffer:
-    return Buffer(
-        key=("tensor", 0, i),
-        size_bytes=size,
-        first_step=first,
-        last_step=last,
-        offline_offset=offline,
-        subgraph=0,
-        tensor_index=i,
-        op_index=None,
-        name=f"b{i}",
-        requested_bytes=size,
-    )
 
 
 @st.composite

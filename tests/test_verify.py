@@ -13,7 +13,7 @@ from planner.errors import RuntimeCheckError
 from planner.loader import load_model
 from planner.verify import measure_runtime, runtime_available
 
-from .builder import Model, i8, schema
+from .builder import vela_like_model
 from .corpus import SHARED_MODELS
 
 pytestmark = pytest.mark.skipif(
@@ -58,22 +58,7 @@ def test_verify_refuses_a_board_it_cannot_check() -> None:
 
 
 def test_a_model_the_runtime_cannot_load_exits_2(tmp_path: Path) -> None:
-    s = schema()
-    m = Model()
-    g = m.subgraph()
-    x = g.tensor([1, 8, 8, 3], scale=0.1)
-    stream = g.tensor([64], "UINT8", data=i8(64))
-    y = g.tensor([1, 4, 4, 4], scale=0.1)
-    code = s.OperatorCodeT()
-    code.builtinCode = code.deprecatedBuiltinCode = s.BuiltinOperator.CUSTOM
-    code.customCode = "ethos-u"
-    m.m.operatorCodes.append(code)
-    op = s.OperatorT()
-    op.opcodeIndex = 0
-    op.inputs, op.outputs = [stream, x], [y]
-    g.t.operators.append(op)
-    g.io([x], [y])
-    path = m.write(tmp_path / "npu.tflite")
+    path = vela_like_model(tmp_path / "npu.tflite", side=8)
     result = CliRunner().invoke(main, ["verify", str(path)])
     assert result.exit_code == 2, result.output
     lines = [line for line in result.output.splitlines() if line.strip()]

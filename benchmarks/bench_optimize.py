@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from planner.errors import PlannerError  # noqa: E402
-from planner.loader import load_model  # noqa: E402
-from planner.optimize import optimize, write_optimized  # noqa: E402
+from planner.model.tflite_reader import load_model  # noqa: E402
+from planner.offline_plan.optimize import optimize, write_optimized  # noqa: E402
 
 
 def corpus() -> list[Path]:
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             total_time += result.seconds
             measured = "-"
             if args.measure:
-                from planner.verify import measure_runtime
+                from planner.runtimes.tflm.verify.host import measure_runtime
 
                 out = Path(tmp) / path.name
                 out.write_bytes(write_optimized(graph, path.read_bytes(), result))

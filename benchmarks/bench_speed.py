@@ -63,9 +63,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import synthetic  # noqa: E402
 
-from planner.analysis import analyse  # noqa: E402
-from planner.arena import predict_arena  # noqa: E402
-from planner.loader import load_model  # noqa: E402
+from planner.analysis.layers import analyse  # noqa: E402
+from planner.model.tflite_reader import load_model  # noqa: E402
+from planner.runtimes.tflm.arena import predict_arena  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "models"
 CLI_MODEL = SHARED / "person_detect.tflite"
@@ -496,8 +496,8 @@ def bench_synthetic(
 
 
 def bench_greedy(report: Report, directory: Path, sizes: list[int]) -> None:
-    from planner.lifetimes import tflm_buffers
-    from planner.planners import greedy
+    from planner.memory.planners import greedy
+    from planner.runtimes.tflm.allocation_info import tflm_buffers
 
     reference = getattr(greedy, "plan_greedy_reference", None)
     if reference is None:

@@ -2,7 +2,7 @@
 
 The pipeline, one module per stage::
 
-    loader     .tflite file  -> Graph (planner.graph, immutable)
+    loader     .tflite file  -> Graph (planner.model.graph, immutable)
     analysis   Graph         -> per-layer bytes, live tensors, weights, MACs
     arena      Graph         -> TFLM's arena: lifetimes + scratch -> planners -> persistent tail
     boards     board files   -> Board;   check: Board + figures -> FitCheck (the verdict)

@@ -11,14 +11,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from planner._gc import gc_paused
-from planner.analysis import ModelStats, analyse
-from planner.arena import HOST, ArenaPrediction, Target, predict_arena
-from planner.boards import Board, find_board, load_board_file
+from planner.analysis.latency import estimate_latency
+from planner.analysis.layers import ModelStats, analyse
 from planner.check import FitCheck, check_fit
 from planner.errors import PlannerError
-from planner.graph import Graph
-from planner.latency import estimate_latency
-from planner.loader import load_model
+from planner.model.graph import Graph
+from planner.model.tflite_reader import load_model
+from planner.runtimes.tflm.arena import HOST, ArenaPrediction, Target, predict_arena
+from planner.targets.boards import Board, find_board, load_board_file
 
 
 def board_target(board: Board) -> Target:
@@ -64,7 +64,7 @@ def fit(
     tflm_arena = predict_arena(graph, target)
     compared: ArenaPrediction | None = None
     if planner == "optimized":
-        from planner.optimize import optimize, optimized_graph, write_optimized
+        from planner.offline_plan.optimize import optimize, optimized_graph, write_optimized
 
         result = optimize(graph, target)
         optimized = optimized_graph(graph, result)

@@ -8,12 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from planner._gc import gc_paused
-from planner.analysis import LayerStats, ModelStats
-from planner.arena import ArenaPrediction
-from planner.boards import Board
-from planner.graph import Graph
-from planner.latency import LatencyEstimate
-from planner.lifetimes import align_up
+from planner.analysis.latency import LatencyEstimate
+from planner.analysis.layers import LayerStats, ModelStats
+from planner.model.graph import Graph
+from planner.runtimes.tflm.allocation_info import align_up
+from planner.runtimes.tflm.arena import ArenaPrediction
+from planner.targets.boards import Board
 
 #: TFLM's framework code without kernels, measured by TFLM's memory_footprint example
 #: (tensorflow/tflite-micro examples/memory_footprint/README.md): Cortex-M3 and x86-64.
@@ -68,7 +68,7 @@ class FitCheck:
     planner: str = "tflm"
     #: TFLM's own plan of the original model, when ``planner`` is not "tflm": the comparison.
     tflm_arena: ArenaPrediction | None = None
-    #: Estimated latency per layer and in total (an estimate: see planner.latency).
+    #: Estimated latency per layer and in total (an estimate: see planner.analysis.latency).
     latency: LatencyEstimate | None = None
 
     @property

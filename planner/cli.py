@@ -67,7 +67,7 @@ def _board_option(fn: F) -> F:
 def _pick_board(board_name: str | None, board_file: Path | None, default: str | None = None) -> Any:
     """The board the options name, else ``default`` (a catalog name), else a usage error."""
     from planner.api import resolve_board
-    from planner.boards import load_board_file
+    from planner.targets.boards import load_board_file
 
     if board_file is not None and board_name:
         raise click.UsageError("give --board or --board-file, not both")
@@ -95,9 +95,9 @@ FORMATS = ("text", "json", "csv", "markdown", "html")
 
 def _advice(graph: Any, board: Any, **options: Any) -> Any:
     """`planner advise`'s suggestions, with the optimized memory plan as one of them."""
-    from planner.advise import advise as run_advise
+    from planner.advise.advisor import advise as run_advise
     from planner.api import board_target
-    from planner.optimize import optimize
+    from planner.offline_plan.optimize import optimize
 
     if options.get("better_arena_bytes") is None:
         options["better_arena_bytes"] = optimize(graph, board_target(board)).min_arena_bytes
@@ -108,11 +108,11 @@ def _render(check: Any, fmt: str, output: Path | None, full: bool, advice: Any =
     if fmt == "json":
         import json
 
-        from planner.render.document import to_document
+        from planner.report.document import to_document
 
         doc = to_document(check)
         if advice is not None:
-            from planner.render.advice import advice_to_dict
+            from planner.report.advice import advice_to_dict
 
             doc["advice"] = advice_to_dict(advice)
         _emit(json.dumps(doc, indent=2), output)
@@ -122,13 +122,13 @@ def _render(check: Any, fmt: str, output: Path | None, full: bool, advice: Any =
             raise click.UsageError(
                 "CSV is one row per layer; use `planner advise --format csv` for the advice"
             )
-        from planner.render.csv_ import render_csv
+        from planner.report.csv_ import render_csv
 
         _emit(render_csv(check), output)
         return
     if fmt == "markdown":
-        from planner.render.advice import advice_to_markdown
-        from planner.render.markdown import render_markdown_fit, render_markdown_report
+        from planner.report.advice import advice_to_markdown
+        from planner.report.markdown import render_markdown_fit, render_markdown_report
 
         text = (render_markdown_report if full else render_markdown_fit)(check)
         if advice is not None:
@@ -136,20 +136,20 @@ def _render(check: Any, fmt: str, output: Path | None, full: bool, advice: Any =
         _emit(text, output)
         return
     if fmt == "html":
-        from planner.render.advice import advice_to_html
-        from planner.render.html import render_html
+        from planner.report.advice import advice_to_html
+        from planner.report.html import render_html
 
         extra = "" if advice is None else advice_to_html(advice)
         _emit(render_html(check, extra_sections=extra), output)
         return
-    from planner.render.text import make_console, render_fit, render_report
+    from planner.report.text import make_console, render_fit, render_report
 
     render = render_report if full else render_fit
 
     def everything(console: Any) -> None:
         render(check, console)
         if advice is not None:
-            from planner.render.advice import render_advice
+            from planner.report.advice import render_advice
 
             console.print()
             render_advice(advice, console)
@@ -279,7 +279,7 @@ def advise(
 
     Example: planner advise models/mobilenet_v2_1.0_224_int8.tflite --board stm32f746
     """
-    from planner.loader import load_model
+    from planner.model.tflite_reader import load_model
 
     try:
         width_list = tuple(float(w) for w in widths.split(",") if w.strip())
@@ -302,21 +302,21 @@ def advise(
     if fmt == "json":
         import json
 
-        from planner.render.advice import advice_to_dict
+        from planner.report.advice import advice_to_dict
 
         _emit(json.dumps(advice_to_dict(result), indent=2), output)
     elif fmt == "csv":
-        from planner.render.advice import advice_to_csv
+        from planner.report.advice import advice_to_csv
 
         _emit(advice_to_csv(result), output)
     elif fmt == "markdown":
-        from planner.render.advice import advice_to_markdown
+        from planner.report.advice import advice_to_markdown
 
         _emit(advice_to_markdown(result), output)
     elif fmt == "html":
         from html import escape
 
-        from planner.render.advice import advice_to_html
+        from planner.report.advice import advice_to_html
 
         title = escape(f"{result.model} on {result.board}: what would make it fit")
         _emit(
@@ -330,8 +330,8 @@ def advise(
     else:
         import io
 
-        from planner.render.advice import render_advice
-        from planner.render.text import make_console
+        from planner.report.advice import render_advice
+        from planner.report.text import make_console
 
         buf = io.StringIO()
         render_advice(result, make_console(file=None if output is None else buf))
@@ -399,7 +399,7 @@ def plot(
     Example: planner plot models/mobilenet_v2_0.35_144_int8.tflite --board stm32f746 -o memory.png
     """
     from planner.api import fit as run_fit
-    from planner.render.plot import ensure_can_plot, save_chart
+    from planner.report.plot import ensure_can_plot, save_chart
 
     ensure_can_plot(output)
     board = _pick_board(board_name, board_file)
@@ -440,8 +440,8 @@ def matrix(
 
     Example: planner matrix ../shared/models/*.tflite models/*.tflite --board all
     """
-    from planner.render.matrix import compute_matrix, progress_bar, render, resolve_boards
-    from planner.render.text import make_console
+    from planner.report.matrix import compute_matrix, progress_bar, render, resolve_boards
+    from planner.report.text import make_console
 
     boards_ = resolve_boards(board_names)
     with progress_bar() as progress:
@@ -465,8 +465,8 @@ def matrix(
 def boards(ctx: click.Context) -> None:
     """List the board catalog (`planner boards show NAME` for one board)."""
     if ctx.invoked_subcommand is None:
-        from planner.boards import catalog
-        from planner.render.text import make_console, render_boards
+        from planner.report.text import make_console, render_boards
+        from planner.targets.boards import catalog
 
         render_boards(sorted(catalog().values(), key=lambda bd: bd.name), make_console())
 
@@ -479,8 +479,8 @@ def boards_show(name: str) -> None:
 
     Example: planner boards show nucleo-f746zg
     """
-    from planner.boards import find_board
-    from planner.render.text import make_console, render_board
+    from planner.report.text import make_console, render_board
+    from planner.targets.boards import find_board
 
     render_board(find_board(name), make_console())
 
@@ -500,9 +500,9 @@ def verify(model: Path, board_name: str | None, board_file: Path | None, timeout
     Example: planner verify ../shared/models/person_detect.tflite
     """
     from planner.api import board_target
-    from planner.arena import predict_arena
-    from planner.loader import load_model
-    from planner.verify import compare, measure_runtime
+    from planner.model.tflite_reader import load_model
+    from planner.runtimes.tflm.arena import predict_arena
+    from planner.runtimes.tflm.verify.host import compare, measure_runtime
 
     board = _pick_board(board_name, board_file, default="host")
     target = board_target(board)
@@ -554,9 +554,9 @@ def optimize(
     Example: planner optimize ../shared/models/vww_96_int8.tflite -o vww_optimized.tflite
     """
     from planner.api import board_target
-    from planner.loader import load_model
-    from planner.optimize import format_result, write_optimized
-    from planner.optimize import optimize as run_optimize
+    from planner.model.tflite_reader import load_model
+    from planner.offline_plan.optimize import format_result, write_optimized
+    from planner.offline_plan.optimize import optimize as run_optimize
 
     board = _pick_board(board_name, board_file, default="host")
     graph = load_model(model)

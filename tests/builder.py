@@ -204,7 +204,7 @@ def vela_like_model(path: Path, side: int = 16) -> Path:
 
 def planned_buffer(i: int, size: int, first: int, last: int, offline: int | None = None) -> Any:
     """A planner ``Buffer`` for tensor ``i`` of subgraph 0, for planner unit tests."""
-    from planner.lifetimes import Buffer
+    from planner.runtimes.tflm.allocation_info import Buffer
 
     return Buffer(
         key=("tensor", 0, i),

@@ -58,13 +58,13 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
 
 def pipeline(data: bytes) -> None:
     """Everything the planner does with a model file, short of rendering."""
-    from planner.analysis import analyse
-    from planner.loader import load_model_bytes
+    from planner.analysis.layers import analyse
+    from planner.model.tflite_reader import load_model_bytes
 
     graph = load_model_bytes(data, "fuzz")
     analyse(graph)
     try:
-        from planner.arena import predict_arena
+        from planner.runtimes.tflm.arena import predict_arena
     except ImportError:  # arena stage not available
         return
     predict_arena(graph)

@@ -17,7 +17,7 @@ from types import MappingProxyType
 
 import pytest
 
-from planner.advise import (
+from planner.advise.advisor import (
     advise,
     candidate_splits,
     inplace_depthwise_peak,
@@ -26,13 +26,8 @@ from planner.advise import (
     tflm_arena,
     truncate_after,
 )
-from planner.analysis import analyse
-from planner.boards import find_board
-from planner.graph import Graph, Operator, Subgraph, Tensor
-from planner.loader import load_model
-from planner.render.advice import advice_to_dict, render_advice
-from planner.render.text import make_console
-from planner.shapes import (
+from planner.analysis.layers import analyse
+from planner.analysis.shapes import (
     ShapeError,
     make_divisible,
     mobilenet_like,
@@ -40,6 +35,11 @@ from planner.shapes import (
     with_resolution,
     with_width,
 )
+from planner.model.graph import Graph, Operator, Subgraph, Tensor
+from planner.model.tflite_reader import load_model
+from planner.report.advice import advice_to_dict, render_advice
+from planner.report.text import make_console
+from planner.targets.boards import find_board
 
 ROOT = Path(__file__).resolve().parents[1]
 MBV2_224 = ROOT / "models" / "mobilenet_v2_1.0_224_int8.tflite"
@@ -364,7 +364,7 @@ def test_resolution_propagation_matches_converter(mbv2, tmp_path):
 
 def test_suggested_resolution_fits_in_the_real_runtime(mbv2, mbv2_advice, tmp_path):
     pytest.importorskip("tensorflow")
-    from planner.verify import measure_runtime, runtime_available
+    from planner.runtimes.tflm.verify.host import measure_runtime, runtime_available
 
     if not runtime_available():
         pytest.skip("tflite-micro is not installed")

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from planner.analysis import analyse
-from planner.graph import Graph, Operator, Subgraph, Tensor
-from planner.loader import load_model
+from planner.analysis.layers import analyse
+from planner.model.graph import Graph, Operator, Subgraph, Tensor
+from planner.model.tflite_reader import load_model
 
 from .corpus import all_models, model_id
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from planner.errors import ModelError
-from planner.loader import load_model, load_model_bytes
+from planner.model.tflite_reader import load_model, load_model_bytes
 
 from .corpus import SHARED_MODELS
 

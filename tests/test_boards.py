@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from planner.boards import (
+from planner.errors import BoardError, PlannerError
+from planner.targets.boards import (
     Board,
     MemoryRegion,
     Reserve,
@@ -15,7 +16,6 @@ from planner.boards import (
     find_board,
     load_board_file,
 )
-from planner.errors import BoardError, PlannerError
 
 KiB = 1024
 MiB = 1024 * KiB

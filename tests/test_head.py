@@ -20,23 +20,23 @@ from types import MappingProxyType
 import numpy as np
 import pytest
 
-from planner.graph import Graph, Operator, Quantization, Subgraph, Tensor
-from planner.lifetimes import Buffer, tflm_buffers, unknown_scratch_ops
-from planner.loader import load_model
-from planner.minimum import (
+from planner.memory.planners import PLANNERS, plan_greedy
+from planner.model.graph import Graph, Operator, Quantization, Subgraph, Tensor
+from planner.model.tflite_reader import load_model
+from planner.runtimes.tflm.allocation_info import Buffer, tflm_buffers, unknown_scratch_ops
+from planner.runtimes.tflm.kernels.scratch import (
+    op_scratch_known,
+    scratch_known,
+    scratch_request_sizes,
+)
+from planner.runtimes.tflm.memory_planner.greedy import greedy_order
+from planner.runtimes.tflm.smallest_arena import (
     planning_head_bytes,
     post_planning_tail_bytes,
     reported_total,
     smallest_arena_bytes,
 )
-from planner.planners import PLANNERS, plan_greedy
-from planner.planners.greedy import greedy_order
-from planner.scratch import (
-    op_scratch_known,
-    scratch_known,
-    scratch_request_sizes,
-)
-from planner.verify import RuntimeMeasurement, measure_runtime, runtime_available
+from planner.runtimes.tflm.verify.host import RuntimeMeasurement, measure_runtime, runtime_available
 
 from .builder import Model as _Model
 from .builder import f32 as _f32

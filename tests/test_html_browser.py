@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from planner.api import fit
-from planner.render.html import render_html
+from planner.report.html import render_html
 
 from .corpus import ROOT
 

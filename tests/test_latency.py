@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.analysis import LayerStats, analyse
-from planner.boards import catalog, find_board
-from planner.latency import (
+from planner.analysis.latency import (
     MEMORY_BANDWIDTH,
     THROUGHPUT,
     CoreThroughput,
@@ -18,7 +16,9 @@ from planner.latency import (
     layer_latency,
     throughput_for,
 )
-from planner.loader import load_model
+from planner.analysis.layers import LayerStats, analyse
+from planner.model.tflite_reader import load_model
+from planner.targets.boards import catalog, find_board
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "models"
 

@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner.arena import predict_arena
-from planner.loader import load_model
-from planner.verify import measure_runtime, runtime_available
+from planner.model.tflite_reader import load_model
+from planner.runtimes.tflm.arena import predict_arena
+from planner.runtimes.tflm.verify.host import measure_runtime, runtime_available
 
 from .builder import Model, i8, i32
 

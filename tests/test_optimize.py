@@ -44,21 +44,8 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.arena import predict_arena
 from planner.cli import main
-from planner.graph import Graph, Operator, Subgraph, Tensor
-from planner.lifetimes import Buffer, tflm_buffers
-from planner.loader import load_model, load_model_bytes
-from planner.optimize import (
-    OptimizeResult,
-    optimize,
-    plan_for_order,
-    reshape_aliases,
-    write_optimized,
-)
-from planner.planners import PLANNERS
-from planner.planners.greedy import greedy_order, plan_greedy
-from planner.planners.optimal import (
+from planner.memory.placement import (
     interval_lower_bound,
     lower_bound,
     place,
@@ -66,15 +53,28 @@ from planner.planners.optimal import (
     realize,
     realized_evaluator,
 )
-from planner.reorder import (
+from planner.memory.planners import PLANNERS
+from planner.model.graph import Graph, Operator, Subgraph, Tensor
+from planner.model.tflite_reader import load_model, load_model_bytes
+from planner.model.tflite_writer import rewrite_model
+from planner.offline_plan.optimize import (
+    OptimizeResult,
+    optimize,
+    plan_for_order,
+    reshape_aliases,
+    write_optimized,
+)
+from planner.offline_plan.reorder import (
     best_schedule,
     dependencies,
     is_valid_order,
     reorder_graph,
     schedule_peak,
 )
-from planner.rewrite import rewrite_model
-from planner.verify import runtime_available
+from planner.runtimes.tflm.allocation_info import Buffer, tflm_buffers
+from planner.runtimes.tflm.arena import predict_arena
+from planner.runtimes.tflm.memory_planner.greedy import greedy_order, plan_greedy
+from planner.runtimes.tflm.verify.host import runtime_available
 
 from .corpus import BUNDLED_MODELS, SHARED_MODELS, all_models, model_id
 
@@ -233,7 +233,7 @@ def test_optimized_model_runs_as_predicted_with_identical_outputs(path: Path) ->
 
 @needs_runtime
 def test_vww_reaches_its_peak_live_bytes_in_the_runtime() -> None:
-    from planner.verify import measure_runtime
+    from planner.runtimes.tflm.verify.host import measure_runtime
 
     path = SHARED_MODELS / "vww_96_int8.tflite"
     result = _optimized(str(path))
@@ -593,7 +593,7 @@ def test_small_placements_are_optimal(raw: list[tuple[int, int, int]]) -> None:
 )
 def test_exact_search_is_complete(raw: list[tuple[int, int, int]]) -> None:
     # The branch-and-bound finds a placement at the optimum and proves none exists below it.
-    from planner.planners.optimal import _exact, _Instance
+    from planner.memory.placement import _exact, _Instance
 
     sizes = [16 * s for s, _, _ in raw]
     firsts = [f for _, f, _ in raw]

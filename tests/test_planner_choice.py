@@ -14,12 +14,12 @@ import pytest
 from click.testing import CliRunner
 
 from planner import fit
-from planner.arena import predict_arena
+from planner.analysis.latency import estimate_latency
 from planner.cli import main
 from planner.errors import PlannerError
-from planner.latency import estimate_latency
-from planner.loader import load_model
-from planner.verify import measure_runtime, runtime_available
+from planner.model.tflite_reader import load_model
+from planner.runtimes.tflm.arena import predict_arena
+from planner.runtimes.tflm.verify.host import measure_runtime, runtime_available
 
 from .corpus import BUNDLED_MODELS, SHARED_MODELS
 
@@ -157,7 +157,7 @@ def test_advice_in_every_format() -> None:
 @pytest.mark.skipif(not MBV2.exists(), reason="bundled model missing")
 def test_advice_offers_the_optimized_plan_with_its_figure() -> None:
     from planner.api import board_target
-    from planner.optimize import optimize
+    from planner.offline_plan.optimize import optimize
 
     doc = json.loads(_cli("advise", str(MBV2), "-b", "stm32f746", "-f", "json")[1])
     plan = [s for s in doc["suggestions"] if s["kind"] == "better-planner"]

@@ -20,17 +20,17 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from planner.analysis import human_bytes
+from planner.analysis.layers import human_bytes
 from planner.api import fit
 from planner.check import FitCheck
 from planner.cli import main
-from planner.render import plot as plot_mod
-from planner.render.csv_ import COLUMNS, parse_list, parse_shapes, render_csv
-from planner.render.document import SCHEMA_VERSION, to_document
-from planner.render.html import render_html
-from planner.render.markdown import render_markdown_fit, render_markdown_report
-from planner.render.matrix import Cell, compute_matrix, resolve_boards, to_json, verdict_text
-from planner.render.plot import memory_steps
+from planner.report import plot as plot_mod
+from planner.report.csv_ import COLUMNS, parse_list, parse_shapes, render_csv
+from planner.report.document import SCHEMA_VERSION, to_document
+from planner.report.html import render_html
+from planner.report.markdown import render_markdown_fit, render_markdown_report
+from planner.report.matrix import Cell, compute_matrix, resolve_boards, to_json, verdict_text
+from planner.report.plot import memory_steps
 
 from .corpus import ROOT, all_models, bundled_models, model_id, shared_models
 
@@ -228,7 +228,7 @@ def test_markdown_fit_is_short_and_lists_overflowing_layers() -> None:
 
 
 def test_markdown_escapes_pipes() -> None:
-    from planner.render.markdown import cell, table
+    from planner.report.markdown import cell, table
 
     assert cell("a|b") == "a\\|b"
     assert table(("x",), [("a|b\nc",)]).splitlines()[-1] == "| a\\|b c |"
@@ -507,13 +507,13 @@ def test_matrix_agrees_with_fit_one_by_one() -> None:
 
 
 def test_matrix_parses_once_and_predicts_once_per_target(monkeypatch: pytest.MonkeyPatch) -> None:
-    import planner.arena
-    import planner.loader
+    import planner.model.tflite_reader
+    import planner.runtimes.tflm.arena
     from planner.api import board_target
 
     loads: list[str] = []
     predictions: list[tuple[str, object]] = []
-    real_load, real_predict = planner.loader.load_model, planner.arena.predict_arena
+    real_load, real_predict = planner.model.tflite_reader.load_model, planner.runtimes.tflm.arena.predict_arena
 
     def load(path: Any) -> Any:
         loads.append(str(path))
@@ -523,8 +523,8 @@ def test_matrix_parses_once_and_predicts_once_per_target(monkeypatch: pytest.Mon
         predictions.append((graph.path, target))
         return real_predict(graph, target, planner=planner)
 
-    monkeypatch.setattr(planner.loader, "load_model", load)
-    monkeypatch.setattr(planner.arena, "predict_arena", predict)
+    monkeypatch.setattr(planner.model.tflite_reader, "load_model", load)
+    monkeypatch.setattr(planner.runtimes.tflm.arena, "predict_arena", predict)
     boards = resolve_boards(MATRIX_BOARDS)
     targets = {board_target(b) for b in boards}
     assert len(targets) < len(boards)
@@ -593,7 +593,7 @@ def test_matrix_board_all_and_unreadable_model(tmp_path: Path) -> None:
     doc = json.loads(result.output)
     assert [e["model"] for e in doc["errors"]] == [str(bad)]
     assert len(doc["results"]) == 1
-    from planner.boards import catalog
+    from planner.targets.boards import catalog
 
     assert [b.name for b in resolve_boards(["all"])] == list(catalog())
     assert run("matrix", KEYWORD, "--board", "no-such-board").exit_code == 2
@@ -613,7 +613,7 @@ def test_matrix_of_the_whole_corpus_on_every_board_is_fast() -> None:
     """`planner matrix ../shared/models/*.tflite models/*.tflite --board all` in a few seconds."""
     import time
 
-    from planner.boards import catalog
+    from planner.targets.boards import catalog
 
     models = [str(p) for p in shared_models()] + sorted(
         str(p) for p in ROOT.glob("models/*.tflite")

@@ -25,12 +25,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.arena import predict_arena
-from planner.lifetimes import Buffer, tflm_buffers
-from planner.loader import _options_classes, load_model
-from planner.planners import PLANNERS
-from planner.planners.greedy import plan_greedy, plan_greedy_reference
-from planner.verify import measure_runtime, runtime_available
+from planner.memory.planners import PLANNERS
+from planner.model.tflite_reader import _options_classes, load_model
+from planner.runtimes.tflm.allocation_info import Buffer, tflm_buffers
+from planner.runtimes.tflm.arena import predict_arena
+from planner.runtimes.tflm.memory_planner.greedy import plan_greedy, plan_greedy_reference
+from planner.runtimes.tflm.verify.host import measure_runtime, runtime_available
 
 from .builder import planned_buffer as _buffer
 from .corpus import ROOT, SHARED_MODELS, all_models, model_id

@@ -1,4 +1,4 @@
-"""The arena tail (planner.persistent) against the real TFLM runtime, byte for byte.
+"""The arena tail (planner.runtimes.tflm.micro_allocator) against the real TFLM runtime, byte for byte.
 
 Every figure the runtime prints is measured, never copied: the tests run the ``tflite-micro``
 pip package (64-bit x86, reference kernels) on the corpus and on small models built here with
@@ -24,10 +24,10 @@ from ai_edge_litert import schema_py_generated as schema
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner import persistent as P
-from planner.graph import Graph
-from planner.loader import load_model, load_model_bytes
-from planner.persistent import (
+from planner.model.graph import Graph
+from planner.model.tflite_reader import load_model, load_model_bytes
+from planner.runtimes.tflm import micro_allocator as P
+from planner.runtimes.tflm.micro_allocator import (
     CATEGORY_ALLOCATOR,
     CATEGORY_EVAL_TENSORS,
     CATEGORY_NODES,
@@ -43,7 +43,7 @@ from planner.persistent import (
     persistent_tail,
     simulate_tail,
 )
-from planner.verify import RuntimeMeasurement, measure_runtime, runtime_available
+from planner.runtimes.tflm.verify.host import RuntimeMeasurement, measure_runtime, runtime_available
 
 from .corpus import SHARED_MODELS, all_models, model_id
 
@@ -67,7 +67,7 @@ def scratch_buffer_count(
     pointer_bits: int = 64,
 ) -> int:
     """Number of RequestScratchBufferInArena calls: one ScratchBufferHandle each."""
-    from planner.scratch import scratch_request_sizes
+    from planner.runtimes.tflm.kernels.scratch import scratch_request_sizes
 
     return sum(
         len(
@@ -687,7 +687,7 @@ def _runtime_tail(path: Path, arena_size: int) -> int:
         [
             sys.executable,
             "-m",
-            "planner._runtime_probe",
+            "planner.runtimes.tflm.verify._runtime_probe",
             str(path),
             "--arena-size",
             str(arena_size),

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from planner.arena import predict_arena
 from planner.cli import main
 from planner.errors import RuntimeCheckError
-from planner.loader import load_model
-from planner.verify import measure_runtime, runtime_available
+from planner.model.tflite_reader import load_model
+from planner.runtimes.tflm.arena import predict_arena
+from planner.runtimes.tflm.verify.host import measure_runtime, runtime_available
 
 from .builder import vela_like_model
 from .corpus import SHARED_MODELS

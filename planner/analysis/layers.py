@@ -1,0 +1,352 @@
+"""Per-layer analysis of a graph: activation bytes, live tensors, weights, parameters, MACs.
+
+Everything here follows the model's own operator order (the order TFLM runs it) and counts
+unrounded tensor bytes (elements x type size), so each figure can be compared with the
+tensor details a TFLite interpreter reports. TFLM's own arena layout (16-byte rounding,
+kernel scratch buffers, persistent data) is the business of :mod:`planner.runtimes.tflm.arena`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from planner._gc import gc_paused
+from planner.model.graph import Graph, Operator, Subgraph, Tensor
+
+#: The activation data types the planner is built for; anything else earns a warning.
+INT8_ACTIVATION_TYPES = frozenset({"INT8", "INT16", "INT32", "UINT8", "BOOL", "INT64"})
+
+
+@dataclass(frozen=True)
+class LayerStats:
+    """One operator's figures, in execution order."""
+
+    index: int
+    subgraph: int
+    op: str
+    #: Non-constant tensors the operator reads / writes (activations, variables).
+    input_tensors: tuple[int, ...]
+    output_tensors: tuple[int, ...]
+    input_shapes: tuple[tuple[int, ...], ...]
+    output_shapes: tuple[tuple[int, ...], ...]
+    input_dtypes: tuple[str, ...]
+    output_dtypes: tuple[str, ...]
+    output_names: tuple[str, ...]
+    input_bytes: int
+    output_bytes: int
+    #: Every non-constant tensor alive while this operator runs (inputs, outputs, and tensors
+    #: produced earlier and read later, such as residual branches).
+    live_tensors: tuple[int, ...]
+    live_bytes: int
+    weight_bytes: int
+    params: int
+    macs: int
+
+    @property
+    def io_bytes(self) -> int:
+        """Input plus output activation bytes: the classic per-layer peak estimate."""
+        return self.input_bytes + self.output_bytes
+
+
+@dataclass(frozen=True)
+class ModelStats:
+    """Per-layer figures and whole-model totals."""
+
+    layers: tuple[LayerStats, ...]
+    params: int
+    weight_bytes: int
+    #: Sum of the bytes of every activation tensor (model inputs and every op output).
+    total_activation_bytes: int
+    peak_io_bytes: int
+    peak_live_bytes: int
+    macs: int
+    #: Bytes of variable (state) tensors, alive for the whole run.
+    variable_bytes: int
+    #: Human-readable notes about things the planner was not built for (float models, ...).
+    warnings: tuple[str, ...]
+
+    @property
+    def flops(self) -> int:
+        return 2 * self.macs
+
+
+def _dims(t: Tensor, rank: int) -> tuple[int, ...]:
+    """The shape padded on the left with ones to ``rank`` dimensions."""
+    return (1,) * (rank - len(t.shape)) + t.shape
+
+
+def _conv_macs(sg: Subgraph, op: Operator) -> int:
+    out = sg.tensors[op.outputs[0]]
+    _, kh, kw, ci_per_group = _dims(sg.tensors[op.inputs[1]], 4)
+    return out.elements * kh * kw * ci_per_group
+
+
+def _conv3d_macs(sg: Subgraph, op: Operator) -> int:
+    out = sg.tensors[op.outputs[0]]
+    kd, kh, kw, ci, _ = _dims(sg.tensors[op.inputs[1]], 5)
+    return out.elements * kd * kh * kw * ci
+
+
+def _depthwise_macs(sg: Subgraph, op: Operator) -> int:
+    out = sg.tensors[op.outputs[0]]
+    _, kh, kw, _ = _dims(sg.tensors[op.inputs[1]], 4)
+    return out.elements * kh * kw
+
+
+def _fully_connected_macs(sg: Subgraph, op: Operator) -> int:
+    out = sg.tensors[op.outputs[0]]
+    weights = sg.tensors[op.inputs[1]]
+    return out.elements * (weights.shape[-1] if weights.shape else 0)
+
+
+def _transpose_conv_macs(sg: Subgraph, op: Operator) -> int:
+    # inputs: output_shape, weights [co, kh, kw, ci], input. Every input element is
+    # multiplied into a kh x kw x co window of the output.
+    co, kh, kw, _ = _dims(sg.tensors[op.inputs[1]], 4)
+    return sg.tensors[op.inputs[2]].elements * kh * kw * co
+
+
+def _batch_matmul_macs(sg: Subgraph, op: Operator) -> int:
+    lhs = sg.tensors[op.inputs[0]]
+    adj_x = bool(op.options.get("adj_x", False))
+    k = lhs.shape[-2] if adj_x else lhs.shape[-1]
+    return sg.tensors[op.outputs[0]].elements * k
+
+
+def _matrix_macs(sg: Subgraph, op: Operator, matrices: range, rows: int) -> int:
+    """Sum of weight-matrix sizes times the number of rows pushed through them."""
+    total = 0
+    for i in matrices:
+        if i < len(op.inputs) and op.inputs[i] >= 0:
+            total += sg.tensors[op.inputs[i]].elements
+    return total * rows
+
+
+def _lstm_macs(sg: Subgraph, op: Operator) -> int:
+    # inputs 1-8: input and recurrent weights of the 4 gates; 9-11 peepholes; 16 projection.
+    x = sg.tensors[op.inputs[0]]
+    rows = x.elements // x.shape[-1] if x.shape and x.shape[-1] else 0
+    weights = _matrix_macs(sg, op, range(1, 9), rows)
+    peephole = _matrix_macs(sg, op, range(9, 12), rows)
+    projection = _matrix_macs(sg, op, range(16, 17), rows)
+    return weights + peephole + projection
+
+
+def _svdf_macs(sg: Subgraph, op: Operator) -> int:
+    # inputs: input [batch, input_size], weights_feature [filters, input_size],
+    # weights_time [filters, memory_size]; per batch row both are applied once.
+    x = sg.tensors[op.inputs[0]]
+    batch = x.shape[0] if x.shape else 1
+    return _matrix_macs(sg, op, range(1, 3), batch)
+
+
+#: How MACs are counted, per operator. Operators not listed (pooling, elementwise,
+#: activations, reshapes, ...) count 0 MACs; see the README.
+MAC_FORMULAS: dict[str, Callable[[Subgraph, Operator], int]] = {
+    "CONV_2D": _conv_macs,
+    "DEPTHWISE_CONV_2D": _depthwise_macs,
+    "FULLY_CONNECTED": _fully_connected_macs,
+    "TRANSPOSE_CONV": _transpose_conv_macs,
+    "CONV_3D": _conv3d_macs,
+    "BATCH_MATMUL": _batch_matmul_macs,
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": _lstm_macs,
+    "SVDF": _svdf_macs,
+}
+
+
+def operator_macs(sg: Subgraph, op: Operator) -> int:
+    formula = MAC_FORMULAS.get(op.opcode)
+    if formula is None:
+        return 0
+    try:
+        return formula(sg, op)
+    except (IndexError, ValueError):
+        return 0  # malformed operator: shapes do not say; the loader reports structure errors
+
+
+def in_order_lifetimes(sg: Subgraph) -> dict[int, tuple[int, int]]:
+    """First and last operator index during which each non-constant tensor is alive.
+
+    Model inputs and variable tensors are alive from before the first operator (-1);
+    model outputs and variables until the last; a tensor nobody reads lives only during
+    the operator that writes it.
+    """
+    last_op = len(sg.operators) - 1
+    tensors = sg.tensors
+    span: dict[int, list[int]] = {}
+    for t in sg.inputs:
+        span[t] = [-1, -1]
+    for op in sg.operators:
+        index = op.index
+        for t in op.inputs:
+            if t < 0 or tensors[t].data_bytes > 0:  # absent, or constant
+                continue
+            s = span.get(t)
+            if s is None:
+                span[t] = [-1, index]  # read but never written: present from the start
+            elif s[1] < index:
+                s[1] = index
+        for t in op.outputs:
+            if t < 0 or tensors[t].data_bytes > 0 or t in span:
+                continue
+            span[t] = [index, index]
+    for t in sg.outputs:
+        if t in span:
+            span[t][1] = last_op
+    for t, tensor in enumerate(tensors):
+        if tensor.is_variable and t in span:
+            span[t] = [-1, last_op]
+    return {t: (a, b) for t, (a, b) in span.items()}
+
+
+def _activations(sg: Subgraph, indices: tuple[int, ...]) -> tuple[int, ...]:
+    seen: dict[int, None] = {}
+    for t in indices:
+        if t >= 0 and not sg.tensors[t].is_constant:
+            seen.setdefault(t)
+    return tuple(seen)
+
+
+def _subgraph_layers(
+    sg: Subgraph, spans: dict[int, tuple[int, int]] | None = None
+) -> list[LayerStats]:
+    if spans is None:
+        spans = in_order_lifetimes(sg)
+    tensors = sg.tensors
+    # Bytes of every tensor that can be live (the non-constant ones), computed once.
+    nbytes = {t: tensors[t].nbytes for t in spans}
+    # Sweep: tensors sorted by start, kept alive until their end.
+    starts: dict[int, list[int]] = {}
+    ends: dict[int, int] = {}
+    for t, (a, b) in spans.items():
+        starts.setdefault(max(a, 0), []).append(t)
+        ends[t] = b
+    alive: set[int] = set()
+    layers = []
+    for op in sg.operators:
+        index = op.index
+        alive.update(starts.get(index, ()))
+        alive = {t for t in alive if ends[t] >= index}
+        live = tuple(sorted(alive))
+        ins = _activations(sg, op.inputs)
+        outs = _activations(sg, op.outputs)
+        consts: dict[int, Tensor] = {
+            t: tensors[t] for t in op.inputs if t >= 0 and tensors[t].data_bytes > 0
+        }
+        in_tensors = [tensors[t] for t in ins]
+        out_tensors = [tensors[t] for t in outs]
+        layers.append(
+            LayerStats(
+                index=index,
+                subgraph=sg.index,
+                op=op.opcode,
+                input_tensors=ins,
+                output_tensors=outs,
+                input_shapes=tuple(t.shape for t in in_tensors),
+                output_shapes=tuple(t.shape for t in out_tensors),
+                input_dtypes=tuple(t.dtype for t in in_tensors),
+                output_dtypes=tuple(t.dtype for t in out_tensors),
+                output_names=tuple(t.name for t in out_tensors),
+                input_bytes=sum(nbytes[t] for t in ins),
+                output_bytes=sum(nbytes[t] for t in outs),
+                live_tensors=live,
+                live_bytes=sum(nbytes[t] for t in live),
+                weight_bytes=sum(t.data_bytes for t in consts.values()),
+                params=sum(t.elements for t in consts.values()),
+                macs=operator_macs(sg, op),
+            )
+        )
+    return layers
+
+
+def _warnings(
+    graph: Graph, spans: list[dict[int, tuple[int, int]]] | None = None
+) -> tuple[str, ...]:
+    if spans is None:
+        spans = [in_order_lifetimes(sg) for sg in graph.subgraphs]
+    notes = []
+    float_tensors = [
+        sg.tensors[t].name
+        for sg, sg_spans in zip(graph.subgraphs, spans, strict=True)
+        for t in sg_spans
+        if sg.tensors[t].dtype in ("FLOAT32", "FLOAT16", "FLOAT64", "BFLOAT16")
+    ]
+    if float_tensors:
+        notes.append(
+            f"{len(float_tensors)} activation tensor(s) are floating point (first: "
+            f"'{float_tensors[0]}'); the planner is built for int8 models: figures are "
+            "computed the same way, but TFLM's float kernels differ from the int8 ones"
+        )
+    custom = sorted({op.opcode for sg in graph.subgraphs for op in sg.operators if op.is_custom})
+    if any(name.lower() == "ethos-u" for name in custom):
+        notes.append(
+            "this is a Vela-compiled model: the 'ethos-u' operator runs on an Arm Ethos-U NPU; "
+            "its MACs, its command stream and its scratch needs are inside the operator and "
+            "unknown to the planner, which reports only what TFLM plans around it"
+        )
+    if custom:
+        notes.append(
+            "custom operator(s) " + ", ".join(custom) + ": their MACs and any memory they "
+            "allocate themselves are unknown to the planner"
+        )
+    return tuple(notes)
+
+
+@gc_paused
+def analyse(graph: Graph) -> ModelStats:
+    """Per-layer figures for every subgraph (subgraph 0 first) and whole-model totals."""
+    spans = [in_order_lifetimes(sg) for sg in graph.subgraphs]
+    layers: list[LayerStats] = []
+    for sg, sg_spans in zip(graph.subgraphs, spans, strict=True):
+        layers.extend(_subgraph_layers(sg, sg_spans))
+    if all(sg.index == i for i, sg in enumerate(graph.subgraphs)):
+        # (subgraph, tensor) pairs are then distinct: no set needed to count each once.
+        total_activation_bytes = sum(
+            tensor.nbytes
+            for sg, sg_spans in zip(graph.subgraphs, spans, strict=True)
+            for tensor in map(sg.tensors.__getitem__, sg_spans)
+            if not tensor.is_variable
+        )
+    else:
+        activation_tensors = {
+            (sg.index, t)
+            for sg, sg_spans in zip(graph.subgraphs, spans, strict=True)
+            for t in sg_spans
+            if not sg.tensors[t].is_variable
+        }
+        total_activation_bytes = sum(
+            graph.subgraphs[s].tensors[t].nbytes for s, t in activation_tensors
+        )
+    weights: dict[tuple[int, int], Tensor] = {}
+    for sg in graph.subgraphs:
+        tensors = sg.tensors
+        for op in sg.operators:
+            for t in op.inputs:
+                if t >= 0 and tensors[t].data_bytes > 0:
+                    weights[(sg.index, t)] = tensors[t]
+    variable_bytes = sum(t.nbytes for sg in graph.subgraphs for t in sg.tensors if t.is_variable)
+    return ModelStats(
+        layers=tuple(layers),
+        params=sum(t.elements for t in weights.values()),
+        weight_bytes=sum(t.data_bytes for t in weights.values()),
+        total_activation_bytes=total_activation_bytes,
+        peak_io_bytes=max((layer.io_bytes for layer in layers), default=0),
+        peak_live_bytes=max((layer.live_bytes for layer in layers), default=0),
+        macs=sum(layer.macs for layer in layers),
+        variable_bytes=variable_bytes,
+        warnings=_warnings(graph, spans),
+    )
+
+
+def human_bytes(n: int) -> str:
+    """1536 -> '1.5 KiB' (binary units, as linker scripts and datasheets use)."""
+    if n < 1024:
+        return f"{n} B"
+    for unit in ("KiB", "MiB", "GiB"):
+        n_f = n / 1024
+        if n_f < 1024 or unit == "GiB":
+            return f"{n_f:.1f} {unit}"
+        n = math.floor(n_f)
+    return f"{n} B"

@@ -1,0 +1,522 @@
+"""A memory planner that beats TFLM's greedy one: offsets for the buffers of a fixed order.
+
+The problem
+    Each buffer has a size (16-rounded) and an inclusive lifetime ``[first, last]``; buffers
+    whose lifetimes share a step must not share bytes. Minimise the high-water mark
+    ``max(offset + size)``. This is *dynamic storage allocation*, NP-hard in general. Its
+    lower bound (:func:`interval_lower_bound`) is the largest sum of sizes alive at one step:
+    no placement can go below it, and a placement that reaches it is optimal.
+
+What :func:`place` does (a portfolio; the best realised result wins)
+    1. Greedy placement in several orders (largest first, longest-lived first, largest
+       area first, most contended first, start time) with first-fit and best-fit gap choice.
+    2. A time sweep with a target height (the lower bound, then the best head found less 16):
+       each buffer goes to a gap end that touches the arena's edges or buffers that outlive
+       it, so long-lived buffers stay at the edges and short-lived ones meet in the middle.
+       On a chain (every buffer alive for two consecutive steps) this is ping-pong
+       placement and reaches the lower bound.
+    3. A deterministic local search over the two best greedy orders: move a buffer to an
+       earlier turn (half the time one of those ending at the current head), re-place the
+       rest, keep the move if the head does not grow; bounded by a move and a work budget.
+    4. When the best head is still above the lower bound and at most ``EXACT_MAX_ITEMS``
+       buffers are free: an exact branch-and-bound over bottom-left normal placements
+       (every buffer at 0 or on top of a buffer alive with it, in offset order), with a
+       node budget. When it finishes without finding a lower head, the head found is
+       proven optimal for this order.
+
+    It stops as soon as a candidate reaches the lower bound.
+
+Online buffers and the runtime
+    TFLM cannot be given offsets for kernel scratch buffers (``RequestScratchBufferInArena``):
+    it plans them itself, with its greedy rule, around the offline-planned tensors. So every
+    candidate is scored by an ``evaluate`` function that returns the head TFLM will really
+    reach: :func:`realized_evaluator` replays TFLM's greedy rule for the scratch buffers with
+    the tensors fixed (a fast copy of :func:`realize`, which runs TFLM's own greedy planner,
+    :mod:`.greedy`, exact, on the buffers with offline offsets; the two agree, tested).
+    Candidates are tried both with the scratch buffers reserved by the heuristic and with
+    them left entirely to TFLM.
+
+:func:`plan_optimal` is registered as the ``"optimized"`` planner. It keeps offsets the model
+already fixes (``OfflineMemoryAllocation``), and returns TFLM's own plan (planner
+``"tflm"``) whenever nothing better is found, so it never reports a larger head than TFLM's.
+Operator reordering and buffer sharing are in :mod:`planner.offline_plan.optimize`.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from planner.runtimes.tflm.allocation_info import ARENA_ALIGNMENT, Buffer
+from planner.runtimes.tflm.memory_planner.greedy import Plan, greedy_order, plan_greedy
+
+PLANNER_NAME = "optimized"
+
+#: Largest number of free buffers the exact search is tried on.
+EXACT_MAX_ITEMS = 14
+#: Nodes the exact search may visit per call.
+EXACT_NODE_BUDGET = 40_000
+#: Moves the local search tries (deterministic: a fixed seed).
+LOCAL_SEARCH_MOVES = 1_500
+#: Buffer placements the local search may make in all (each move re-places a suffix).
+LOCAL_SEARCH_WORK = 50_000
+#: Wall-clock cap on the whole search, seconds: a safety net only (the move and work budgets
+#: end the search first, so results do not depend on the machine's speed).
+TIME_CAP_SECONDS = 1.0
+
+Evaluate = Callable[[Sequence[int]], int]
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Offsets for every item and the head they give."""
+
+    offsets: tuple[int, ...]
+    #: The realised head (``evaluate`` of the offsets).
+    head_bytes: int
+    #: The largest sum of sizes alive at one step: no placement goes below it.
+    lower_bound: int
+    #: Which heuristic produced the offsets.
+    method: str
+    #: True when the head is proven the least possible for these lifetimes: it equals the lower
+    #: bound, or the exact search covered every placement.
+    proven_optimal: bool
+
+
+def interval_lower_bound(sizes: Sequence[int], firsts: Sequence[int], lasts: Sequence[int]) -> int:
+    """The largest sum of sizes of buffers alive at the same step (inclusive lifetimes)."""
+    events: list[tuple[int, int, int]] = []
+    for size, first, last in zip(sizes, firsts, lasts, strict=True):
+        events.append((first, 0, size))  # starts sort before ends at the same step
+        events.append((last, 1, size))
+    events.sort()
+    live = best = 0
+    for _, kind, size in events:
+        if kind == 0:
+            live += size
+            best = max(best, live)
+        else:
+            live -= size
+    return best
+
+
+def lower_bound(buffers: Sequence[Buffer]) -> int:
+    """The in-order lower bound of a buffer set: its largest live sum at one step."""
+    return interval_lower_bound(
+        [b.size_bytes for b in buffers],
+        [b.first_step for b in buffers],
+        [b.last_step for b in buffers],
+    )
+
+
+def _top(offsets: Sequence[int], sizes: Sequence[int]) -> int:
+    return max((o + s for o, s in zip(offsets, sizes, strict=True) if o >= 0), default=0)
+
+
+class _Instance:
+    """Arrays and the conflict graph of one placement problem (mutable only inside)."""
+
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        firsts: Sequence[int],
+        lasts: Sequence[int],
+        fixed: Sequence[int | None],
+        online: Sequence[bool],
+        evaluate: Evaluate,
+    ) -> None:
+        self.n = len(sizes)
+        self.sizes = list(sizes)
+        self.firsts = list(firsts)
+        self.lasts = list(lasts)
+        self.fixed = list(fixed)
+        self.online = list(online)
+        self.evaluate = evaluate
+        order = sorted(range(self.n), key=lambda i: (self.firsts[i], self.lasts[i]))
+        nbrs: list[list[int]] = [[] for _ in range(self.n)]
+        for a, i in enumerate(order):
+            for j in order[a + 1 :]:
+                if self.firsts[j] > self.lasts[i]:
+                    break
+                if self.lasts[j] >= self.firsts[i]:
+                    nbrs[i].append(j)
+                    nbrs[j].append(i)
+        self.nbrs = nbrs
+        self.free = [i for i in range(self.n) if self.fixed[i] is None]
+        self.base = [-1 if f is None else f for f in self.fixed]
+
+    # -- primitives --------------------------------------------------------------------------
+
+    def occupied(self, i: int, offsets: Sequence[int]) -> list[tuple[int, int, int]]:
+        """Placed neighbours of ``i`` as (start, end, item), by start."""
+        out = [(offsets[j], offsets[j] + self.sizes[j], j) for j in self.nbrs[i] if offsets[j] >= 0]
+        out.sort()
+        return out
+
+    def gap_place(self, i: int, offsets: Sequence[int], best_fit: bool) -> int:
+        size = self.sizes[i]
+        pos = 0
+        chosen = -1
+        chosen_gap = -1
+        for start, end, _ in self.occupied(i, offsets):
+            gap = start - pos
+            if gap >= size:
+                if not best_fit:
+                    return pos
+                if chosen < 0 or gap < chosen_gap:
+                    chosen, chosen_gap = pos, gap
+            pos = max(pos, end)
+        return chosen if chosen >= 0 else pos
+
+    def place_in_order(
+        self, order: Sequence[int], best_fit: bool, start: list[int] | None = None, skip: int = 0
+    ) -> list[int]:
+        """Place ``order[skip:]`` greedily onto ``start`` (default: only fixed items placed)."""
+        offsets = list(self.base) if start is None else start
+        for i in order[skip:]:
+            offsets[i] = self.gap_place(i, offsets, best_fit)
+        return offsets
+
+    def sweep(self, target: int, items: Sequence[int]) -> list[int]:
+        """Time-ordered placement at gap ends next to long-lived neighbours, aiming at
+        ``target``; items that cannot fit below it go to the lowest gap that holds them."""
+        offsets = list(self.base)
+        order = sorted(items, key=lambda i: (self.firsts[i], -self.lasts[i], -self.sizes[i]))
+        forever = 1 << 62
+        for i in order:
+            size, last = self.sizes[i], self.lasts[i]
+            occ = self.occupied(i, offsets)
+            # Free gaps (lo, hi, death_below, death_above); the last one is open above.
+            gaps: list[tuple[int, int, int, int]] = []
+            pos, below = 0, forever
+            for start, end, j in occ:
+                if start > pos:
+                    gaps.append((pos, start, below, self.lasts[j]))
+                if end >= pos:
+                    pos, below = end, self.lasts[j]
+            gaps.append((pos, max(pos, target), below, forever))
+            best: tuple[tuple[int, int, int, int], int] | None = None
+            for lo, hi, d_lo, d_hi in gaps:
+                if hi - lo >= size:
+                    for p, touch in ((lo, d_lo), (hi - size, d_hi)):
+                        tight = (hi - lo) - size
+                        # Prefer neighbours that outlive this buffer, then a tight gap, then low.
+                        key = (0, -min(touch, last + 1), tight, p)
+                        if best is None or key < best[0]:
+                            best = (key, p)
+            offsets[i] = self.gap_place(i, offsets, best_fit=False) if best is None else best[1]
+        return offsets
+
+
+def _orders(inst: _Instance, items: Sequence[int]) -> list[tuple[str, list[int]]]:
+    s, f, la = inst.sizes, inst.firsts, inst.lasts
+    length = [la[i] - f[i] + 1 for i in range(inst.n)]
+    pressure = [s[i] + sum(s[j] for j in inst.nbrs[i]) for i in range(inst.n)]
+    keys: list[tuple[str, Callable[[int], tuple[int, ...]]]] = [
+        ("size", lambda i: (-s[i], f[i], i)),
+        ("size-long", lambda i: (-s[i], -length[i], f[i])),
+        ("area", lambda i: (-s[i] * length[i], -s[i], f[i])),
+        ("long", lambda i: (-length[i], -s[i], f[i])),
+        ("pressure", lambda i: (-pressure[i], -s[i], f[i])),
+        ("start", lambda i: (f[i], -la[i], -s[i])),
+    ]
+    return [(name, sorted(items, key=key)) for name, key in keys]
+
+
+def _exact(inst: _Instance, items: Sequence[int], target: int, budget: int) -> list[int] | None:
+    """A placement of ``items`` (on top of the fixed ones) with every end <= target, or None.
+
+    Searches bottom-left normal placements in increasing offset order: each next buffer sits
+    at 0 or on the end of a placed buffer alive with it, at or above the previous offset.
+    Raises ``_Budget`` when the node budget runs out.
+    """
+    sizes, nbrs = inst.sizes, inst.nbrs
+    offsets = list(inst.base)
+    remaining = set(items)
+    nodes = 0
+
+    def feasible(i: int, p: int) -> bool:
+        end = p + sizes[i]
+        if end > target:
+            return False
+        for j in nbrs[i]:
+            o = offsets[j]
+            if o >= 0 and o < end and p < o + sizes[j]:
+                return False
+        return True
+
+    def lowest_fit(i: int, floor: int) -> int:
+        """Lowest position >= floor where ``i`` clears its placed neighbours."""
+        p = floor
+        for o, end in sorted(
+            (offsets[j], offsets[j] + sizes[j]) for j in nbrs[i] if offsets[j] >= 0
+        ):
+            if o - p >= sizes[i]:
+                break
+            p = max(p, end)
+        return p
+
+    def dfs(floor: int, last_at_floor: int) -> bool:
+        nonlocal nodes
+        if not remaining:
+            return True
+        nodes += 1
+        if nodes > budget:
+            raise _BudgetError
+        options: list[tuple[int, int, list[int]]] = []
+        for i in remaining:
+            if lowest_fit(i, floor) + sizes[i] > target:
+                return False  # every buffer left goes at or above the floor: no room
+            cands = {0} | {offsets[j] + sizes[j] for j in nbrs[i] if offsets[j] >= 0}
+            ps = sorted(
+                p
+                for p in cands
+                if p >= floor and (p > floor or i > last_at_floor) and feasible(i, p)
+            )
+            if ps:
+                options.append((len(ps), i, ps))
+        # A normal placement, listed by offset (ties by index), places each buffer at 0 or
+        # on a buffer listed before it: branching on every (buffer, position) covers it.
+        options.sort()
+        for _, i, ps in options:
+            for p in ps:
+                offsets[i] = p
+                remaining.discard(i)
+                if dfs(p, i):
+                    return True
+                remaining.add(i)
+                offsets[i] = -1
+        return False
+
+    return offsets if dfs(0, -1) else None
+
+
+class _BudgetError(Exception):
+    pass
+
+
+def place(
+    sizes: Sequence[int],
+    firsts: Sequence[int],
+    lasts: Sequence[int],
+    fixed: Sequence[int | None] | None = None,
+    *,
+    online: Sequence[bool] | None = None,
+    evaluate: Evaluate | None = None,
+    seed: int = 0,
+    extra: Sequence[Sequence[int]] = (),
+) -> Placement:
+    """Offsets for items of the given sizes and inclusive lifetimes (``fixed``: preset offsets).
+
+    ``online`` marks items the runtime re-places itself (``evaluate`` must then place them);
+    ``evaluate`` maps offsets (-1 for online items left unplaced) to the realised head, by
+    default ``max(offset + size)``. ``extra`` are further candidate offset vectors (e.g.
+    TFLM's own plan) scored the same way. Deterministic for a given ``seed``.
+    """
+    n = len(sizes)
+    fixed = [None] * n if fixed is None else list(fixed)
+    online = [False] * n if online is None else list(online)
+    size_list = list(sizes)
+    if evaluate is None:
+
+        def evaluate(offsets: Sequence[int]) -> int:
+            return _top(offsets, size_list)
+
+    bound = interval_lower_bound(sizes, firsts, lasts)
+    inst = _Instance(sizes, firsts, lasts, fixed, online, evaluate)
+    deadline = time.perf_counter() + TIME_CAP_SECONDS
+    best: list[Placement] = []
+
+    def consider(offsets: Sequence[int], method: str) -> bool:
+        """Score a candidate; True when the lower bound is reached (stop searching)."""
+        head = evaluate(offsets)
+        if not best or head < best[0].head_bytes:
+            best[:] = [Placement(tuple(offsets), head, bound, method, head <= bound)]
+        return best[0].head_bytes <= bound
+
+    if n == 0:
+        return Placement((), 0, 0, "empty", True)
+    for vector in extra:
+        if consider(vector, "given"):
+            return best[0]
+
+    everything = list(inst.free)
+    tensors_only = [i for i in inst.free if not online[i]]
+    item_sets = [("", everything)]
+    if len(tensors_only) != len(everything):
+        item_sets.append(("tensors-only ", tensors_only))
+
+    # 1-2. Greedy orders and the sweep.
+    greedy_runs: list[tuple[int, str, list[int], bool, list[int]]] = []
+    for prefix, items in item_sets:
+        for name, order in _orders(inst, items):
+            for best_fit in (False, True):
+                offsets = inst.place_in_order(order, best_fit)
+                method = f"{prefix}{name} {'best' if best_fit else 'first'}-fit"
+                if consider(offsets, method):
+                    return best[0]
+                greedy_runs.append((evaluate(offsets), method, order, best_fit, items))
+        for target in (bound, best[0].head_bytes - ARENA_ALIGNMENT):
+            if consider(inst.sweep(target, items), f"{prefix}sweep to {target}"):
+                return best[0]
+
+    # 3. Local search from the best greedy order.
+    greedy_runs.sort(key=lambda r: r[0])
+    rng = random.Random(seed)
+    work = LOCAL_SEARCH_WORK
+    for head, method, order, best_fit, _items in greedy_runs[:2]:
+        current = list(order)
+        offsets = inst.place_in_order(current, best_fit)
+        current_head = head
+        m = len(current)
+        if m < 2:
+            continue
+        position = {item: k for k, item in enumerate(current)}
+        for _ in range(LOCAL_SEARCH_MOVES // 2):
+            if time.perf_counter() > deadline or work <= 0:
+                break
+            # Half the moves take a buffer that ends at the current head (one of those that
+            # set it) and give it an earlier turn; the others move any buffer.
+            top = [position[i] for i in current if offsets[i] + size_list[i] >= current_head]
+            a = rng.choice(top) if top and rng.random() < 0.5 else rng.randrange(1, m)
+            if a == 0:
+                continue
+            b = rng.randrange(0, a)
+            work -= m - b
+            moved = [*current[:b], current[a], *current[b:a], *current[a + 1 :]]
+            trial = list(offsets)
+            for i in moved[b:]:
+                trial[i] = -1
+            trial = inst.place_in_order(moved, best_fit, start=trial, skip=b)
+            trial_head = evaluate(trial)
+            if trial_head <= current_head:
+                current, offsets, current_head = moved, trial, trial_head
+                position = {item: k for k, item in enumerate(current)}
+                if consider(offsets, f"{method} + local search"):
+                    return best[0]
+
+    # 4. Exact search on small instances.
+    free = everything
+    if len(free) <= EXACT_MAX_ITEMS and time.perf_counter() < deadline:
+        target = best[0].head_bytes - ARENA_ALIGNMENT
+        try:
+            while target >= bound:
+                found = _exact(inst, free, target, EXACT_NODE_BUDGET)
+                if found is None:
+                    # No placement of the reserved buffers ends at or below target. With no
+                    # online buffers that proves the best head optimal.
+                    if not any(online):
+                        best[0] = replace(best[0], proven_optimal=True)
+                    break
+                if consider(found, "exact search"):
+                    break
+                target = min(target, best[0].head_bytes) - ARENA_ALIGNMENT
+        except _BudgetError:
+            pass
+    return best[0]
+
+
+def realize(buffers: Sequence[Buffer], offsets: Sequence[int]) -> Plan:
+    """The plan TFLM makes when every tensor buffer is fixed at ``offsets`` (offline plan)
+    and every scratch buffer is left to its greedy planner (offsets of those are ignored)."""
+    fixed = [
+        b if b.is_scratch or b.offline_offset is not None else replace(b, offline_offset=o)
+        for b, o in zip(buffers, offsets, strict=True)
+    ]
+    return plan_greedy(fixed)
+
+
+def realized_evaluator(
+    sizes: Sequence[int],
+    firsts: Sequence[int],
+    lasts: Sequence[int],
+    online_order: Sequence[int],
+) -> Evaluate:
+    """An ``evaluate`` for :func:`place`: the head when every item not in ``online_order`` is
+    fixed at its offset and the items of ``online_order`` are then placed, in that order, by
+    TFLM's greedy rule (:mod:`.greedy`: lowest gap among the placed buffers alive at the same
+    time, else above the highest of them). ``online_order`` must be TFLM's order for them
+    (:func:`~planner.runtimes.tflm.memory_planner.greedy.greedy_order`)."""
+    online = set(online_order)
+    size_list = list(sizes)
+    if not online:
+        return lambda offsets: _top(offsets, size_list)
+    fixed = [i for i in range(len(sizes)) if i not in online]
+
+    def evaluate(offsets: Sequence[int]) -> int:
+        # Entries with equal offsets can be walked in any order: the gap test reads only the
+        # offset, and the candidate only grows. So a list sorted by offset is TFLM's list.
+        placed = sorted((offsets[i], i) for i in fixed)
+        starts = [o for o, _ in placed]
+        top = max((o + size_list[i] for o, i in placed), default=0)
+        for b in online_order:
+            size, first, last = size_list[b], firsts[b], lasts[b]
+            candidate = 0
+            for o, j in placed:
+                if firsts[j] > last or first > lasts[j]:
+                    continue
+                if o - candidate >= size:
+                    break
+                candidate = max(candidate, o + size_list[j])
+            k = bisect_right(starts, candidate)
+            starts.insert(k, candidate)
+            placed.insert(k, (candidate, b))
+            top = max(top, candidate + size)
+        return top
+
+    return evaluate
+
+
+def _realized_head(buffers: Sequence[Buffer]) -> Evaluate:
+    online = [i for i in greedy_order(buffers) if buffers[i].is_scratch]
+    return realized_evaluator(
+        [b.size_bytes for b in buffers],
+        [b.first_step for b in buffers],
+        [b.last_step for b in buffers],
+        online,
+    )
+
+
+def place_buffers(buffers: Sequence[Buffer], *, seed: int = 0) -> Placement:
+    """:func:`place` for TFLM's buffers: tensors get offsets, scratch buffers stay online."""
+    tflm = plan_greedy(buffers)
+    return place(
+        [b.size_bytes for b in buffers],
+        [b.first_step for b in buffers],
+        [b.last_step for b in buffers],
+        [b.offline_offset for b in buffers],
+        online=[b.is_scratch for b in buffers],
+        evaluate=_realized_head(buffers),
+        seed=seed,
+        extra=(tflm.offsets,),
+    )
+
+
+def plan_optimal(buffers: Sequence[Buffer]) -> Plan:
+    """The best plan found for ``buffers`` in their order, as TFLM would realise it from an
+    offline plan; TFLM's own greedy plan (planner ``"tflm"``) when that is not larger."""
+    tflm = plan_greedy(buffers)
+    if not buffers:
+        return tflm
+    placement = place_buffers(buffers)
+    realized = realize(buffers, placement.offsets)
+    if realized.head_bytes >= tflm.head_bytes:
+        return tflm
+    return Plan(offsets=realized.offsets, head_bytes=realized.head_bytes, planner=PLANNER_NAME)
+
+
+__all__ = [
+    "EXACT_MAX_ITEMS",
+    "PLANNER_NAME",
+    "Placement",
+    "interval_lower_bound",
+    "lower_bound",
+    "place",
+    "place_buffers",
+    "plan_optimal",
+    "realize",
+    "realized_evaluator",
+]

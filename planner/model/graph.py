@@ -1,0 +1,147 @@
+"""The immutable model graph that every later stage shares.
+
+`planner.model.tflite_reader` builds a :class:`Graph` from a ``.tflite`` file; analysis, memory planning,
+board checks and rendering only ever read it. Nothing here touches the file system.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+#: Bytes per element for each TFLite tensor type name, as TFLM's ``TfLiteTypeSizeOf`` has them.
+#: INT4/UINT4/INT2 are packed; their byte counts are computed by :func:`tensor_bytes`.
+TYPE_SIZES: Mapping[str, float] = MappingProxyType(
+    {
+        "FLOAT32": 4,
+        "FLOAT16": 2,
+        "BFLOAT16": 2,
+        "INT32": 4,
+        "UINT32": 4,
+        "UINT8": 1,
+        "INT8": 1,
+        "INT16": 2,
+        "UINT16": 2,
+        "INT64": 8,
+        "UINT64": 8,
+        "FLOAT64": 8,
+        "BOOL": 1,
+        "COMPLEX64": 8,
+        "COMPLEX128": 16,
+        "INT4": 0.5,
+        "UINT4": 0.5,
+        "INT2": 0.25,
+        "FLOAT8_E4M3FN": 1,
+        "FLOAT8_E5M2": 1,
+    }
+)
+
+
+def tensor_bytes(dtype: str, elements: int) -> int:
+    """Bytes a tensor of ``elements`` elements of ``dtype`` occupies (packed types round up)."""
+    size = TYPE_SIZES.get(dtype)
+    if size is None:
+        return 0
+    return math.ceil(elements * size)
+
+
+@dataclass(frozen=True)
+class Quantization:
+    """Affine quantization of a tensor: one scale per tensor, or one per channel along ``axis``."""
+
+    scales: tuple[float, ...]
+    zero_points: tuple[int, ...]
+    axis: int = 0
+
+    @property
+    def per_channel(self) -> bool:
+        return len(self.scales) > 1
+
+
+@dataclass(frozen=True)
+class Tensor:
+    """One tensor of a subgraph, as the flatbuffer describes it."""
+
+    index: int
+    name: str
+    shape: tuple[int, ...]
+    dtype: str
+    buffer: int
+    #: Bytes of constant data stored for this tensor (in the flatbuffer or beside it); 0 if none.
+    data_bytes: int = 0
+    is_variable: bool = False
+    quantization: Quantization | None = None
+    #: The shape with -1 where the model was converted with a free dimension (for messages).
+    shape_signature: tuple[int, ...] | None = None
+
+    @property
+    def is_constant(self) -> bool:
+        """True when the tensor's values are stored in the model (weights, biases, shapes)."""
+        return self.data_bytes > 0
+
+    @property
+    def elements(self) -> int:
+        return math.prod(self.shape)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the tensor's values (elements x type size), unrounded."""
+        return tensor_bytes(self.dtype, self.elements)
+
+
+@dataclass(frozen=True)
+class Operator:
+    """One operator, in the order the subgraph lists (and TFLM runs) them."""
+
+    index: int
+    opcode: str
+    #: Tensor indices into the operator's subgraph; -1 marks an omitted optional input.
+    inputs: tuple[int, ...]
+    outputs: tuple[int, ...]
+    intermediates: tuple[int, ...] = ()
+    #: The builtin options table as plain values (snake_case keys), empty for custom ops.
+    options: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+    custom_code: str | None = None
+    version: int = 1
+
+    @property
+    def is_custom(self) -> bool:
+        return self.custom_code is not None
+
+
+@dataclass(frozen=True)
+class Subgraph:
+    index: int
+    name: str
+    tensors: tuple[Tensor, ...]
+    operators: tuple[Operator, ...]
+    inputs: tuple[int, ...]
+    outputs: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A whole model: its subgraphs (0 is the one TFLM invokes), metadata and file size."""
+
+    subgraphs: tuple[Subgraph, ...]
+    #: Size of the ``.tflite`` file in bytes (what TFLM keeps in flash).
+    file_bytes: int
+    path: str = "<memory>"
+    description: str = ""
+    schema_version: int = 3
+    #: The ``OfflineMemoryAllocation`` metadata, if present: one arena offset per tensor across
+    #: all subgraphs, -1 where the runtime plans the tensor.
+    offline_offsets: tuple[int, ...] | None = None
+    #: Names of metadata entries in the model.
+    metadata_names: tuple[str, ...] = ()
+
+    @property
+    def main(self) -> Subgraph:
+        return self.subgraphs[0]
+
+    @property
+    def opcodes(self) -> tuple[str, ...]:
+        """Distinct operator names used anywhere in the model, sorted."""
+        return tuple(sorted({op.opcode for sg in self.subgraphs for op in sg.operators}))

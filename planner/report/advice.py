@@ -1,0 +1,362 @@
+"""Render :class:`~planner.advise.advisor.Advice`: a JSON-ready dict and a rich terminal view.
+
+Only formatting: every figure comes from the advice. Byte and MAC counts stay exact integers
+in the dict; ratios are floats.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from planner.advise.advisor import Advice, PatchPlan, RFStep, Suggestion
+from planner.analysis.latency import LatencyEstimate
+from planner.report.text import b
+
+__all__ = [
+    "advice_to_csv",
+    "advice_to_dict",
+    "advice_to_html",
+    "advice_to_markdown",
+    "render_advice",
+]
+
+
+def _rf_step(step: RFStep) -> dict[str, Any]:
+    return {
+        "op_index": step.op_index,
+        "op": step.op,
+        "kernel": step.kernel,
+        "stride": step.stride,
+        "dilation": step.dilation,
+        "stride_product_before": step.stride_product_before,
+        "rf_increase": step.rf_increase,
+        "receptive_field": step.receptive_field,
+        "stride_product_after": step.stride_product_after,
+    }
+
+
+def _patch(plan: PatchPlan) -> dict[str, Any]:
+    return {
+        "split_op": plan.split_op,
+        "split_tensor": plan.split_tensor,
+        "split_shape": list(plan.split_shape),
+        "grid": plan.grid,
+        "patches": plan.patches,
+        "patch_output": list(plan.patch_output),
+        "patch_input": list(plan.patch_input),
+        "receptive_field": plan.receptive_field,
+        "stride_product": plan.stride_product,
+        "patch_input_formula": (
+            f"({plan.patch_output[0]} - 1) * {plan.stride_product} + {plan.receptive_field} "
+            f"= {plan.patch_input[0]}"
+        ),
+        "receptive_field_steps": [_rf_step(s) for s in plan.rf_steps],
+        "stage_peak_bytes": plan.stage_peak_bytes,
+        "overhead_bytes": plan.overhead_bytes,
+        "rest_bytes": plan.rest_bytes,
+        "rest_exact": plan.rest_exact,
+        "sram_bytes": plan.sram_bytes,
+        "layerwise_stage_macs": plan.layerwise_stage_macs,
+        "patched_stage_macs": plan.patched_stage_macs,
+        "model_macs": plan.model_macs,
+        "patched_macs": plan.patched_macs,
+        "stage_mac_overhead": plan.stage_mac_overhead,
+        "mac_overhead": plan.mac_overhead,
+        "input_in_ram": plan.input_in_ram,
+        "inplace_depthwise": plan.inplace_depthwise,
+    }
+
+
+def _suggestion(s: Suggestion) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "kind": s.kind,
+        "title": s.title,
+        "fits": s.fits,
+        "stock_tflm": s.stock_tflm,
+        "retrain": s.retrain,
+        "cost_tier": s.cost_tier,
+        "sram_bytes": s.sram_bytes,
+        "sram_exact": s.exact,
+        "budget_bytes": s.budget_bytes,
+        "headroom_bytes": s.budget_bytes - s.sram_bytes,
+        "macs": s.macs,
+        "mac_overhead": s.mac_overhead,
+        "latency_ms": s.latency_ms,
+        "detail": s.detail,
+        "notes": list(s.notes),
+    }
+    if s.resolution is not None:
+        out["resolution"] = list(s.resolution)
+    if s.width is not None:
+        out["width"] = s.width
+    if s.weight_bytes is not None:
+        out["weight_bytes"] = s.weight_bytes
+    if s.region is not None:
+        out["region"] = s.region
+    if s.patch is not None:
+        out["patch"] = _patch(s.patch)
+    return out
+
+
+def _latency(lat: LatencyEstimate) -> dict[str, Any]:
+    return {
+        "estimate": True,
+        "core": lat.core,
+        "kernels": lat.kernels,
+        "clock_hz": lat.clock_hz,
+        "arena_memory": lat.arena_memory,
+        "weights_memory": lat.weights_memory,
+        "total_cycles": round(lat.total_cycles),
+        "milliseconds": lat.milliseconds,
+        "throughput_source": lat.throughput.source,
+        "notes": list(lat.notes),
+        "layers": [
+            {
+                "index": layer.index,
+                "op": layer.op,
+                "macs": layer.macs,
+                "compute_cycles": round(layer.compute_cycles),
+                "memory_cycles": round(layer.memory_cycles),
+                "overhead_cycles": round(layer.overhead_cycles),
+                "cycles": round(layer.cycles),
+                "bound": layer.bound,
+            }
+            for layer in lat.layers
+        ],
+    }
+
+
+def advice_to_dict(advice: Advice) -> dict[str, Any]:
+    """The advice as plain JSON-ready values (exact integers for bytes and MACs)."""
+    return {
+        "model": advice.model,
+        "board": advice.board,
+        "fits": advice.fits,
+        "budget_bytes": advice.budget_bytes,
+        "required_bytes": advice.required_bytes,
+        "required_exact": advice.exact,
+        "macs": advice.macs,
+        "latency": _latency(advice.latency),
+        "suggestions": [_suggestion(s) for s in advice.suggestions],
+        "notes": list(advice.notes),
+    }
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:+.1f}%"
+
+
+def render_advice(advice: Advice, console: Console) -> None:
+    """Print the advice: the verdict, a ranked table, then each suggestion's details."""
+    verdict = (
+        Text("FITS", style="bold green") if advice.fits else Text("DOES NOT FIT", style="bold red")
+    )
+    head = Text(f"{advice.model} on {advice.board}: ")
+    head.append(verdict)
+    console.print(head)
+    exact = "TFLM-exact" if advice.exact else "estimate"
+    console.print(
+        f"  SRAM needed {b(advice.required_bytes)} ({exact}); budget {b(advice.budget_bytes)}"
+    )
+    lat = advice.latency
+    console.print(
+        f"  {advice.macs:,} MACs; estimated latency {lat.milliseconds:.1f} ms on {lat.core} "
+        f"@ {lat.clock_hz / 1e6:g} MHz ({lat.kernels} kernels; an estimate)"
+    )
+    if not advice.suggestions:
+        console.print("  nothing to suggest" if advice.fits else "  no suggestion found")
+    else:
+        table = Table(title="What would fit, cheapest first", title_justify="left")
+        for col, justify in (
+            ("#", "right"),
+            ("suggestion", "left"),
+            ("fits", "left"),
+            ("stock TFLM", "left"),
+            ("SRAM", "right"),
+            ("MACs", "right"),
+            ("MACs vs now", "right"),
+            ("latency", "right"),
+        ):
+            table.add_column(col, justify=justify)  # type: ignore[arg-type]
+        for i, s in enumerate(advice.suggestions, start=1):
+            table.add_row(
+                str(i),
+                s.title,
+                Text("yes", style="green") if s.fits else Text("no", style="red"),
+                ("yes" if s.stock_tflm else "no") + (" (retrain)" if s.retrain else ""),
+                b(s.sram_bytes) + ("" if s.exact else " ~"),
+                f"{s.macs:,}",
+                _pct(s.mac_overhead),
+                "-" if s.latency_ms is None else f"{s.latency_ms:.1f} ms",
+            )
+        console.print(table)
+        console.print("  ~ = estimate (not TFLM-exact)")
+        for i, s in enumerate(advice.suggestions, start=1):
+            console.print(f"\n{i}. {s.title}")
+            console.print(f"   {s.detail}")
+            for note in s.notes:
+                console.print(f"   - {note}")
+            if s.patch is not None:
+                _render_rf(s.patch, console)
+    for note in advice.notes:
+        console.print(f"note: {note}")
+
+
+def _render_rf(plan: PatchPlan, console: Console) -> None:
+    table = Table(title="   receptive field of the split tensor", title_justify="left")
+    for col in ("op", "kernel", "stride", "dilation", "stride product", "adds", "RF"):
+        table.add_column(col, justify="right")
+    for st in plan.rf_steps:
+        if st.rf_increase == 0 and st.stride == 1:
+            continue  # 1x1 stride-1 layers add nothing
+        table.add_row(
+            f"{st.op_index} {st.op}",
+            str(st.kernel),
+            str(st.stride),
+            str(st.dilation),
+            str(st.stride_product_before),
+            f"({st.kernel}-1)x{st.dilation}x{st.stride_product_before} = {st.rf_increase}",
+            str(st.receptive_field),
+        )
+    console.print(table)
+    console.print(
+        f"   patch input = ({plan.patch_output[0]} - 1) x {plan.stride_product} + "
+        f"{plan.receptive_field} = {plan.patch_input[0]} pixels a side "
+        f"(edge patches are clipped by the padding)"
+    )
+
+
+# --- Markdown, CSV and HTML: the same figures for issues, spreadsheets and reports ----------
+
+#: Columns of `planner advise --format csv`: one row per suggestion, in rank order.
+CSV_COLUMNS = (
+    "rank",
+    "kind",
+    "title",
+    "fits",
+    "stock_tflm",
+    "retrain",
+    "sram_bytes",
+    "sram_exact",
+    "budget_bytes",
+    "headroom_bytes",
+    "macs",
+    "mac_overhead",
+    "latency_ms_estimate",
+    "resolution",
+    "width",
+    "patch_grid",
+    "split_op",
+    "model",
+    "board",
+)
+
+
+def advice_to_csv(advice: Advice) -> str:
+    """One row per suggestion (header first): what it needs and costs."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for rank, s in enumerate(advice.suggestions, start=1):
+        writer.writerow(
+            [
+                rank,
+                s.kind,
+                s.title,
+                str(s.fits).lower(),
+                str(s.stock_tflm).lower(),
+                str(s.retrain).lower(),
+                s.sram_bytes,
+                str(s.exact).lower(),
+                s.budget_bytes,
+                s.budget_bytes - s.sram_bytes,
+                s.macs,
+                f"{s.mac_overhead:.6f}",
+                "" if s.latency_ms is None else f"{s.latency_ms:.3f}",
+                "" if s.resolution is None else "x".join(str(d) for d in s.resolution),
+                "" if s.width is None else s.width,
+                "" if s.patch is None else f"{s.patch.grid}x{s.patch.grid}",
+                "" if s.patch is None else s.patch.split_op,
+                advice.model,
+                advice.board,
+            ]
+        )
+    return buf.getvalue()
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def advice_to_markdown(advice: Advice) -> str:
+    """A section to paste into an issue: the ranked table, then each suggestion's notes."""
+    exact = "TFLM-exact" if advice.exact else "a floor (some operators' memory is unknown)"
+    lat = advice.latency
+    lines = [
+        f"#### What would make `{advice.model}` fit `{advice.board}`",
+        "",
+        f"SRAM needed {b(advice.required_bytes)} ({exact}); budget {b(advice.budget_bytes)}. "
+        f"{advice.macs:,} MACs; estimated latency {lat.milliseconds:.1f} ms on {lat.core} "
+        f"@ {lat.clock_hz / 1e6:g} MHz (an estimate).",
+        "",
+    ]
+    if not advice.suggestions:
+        lines.append("Nothing to suggest." if advice.fits else "No suggestion found.")
+        return "\n".join(lines) + "\n"
+    lines += [
+        "| # | suggestion | fits | stock TFLM | SRAM | MACs | MACs vs now | latency (est.) |",
+        "|---:|---|---|---|---:|---:|---:|---:|",
+    ]
+    for i, s in enumerate(advice.suggestions, start=1):
+        lines.append(
+            f"| {i} | {_md_cell(s.title)} | {'✅' if s.fits else '❌'} | "
+            f"{'yes' if s.stock_tflm else 'no'}{' (retrain)' if s.retrain else ''} | "
+            f"{b(s.sram_bytes)}{'' if s.exact else ' ~'} | {s.macs:,} | {_pct(s.mac_overhead)} | "
+            f"{'-' if s.latency_ms is None else f'{s.latency_ms:.1f} ms'} |"
+        )
+    lines += ["", "~ = estimate (not TFLM-exact)", ""]
+    for i, s in enumerate(advice.suggestions, start=1):
+        lines.append(f"{i}. **{_md_cell(s.title)}**: {_md_cell(s.detail)}")
+        lines += [f"   - {_md_cell(note)}" for note in s.notes]
+        if s.patch is not None:
+            p = s.patch
+            lines.append(
+                f"   - patch input = ({p.patch_output[0]} - 1) x {p.stride_product} + "
+                f"{p.receptive_field} = {p.patch_input[0]} pixels a side"
+            )
+    lines += [f"> {_md_cell(note)}" for note in advice.notes]
+    return "\n".join(lines) + "\n"
+
+
+def advice_to_html(advice: Advice) -> str:
+    """The ranked table as an HTML fragment (escaped; no external resources)."""
+    from html import escape
+
+    rows = []
+    for i, s in enumerate(advice.suggestions, start=1):
+        rows.append(
+            "<tr>"
+            f"<td>{i}</td><td>{escape(s.title)}<br><small>{escape(s.detail)}</small></td>"
+            f"<td>{'yes' if s.fits else 'no'}</td>"
+            f"<td>{'yes' if s.stock_tflm else 'no'}{' (retrain)' if s.retrain else ''}</td>"
+            f"<td class='num'>{s.sram_bytes:,}{'' if s.exact else ' ~'}</td>"
+            f"<td class='num'>{s.macs:,}</td><td class='num'>{_pct(s.mac_overhead)}</td>"
+            f"<td class='num'>{'-' if s.latency_ms is None else f'{s.latency_ms:.1f} ms'}</td>"
+            "</tr>"
+        )
+    lat = advice.latency
+    return (
+        '<section id="advice"><h2>What would make it fit</h2>'
+        f"<p>Estimated latency as is: {lat.milliseconds:.1f} ms on {escape(lat.core)} "
+        f"@ {lat.clock_hz / 1e6:g} MHz (an estimate). ~ = not TFLM-exact.</p>"
+        "<table><thead><tr><th>#</th><th>suggestion</th><th>fits</th><th>stock TFLM</th>"
+        "<th>SRAM B</th><th>MACs</th><th>MACs vs now</th><th>latency</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></section>"
+    )

@@ -1,0 +1,246 @@
+"""Markdown (GitHub-flavoured): a summary and tables ready to paste into an issue or pull request.
+
+`planner fit --format markdown` gives the verdict, the figures behind it and the layers that
+overflow; `planner report --format markdown` adds every layer (folded in a ``<details>`` block,
+which GitHub renders) and the model totals. Every figure is the check's own, written with
+thousands separators; nothing is rounded except the human units beside exact bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from planner.analysis.layers import human_bytes
+from planner.check import FitCheck, LayerCheck
+from planner.report.plot import layer_label
+
+
+def cell(text: str) -> str:
+    """Text made safe for one table cell: pipes escaped, no line breaks."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def code(text: str) -> str:
+    """Inline code that survives backticks in the text."""
+    fence = "``" if "`" in text else "`"
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def b(n: int) -> str:
+    """'311,040 B (303.8 KiB)'; small and negative values keep their sign."""
+    if abs(n) < 1024:
+        return f"{n:,} B"
+    return f"{n:,} B ({'-' if n < 0 else ''}{human_bytes(abs(n))})"
+
+
+def table(header: Sequence[str], rows: Iterable[Sequence[str]], right: Iterable[int] = ()) -> str:
+    """A pipe table; columns whose index is in ``right`` are right-aligned."""
+    align = set(right)
+    lines = [
+        "| " + " | ".join(cell(h) for h in header) + " |",
+        "|" + "|".join("---:" if i in align else "---" for i in range(len(header))) + "|",
+    ]
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _shapes(shapes: Iterable[Sequence[int]]) -> str:
+    return ", ".join("x".join(str(d) for d in s) if s else "scalar" for s in shapes) or "-"
+
+
+def verdict(check: FitCheck) -> str:
+    if check.fits:
+        return "✅ **FITS**"
+    if check.verdict == "unknown":
+        return "⚠️ **CANNOT TELL** (the SRAM figure is a floor: some operators' needs are unknown)"
+    parts = [p for p, ok in (("SRAM", check.fits_sram), ("flash", check.fits_flash)) if not ok]
+    return f"❌ **DOES NOT FIT** ({' and '.join(parts)})"
+
+
+def summary(check: FitCheck) -> str:
+    board = check.board
+    region = board.arena_region
+    r = board.reserve
+    arena = check.arena
+    lines = [
+        f"### {code(Path(check.model_path).name)} on {code(board.name)}: {verdict(check)}",
+        "",
+        f"Model {code(check.model_path)}; board {board.name} ({board.description}; "
+        f"{board.core} @ {board.clock_mhz:g} MHz).",
+        "",
+    ]
+    exact = "" if arena.exact else " **not exact**, see the warnings;"
+    rows = [
+        (
+            "SRAM needed",
+            b(check.sram_required_bytes),
+            f"smallest `kTensorArenaSize` for TFLM ({arena.target.label}, "
+            f"{check.planner} plan);{exact} head {arena.head_bytes:,} B + tail "
+            f"{arena.tail_bytes:,} B",
+        ),
+        (
+            "SRAM budget",
+            b(check.sram_budget_bytes),
+            f"region {region.name} ({region.kind}, {region.size_bytes:,} B) minus stack "
+            f"{r.stack_bytes:,}, heap {r.heap_bytes:,}, other {r.other_bytes:,}",
+        ),
+        (
+            "SRAM headroom",
+            b(check.sram_headroom_bytes),
+            f"{check.sram_headroom_percent:.1f} % of the budget",
+        ),
+        (
+            "Flash needed",
+            b(check.flash_required_bytes),
+            f"model file {check.flash_model_bytes:,} B + TFLM code ~{check.flash_runtime_bytes:,} B"
+            f" (estimate: framework + {len(check.opcodes)} kernels)",
+        ),
+        ("Flash budget", b(check.flash_budget_bytes), "internal flash"),
+        ("Flash headroom", b(check.flash_headroom_bytes), ""),
+    ]
+    if check.tflm_arena is not None:
+        rows.insert(
+            1,
+            (
+                "Saved vs TFLM's plan",
+                b(check.saving_bytes),
+                f"{check.saving_percent:.1f} %: TFLM's own plan needs "
+                f"{check.tflm_arena.min_arena_bytes:,} B; `planner optimize` writes this one "
+                "into the model",
+            ),
+        )
+    lines.append(table(("", "bytes", "basis"), rows, right=(1,)))
+    for note in check.warnings:
+        lines += ["", f"> **Warning:** {note}"]
+    return "\n".join(lines)
+
+
+def _overflow_table(layers: Sequence[LayerCheck]) -> str:
+    rows = []
+    for lc in layers:
+        layer = lc.layer
+        why = [
+            w
+            for w, on in (
+                ("input+output > budget", lc.io_overflows),
+                ("live tensors + scratch + tail > budget", lc.live_overflows),
+            )
+            if on
+        ]
+        rows.append(
+            (
+                layer_label(layer.subgraph, layer.index),
+                layer.op,
+                layer.output_names[0] if layer.output_names else "-",
+                _shapes(layer.output_shapes),
+                f"{layer.io_bytes:,}",
+                f"{layer.live_bytes:,}",
+                f"{lc.step_sram_bytes:,}",
+                ", ".join(why),
+            )
+        )
+    return table(
+        ("#", "op", "output tensor", "output shape", "in+out B", "live B", "step B", "why"),
+        rows,
+        right=(0, 4, 5, 6),
+    )
+
+
+def render_markdown_fit(check: FitCheck) -> str:
+    """`planner fit --format markdown`: the verdict and the layers that overflow."""
+    parts = [summary(check)]
+    over = check.overflowing_layers
+    if over:
+        parts.append(
+            f"{len(over)} layer(s) overflow the {check.sram_budget_bytes:,} B budget on their own:"
+        )
+        parts.append(_overflow_table(over))
+    return "\n\n".join(parts) + "\n"
+
+
+def layer_table(check: FitCheck) -> str:
+    offsets = check.arena.tensor_offsets
+    scratch = check.arena.scratch_bytes
+    rows = []
+    for position, lc in enumerate(check.layers):
+        layer = lc.layer
+        off = [offsets.get((layer.subgraph, t)) for t in layer.output_tensors]
+        mark = " ⚠️" if lc.overflows else ""
+        us = check.layer_latency_us(position)
+        rows.append(
+            (
+                layer_label(layer.subgraph, layer.index) + mark,
+                layer.op,
+                _shapes(layer.input_shapes),
+                _shapes(layer.output_shapes),
+                f"{layer.input_bytes:,}",
+                f"{layer.output_bytes:,}",
+                f"{layer.io_bytes:,}",
+                f"{layer.live_bytes:,}",
+                f"{lc.step_sram_bytes:,}",
+                f"{scratch.get((layer.subgraph, layer.index), 0):,}",
+                ", ".join("-" if o is None else f"{o:,}" for o in off) or "-",
+                f"{layer.weight_bytes:,}",
+                f"{layer.params:,}",
+                f"{layer.macs:,}",
+                "-" if us is None else f"{us:,.1f}",
+            )
+        )
+    header = (
+        "#",
+        "op",
+        "input shape",
+        "output shape",
+        "in B",
+        "out B",
+        "in+out B",
+        "live B",
+        "step B",
+        "scratch B",
+        "out offset",
+        "weights B",
+        "params",
+        "MACs",
+        "est. µs",
+    )
+    return table(header, rows, right=(0, *range(4, 15)))
+
+
+def totals_table(check: FitCheck) -> str:
+    s = check.stats
+    rows = [
+        ("Parameters", f"{s.params:,}"),
+        ("Weight bytes (flash)", b(s.weight_bytes)),
+        ("Total activations", b(s.total_activation_bytes)),
+        ("Peak input+output", b(s.peak_io_bytes)),
+        ("Peak live activations", b(s.peak_live_bytes)),
+    ]
+    if s.variable_bytes:
+        rows.append(("Variable (state) tensors", b(s.variable_bytes)))
+    rows += [("MACs", f"{s.macs:,}"), ("FLOPs (2 x MACs)", f"{s.flops:,}")]
+    if check.latency is not None:
+        lat = check.latency
+        rows.append(
+            (
+                "Latency (estimate)",
+                f"{lat.milliseconds:,.1f} ms on {lat.core} @ {lat.clock_hz / 1e6:g} MHz",
+            )
+        )
+    return table(("Model totals", ""), rows, right=(1,))
+
+
+def render_markdown_report(check: FitCheck) -> str:
+    """`planner report --format markdown`: summary, every layer, totals."""
+    n = len(check.layers)
+    over = len(check.overflowing_layers)
+    note = f", {over} overflow the budget (⚠️)" if over else ""
+    parts = [
+        summary(check),
+        totals_table(check),
+        f"<details><summary>Per layer, in execution order ({n} layers{note})</summary>",
+        layer_table(check),
+        "</details>",
+    ]
+    return "\n\n".join(parts) + "\n"

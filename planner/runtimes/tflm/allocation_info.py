@@ -1,0 +1,370 @@
+"""The buffers TFLM plans in the arena head, with TFLM's own lifetimes.
+
+This reproduces, step by step, what TFLM does in ``MicroAllocator::CommitStaticMemoryPlan``
+before it hands buffers to its memory planner:
+
+``AllocationInfoBuilder::CreateAllocationInfo`` / ``InitializeAllocationInfo``
+(``tensorflow/lite/micro/micro_allocation_info.cc``)
+    One ``AllocationInfo`` per tensor of every subgraph (subgraph 0's tensors first, then
+    subgraph 1's, ...), then one per kernel scratch-buffer request, in request order.
+    A tensor needs planning when it has no data in the flatbuffer, is not a variable tensor
+    and its byte length is not zero. Variable tensors live in the tail, except that a
+    variable tensor given an offline offset (``OfflineMemoryAllocation`` metadata, one entry
+    per tensor across all subgraphs) is planned at that offset (checked in the pip runtime's
+    ``InitializeAllocationInfo``). Constant tensors are read from the flatbuffer and never
+    planned. Every scratch request is planned.
+
+``AllocationInfoBuilder::MarkAllocationLifetimes``
+    Walks subgraph 0 only; IF (then, else), WHILE (cond, body) and CALL_ONCE (init) walk their
+    subgraphs recursively, each entering a new step. The step counter starts at 0:
+
+    * subgraph inputs, then subgraph outputs, are "created" at the subgraph's entry step;
+    * each operator enters a new step; its outputs are created there, the subgraphs it calls
+      are walked, then its inputs and its outputs are last used at the (possibly advanced)
+      current step, so an output nobody reads still lives that one step;
+    * scratch buffers of the operator live from the operator's step (before the called
+      subgraphs) to the current step after them;
+    * subgraph outputs are last used at the last step of the subgraph.
+
+    "Created" overwrites both ends of the lifetime (``UpdateFirstCreated``), so a tensor
+    produced by an operator that is also a subgraph output starts at its producer, and a
+    subgraph walked twice keeps the lifetimes of its last walk. Buffers never reached keep
+    the lifetime (-1, -1) and are still planned, as TFLM does.
+
+``CreatePlan`` (``micro_allocator.cc``)
+    Each buffer's size is its byte length rounded up to 16 (``MicroArenaBufferAlignment``).
+
+Kernel scratch requests come from :mod:`planner.runtimes.tflm.kernels.scratch`. Operators whose scratch needs that
+module does not know are listed by :func:`unknown_scratch_ops` and contribute no buffer here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from planner._gc import gc_paused
+from planner.errors import ModelError
+from planner.model.graph import Graph, Operator
+from planner.runtimes.tflm.kernels.scratch import (
+    ScratchUnknownError,
+    op_scratch_known,
+    scratch_known,
+    scratch_request_sizes,
+)
+
+#: ``MicroArenaBufferAlignment()``: every planned buffer is rounded up to this many bytes.
+ARENA_ALIGNMENT = 16
+
+#: Bytes per element as TFLM's ``TfLiteTypeSizeOf`` (micro/memory_helpers.cc) has them.
+#: INT4 tensors are stored unpacked at run time (one byte each); RESOURCE handles are int32.
+TFLM_TYPE_SIZES: dict[str, int] = {
+    "FLOAT32": 4,
+    "FLOAT16": 2,
+    "BFLOAT16": 2,
+    "FLOAT64": 8,
+    "INT16": 2,
+    "UINT16": 2,
+    "INT32": 4,
+    "UINT32": 4,
+    "UINT8": 1,
+    "INT8": 1,
+    "INT64": 8,
+    "UINT64": 8,
+    "BOOL": 1,
+    "RESOURCE": 4,
+    "COMPLEX64": 8,
+    "COMPLEX128": 16,
+    "INT4": 1,
+}
+
+#: Deepest chain of IF/WHILE/CALL_ONCE calls followed before the model is called cyclic.
+_MAX_CALL_DEPTH = 64
+
+
+def align_up(value: int, alignment: int = ARENA_ALIGNMENT) -> int:
+    return (value + alignment - 1) // alignment * alignment
+
+
+@dataclass(frozen=True)
+class Buffer:
+    """One buffer TFLM's memory planner places in the arena head."""
+
+    #: ``("tensor", subgraph, tensor_index)`` or ``("scratch", subgraph, op_index, n)``.
+    key: tuple[object, ...]
+    #: Bytes planned: the requested bytes rounded up to 16.
+    size_bytes: int
+    #: First and last step (TFLM's allocation scope) the buffer is live, both inclusive.
+    first_step: int
+    last_step: int
+    #: Offset fixed by the model's ``OfflineMemoryAllocation`` metadata, else None.
+    offline_offset: int | None
+    subgraph: int
+    #: The tensor's index in its subgraph (tensor buffers), else None.
+    tensor_index: int | None
+    #: The operator that requested it (scratch buffers), else None.
+    op_index: int | None
+    #: Tensor name, or e.g. ``"scratch 0 of op 3 (TRANSPOSE_CONV)"``.
+    name: str
+    #: Bytes asked for, before rounding.
+    requested_bytes: int
+
+    @property
+    def is_scratch(self) -> bool:
+        return self.key[0] == "scratch"
+
+
+def tensor_byte_length(dtype: str, shape: tuple[int, ...]) -> int:
+    """``TfLiteEvalTensorByteLength``: elements times TFLM's type size (0 for unknown types)."""
+    elements = 1
+    for d in shape:
+        elements *= d
+    return elements * TFLM_TYPE_SIZES.get(dtype, 0)
+
+
+def _called_subgraphs(op: Operator) -> tuple[int, ...]:
+    """Subgraphs an IF/WHILE/CALL_ONCE operator walks, in TFLM's order."""
+    names: tuple[str, ...]
+    if op.opcode == "IF":
+        names = ("then_subgraph_index", "else_subgraph_index")
+    elif op.opcode == "WHILE":
+        names = ("cond_subgraph_index", "body_subgraph_index")
+    elif op.opcode == "CALL_ONCE":
+        names = ("init_subgraph_index",)
+    else:
+        return ()
+    out = []
+    for name in names:
+        value = op.options.get(name)
+        if isinstance(value, int) and value != -1:
+            out.append(value)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class _Request:
+    subgraph: int
+    op_index: int
+    n: int
+    bytes: int
+    opcode: str
+
+
+class _Info:
+    """A mutable AllocationInfo, used only while marking lifetimes."""
+
+    __slots__ = ("first", "last")
+
+    def __init__(self) -> None:
+        self.first = -1
+        self.last = -1
+
+    def created(self, step: int) -> None:  # UpdateFirstCreated
+        self.first = step
+        self.last = step
+
+    def used(self, step: int) -> None:  # UpdateLastUsed
+        self.last = step
+
+
+class _LifetimeMarker:
+    def __init__(self, graph: Graph, requests: list[_Request]) -> None:
+        self.graph = graph
+        self.tensors = [[_Info() for _ in sg.tensors] for sg in graph.subgraphs]
+        self.requests = requests
+        self.scratch = [_Info() for _ in requests]
+        by_op: dict[tuple[int, int], list[int]] = {}
+        for i, r in enumerate(requests):
+            by_op.setdefault((r.subgraph, r.op_index), []).append(i)
+        self.by_op = by_op
+        self.step = 0
+
+    def _check(self, sg_index: int, tensor: int, what: str) -> None:
+        n = len(self.tensors[sg_index])
+        if not 0 <= tensor < n:
+            raise ModelError(
+                f"{self.graph.path}: subgraph {sg_index} {what} names tensor {tensor}, "
+                f"but the subgraph has {n} tensors"
+            )
+
+    def mark(self, sg_index: int, depth: int = 0) -> None:
+        if not 0 <= sg_index < len(self.graph.subgraphs):
+            raise ModelError(
+                f"{self.graph.path}: a control-flow operator calls subgraph {sg_index}, "
+                f"but the model has {len(self.graph.subgraphs)} subgraphs"
+            )
+        if depth > _MAX_CALL_DEPTH:
+            raise ModelError(
+                f"{self.graph.path}: subgraph calls nest deeper than {_MAX_CALL_DEPTH} "
+                "(a subgraph that calls itself?); TFLM would recurse without end"
+            )
+        sg = self.graph.subgraphs[sg_index]
+        infos = self.tensors[sg_index]
+        for t in sg.inputs:
+            self._check(sg_index, t, "input")
+            infos[t].created(self.step)
+        for t in sg.outputs:
+            self._check(sg_index, t, "output")
+            infos[t].created(self.step)
+        for i, op in enumerate(sg.operators):
+            self.step += 1
+            for t in op.outputs:
+                if t >= 0:
+                    infos[t].created(self.step)
+            start = self.step
+            for called in _called_subgraphs(op):
+                self.step += 1
+                self.mark(called, depth + 1)
+            for t in op.inputs:
+                if t >= 0:
+                    infos[t].used(self.step)
+            for t in op.outputs:
+                if t >= 0:
+                    infos[t].used(self.step)
+            for r in self.by_op.get((sg_index, i), ()):
+                self.scratch[r].created(start)
+                self.scratch[r].used(self.step)
+        for t in sg.outputs:
+            infos[t].used(self.step)
+
+
+def _offline_offsets(graph: Graph) -> tuple[int, ...] | None:
+    offsets = graph.offline_offsets
+    if offsets is None:
+        return None
+    total = sum(len(sg.tensors) for sg in graph.subgraphs)
+    if len(offsets) != total:
+        raise ModelError(
+            f"{graph.path}: the OfflineMemoryAllocation metadata has {len(offsets)} offsets "
+            f"but the model has {total} tensors; TFLM refuses such a model"
+        )
+    return offsets
+
+
+def _default_pointer_bits(kernels: str) -> int:
+    return 64 if kernels == "reference" else 32
+
+
+def scratch_requests(
+    graph: Graph,
+    kernels: str = "reference",
+    dsp: bool = False,
+    mve: bool = False,
+    *,
+    pointer_bits: int | None = None,
+) -> tuple[tuple[int, int, int, str], ...]:
+    """Every RequestScratchBufferInArena call, in TFLM's order (subgraph, op, bytes, opcode).
+
+    TFLM prepares subgraph 0's operators in order, then subgraph 1's, and so on
+    (``MicroInterpreterGraph::PrepareSubgraphs``). Operators with unknown needs are skipped.
+    """
+    bits = pointer_bits or _default_pointer_bits(kernels)
+    out: list[tuple[int, int, int, str]] = []
+    for sg in graph.subgraphs:
+        for op in sg.operators:
+            if not scratch_known(op.opcode, kernels):
+                continue
+            try:
+                sizes = scratch_request_sizes(
+                    graph, sg.index, op, kernels, dsp, mve, pointer_bits=bits
+                )
+            except ScratchUnknownError:
+                continue
+            out.extend((sg.index, op.index, size, op.opcode) for size in sizes)
+    return tuple(out)
+
+
+def unknown_scratch_ops(
+    graph: Graph, kernels: str = "reference", dsp: bool = False, mve: bool = False
+) -> tuple[str, ...]:
+    """Distinct operator names whose scratch-buffer needs are not known (so not planned)."""
+    names = [
+        op.opcode
+        for sg in graph.subgraphs
+        for op in sg.operators
+        if not op_scratch_known(graph, sg.index, op, kernels, dsp, mve)
+    ]
+    return tuple(dict.fromkeys(names))
+
+
+@gc_paused
+def tflm_buffers(
+    graph: Graph,
+    kernels: str = "reference",
+    dsp: bool = False,
+    mve: bool = False,
+    *,
+    pointer_bits: int | None = None,
+) -> tuple[Buffer, ...]:
+    """The buffers TFLM plans, in the order it adds them to its memory planner.
+
+    ``pointer_bits`` matters only for kernels whose scratch request holds pointers (ADD_N);
+    by default 64 for ``kernels="reference"`` (the pip runtime) and 32 for CMSIS-NN.
+    """
+    raw = scratch_requests(graph, kernels, dsp, mve, pointer_bits=pointer_bits)
+    requests: list[_Request] = []
+    count: dict[tuple[int, int], int] = {}
+    for sg_index, op_index, size, opcode in raw:
+        n = count.get((sg_index, op_index), 0)
+        count[(sg_index, op_index)] = n + 1
+        requests.append(_Request(sg_index, op_index, n, size, opcode))
+
+    marker = _LifetimeMarker(graph, requests)
+    marker.mark(0)
+    offline = _offline_offsets(graph)
+
+    buffers: list[Buffer] = []
+    global_index = 0
+    for sg in graph.subgraphs:
+        for t in sg.tensors:
+            offset = offline[global_index] if offline is not None else -1
+            global_index += 1
+            if t.data_bytes > 0:  # constant: read from the flatbuffer
+                continue
+            nbytes = tensor_byte_length(t.dtype, t.shape)
+            needs = offset != -1 if t.is_variable else nbytes != 0
+            if not needs:
+                continue
+            info = marker.tensors[sg.index][t.index]
+            buffers.append(
+                Buffer(
+                    key=("tensor", sg.index, t.index),
+                    size_bytes=align_up(nbytes),
+                    first_step=info.first,
+                    last_step=info.last,
+                    offline_offset=None if offset == -1 else offset,
+                    subgraph=sg.index,
+                    tensor_index=t.index,
+                    op_index=None,
+                    name=t.name,
+                    requested_bytes=nbytes,
+                )
+            )
+    for r, info in zip(requests, marker.scratch, strict=True):
+        buffers.append(
+            Buffer(
+                key=("scratch", r.subgraph, r.op_index, r.n),
+                size_bytes=align_up(r.bytes),
+                first_step=info.first,
+                last_step=info.last,
+                offline_offset=None,
+                subgraph=r.subgraph,
+                tensor_index=None,
+                op_index=r.op_index,
+                name=f"scratch {r.n} of op {r.op_index} ({r.opcode})"
+                + (f" in subgraph {r.subgraph}" if r.subgraph else ""),
+                requested_bytes=r.bytes,
+            )
+        )
+    return tuple(buffers)
+
+
+__all__ = [
+    "ARENA_ALIGNMENT",
+    "TFLM_TYPE_SIZES",
+    "Buffer",
+    "align_up",
+    "scratch_requests",
+    "tensor_byte_length",
+    "tflm_buffers",
+    "unknown_scratch_ops",
+]

@@ -1,0 +1,122 @@
+"""TFLM's tensor arena for one model on one target: head, tail, total and smallest size.
+
+Puts the stages together: the buffers TFLM plans and their lifetimes
+(:mod:`planner.runtimes.tflm.allocation_info`, with kernel scratch buffers from :mod:`planner.runtimes.tflm.kernels.scratch`), a memory
+planner (:mod:`planner.memory.planners`), the persistent tail (:mod:`planner.runtimes.tflm.micro_allocator`) and the
+planning-time peak (:mod:`planner.runtimes.tflm.smallest_arena`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from planner._gc import gc_paused
+from planner.memory.planners import PLANNERS, Plan
+from planner.model.graph import Graph
+from planner.runtimes.tflm.allocation_info import Buffer, tflm_buffers, unknown_scratch_ops
+from planner.runtimes.tflm.micro_allocator import TailPrediction, persistent_tail
+from planner.runtimes.tflm.smallest_arena import smallest_arena_bytes
+from planner.targets.target import HOST, Target
+
+
+@dataclass(frozen=True)
+class ArenaPrediction:
+    """TFLM's arena for one model, predicted without running it."""
+
+    target: Target
+    buffers: tuple[Buffer, ...]
+    plan: Plan
+    tail: TailPrediction
+    #: Smallest ``kTensorArenaSize`` with which TFLM's allocation succeeds.
+    min_arena_bytes: int
+    #: Operators whose kernel scratch needs are unknown (no buffer was planned for them).
+    unknown_scratch: tuple[str, ...] = ()
+
+    @property
+    def head_bytes(self) -> int:
+        return self.plan.head_bytes
+
+    @property
+    def tail_bytes(self) -> int:
+        return self.tail.total_bytes
+
+    @property
+    def total_bytes(self) -> int:
+        """What TFLM reports after allocation (``arena_used_bytes()``): head + tail."""
+        return self.head_bytes + self.tail_bytes
+
+    @property
+    def exact(self) -> bool:
+        """False when some operator's memory needs are unknown to the planner."""
+        return self.tail.exact and not self.unknown
+
+    @property
+    def unknown(self) -> tuple[str, ...]:
+        tail = self.tail.unknown
+        scratch = (
+            n
+            for n in self.unknown_scratch
+            if not any(u == n or u.startswith(n + " ") or u == f"custom op {n}" for u in tail)
+        )
+        return tuple(dict.fromkeys((*tail, *scratch)))
+
+    @property
+    def scratch_bytes(self) -> Mapping[tuple[int, int], int]:
+        """Scratch bytes (16-byte rounded) each operator requests, by (subgraph, op index)."""
+        out: dict[tuple[int, int], int] = {}
+        for b in self.buffers:
+            if b.is_scratch and b.op_index is not None:
+                key = (b.subgraph, b.op_index)
+                out[key] = out.get(key, 0) + b.size_bytes
+        return MappingProxyType(out)
+
+    @property
+    def tensor_offsets(self) -> Mapping[tuple[int, int], int]:
+        """Arena offset of each planned tensor, by (subgraph, tensor index)."""
+        return MappingProxyType(
+            {
+                (b.subgraph, b.tensor_index): off
+                for b, off in zip(self.buffers, self.plan.offsets, strict=True)
+                if b.tensor_index is not None
+            }
+        )
+
+
+@gc_paused
+def predict_arena(
+    graph: Graph,
+    target: Target = HOST,
+    planner: str = "tflm",
+) -> ArenaPrediction:
+    """Predict TFLM's arena for ``graph`` on ``target`` with the named memory planner."""
+    buffers = tflm_buffers(
+        graph,
+        kernels=target.kernels,
+        dsp=target.dsp,
+        mve=target.mve,
+        pointer_bits=target.pointer_bits,
+    )
+    plan_fn: Callable[[tuple[Buffer, ...]], Plan] = PLANNERS[planner]
+    plan = plan_fn(buffers)
+    n_scratch = sum(1 for b in buffers if b.is_scratch)
+    tail = persistent_tail(
+        graph,
+        pointer_bits=target.pointer_bits,
+        kernels=target.kernels,
+        dsp=target.dsp,
+        mve=target.mve,
+        scratch_buffer_count=n_scratch,
+    )
+    minimum = smallest_arena_bytes(
+        graph, buffers, plan, tail.total_bytes, pointer_bits=target.pointer_bits
+    )
+    return ArenaPrediction(
+        target=target,
+        buffers=buffers,
+        plan=plan,
+        tail=tail,
+        min_arena_bytes=minimum,
+        unknown_scratch=unknown_scratch_ops(graph, target.kernels, target.dsp, target.mve),
+    )

@@ -513,7 +513,8 @@ def test_matrix_parses_once_and_predicts_once_per_target(monkeypatch: pytest.Mon
 
     loads: list[str] = []
     predictions: list[tuple[str, object]] = []
-    real_load, real_predict = planner.model.tflite_reader.load_model, planner.runtimes.tflm.arena.predict_arena
+    real_load = planner.model.tflite_reader.load_model
+    real_predict = planner.runtimes.tflm.arena.predict_arena
 
     def load(path: Any) -> Any:
         loads.append(str(path))

@@ -1,4 +1,5 @@
-"""The arena tail (planner.runtimes.tflm.micro_allocator) against the real TFLM runtime, byte for byte.
+"""The arena tail (planner.runtimes.tflm.micro_allocator) against the real TFLM runtime, byte for
+byte.
 
 Every figure the runtime prints is measured, never copied: the tests run the ``tflite-micro``
 pip package (64-bit x86, reference kernels) on the corpus and on small models built here with

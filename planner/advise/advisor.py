@@ -6,7 +6,8 @@
   ``planner optimize`` found; stock TFLM honours it through ``OfflineMemoryAllocation``);
 * **external RAM**: the arena in the board's SDRAM/PSRAM, and what the slower memory costs;
 * **a smaller input resolution**: the largest square resolution (a multiple of ``step``) at
-  which the model fits, found by re-deriving every shape (:mod:`planner.analysis.shapes`) and sizing the
+  which the model fits, found by re-deriving every shape (:mod:`planner.analysis.shapes`) and
+  sizing the
   arena as TFLM would (:func:`tflm_arena`);
 * **a smaller width multiplier** (MobileNet-style graphs): the largest of ``widths`` that fits;
 * **in-place depthwise convolution** (a TinyEngine-style runtime, not stock TFLM): each
@@ -120,7 +121,8 @@ _NODE_BYTES = {32: 32, 64: 64}
 
 
 def _estimated_arena(graph: Graph, board: Board, stats: ModelStats) -> ArenaFigure:
-    """Stand-in while planner.runtimes.tflm.arena is unavailable: peak live bytes plus the persistent tail."""
+    """Stand-in while planner.runtimes.tflm.arena is unavailable: peak live bytes plus the
+    persistent tail."""
     sg = graph.main
     ptr = board.pointer_bits
     peak = 0
@@ -143,12 +145,16 @@ def _estimated_arena(graph: Graph, board: Board, stats: ModelStats) -> ArenaFigu
         bytes=peak + tail,
         exact=False,
         activation_bytes=stats.peak_live_bytes,
-        how="estimate (planner.runtimes.tflm.arena unavailable): aligned peak of live tensors + tail estimate",
+        how=(
+            "estimate (planner.runtimes.tflm.arena unavailable): "
+            "aligned peak of live tensors + tail estimate"
+        ),
     )
 
 
 def tflm_arena(graph: Graph, board: Board) -> ArenaFigure:
-    """The smallest TFLM arena for ``graph`` on ``board`` (exact when planner.runtimes.tflm.arena imports)."""
+    """The smallest TFLM arena for ``graph`` on ``board`` (exact when planner.runtimes.tflm.arena
+    imports)."""
     stats = analyse(graph)
     try:
         from planner.runtimes.tflm.arena import Target, predict_arena

@@ -1,11 +1,13 @@
 """Memory planners: functions that place the head's buffers and report the head size.
 
-Each planner takes the buffers of :func:`planner.runtimes.tflm.allocation_info.tflm_buffers` and returns a
+Each planner takes the buffers of :func:`planner.runtimes.tflm.allocation_info.tflm_buffers` and
+returns a
 :class:`Plan`. ``"tflm"`` is TFLM's own ``GreedyMemoryPlanner`` (:mod:`.greedy`), the one the
 runtime uses unless the application supplies another. ``"optimized"`` (:mod:`.optimal`) is a
 better plan for the same buffers in the same order, as TFLM realises it when the model carries
 it as ``OfflineMemoryAllocation`` metadata (scratch buffers still placed by TFLM); never larger
-than ``"tflm"``. Reordering and buffer sharing on top of it: :func:`planner.offline_plan.optimize.optimize`.
+than ``"tflm"``. Reordering and buffer sharing on top of it:
+:func:`planner.offline_plan.optimize.optimize`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The immutable model graph that every later stage shares.
 
-`planner.model.tflite_reader` builds a :class:`Graph` from a ``.tflite`` file; analysis, memory planning,
+`planner.model.tflite_reader` builds a :class:`Graph` from a ``.tflite`` file; analysis, memory
+planning,
 board checks and rendering only ever read it. Nothing here touches the file system.
 """
 

@@ -2,19 +2,22 @@
 
 :func:`optimize` searches, for one model and target, for
 
-1. a run order of subgraph 0 with a lower in-order lower bound (:mod:`planner.offline_plan.reorder`),
+1. a run order of subgraph 0 with a lower in-order lower bound
+(:mod:`planner.offline_plan.reorder`),
 2. buffer sharing the runtime allows (:func:`reshape_aliases`),
 3. offsets for every planned tensor (:mod:`planner.memory.placement`),
 
 and scores every candidate by the head TFLM will *really* plan when the model carries those
 offsets as ``OfflineMemoryAllocation`` metadata: the tensors sit at the given offsets and TFLM's
 greedy planner places the kernel scratch buffers around them (they cannot be given offline
-offsets). That simulation is :func:`planner.runtimes.tflm.arena.predict_arena` on the rewritten graph, the
+offsets). That simulation is :func:`planner.runtimes.tflm.arena.predict_arena` on the rewritten
+graph, the
 same code that predicts TFLM's arena byte for byte. The best candidate wins; ties go to the
 candidate that changes the model least. When nothing beats TFLM's own plan the model is left
 unchanged, so the result is never worse than TFLM's.
 
-:func:`write_optimized` writes the result into the model's bytes (:mod:`planner.model.tflite_writer`).
+:func:`write_optimized` writes the result into the model's bytes
+(:mod:`planner.model.tflite_writer`).
 
 Buffer sharing: RESHAPE
     TFLM's RESHAPE kernel (``kernels/reshape.cc``, ``EvalReshapeReference``) skips its copy when

@@ -2,7 +2,8 @@
 
 TFLM runs a subgraph's operators in the order the flatbuffer lists them, and a tensor's
 buffer lives from its producer's step to its last consumer's step
-(:mod:`planner.runtimes.tflm.allocation_info`). Any other topological order computes the same outputs, but keeps
+(:mod:`planner.runtimes.tflm.allocation_info`). Any other topological order computes the same
+outputs, but keeps
 different tensors alive together; the arena can never be smaller than the largest sum of
 buffers alive at one step (the *in-order lower bound*), so that is what the search minimises.
 

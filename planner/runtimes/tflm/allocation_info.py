@@ -34,7 +34,8 @@ before it hands buffers to its memory planner:
 ``CreatePlan`` (``micro_allocator.cc``)
     Each buffer's size is its byte length rounded up to 16 (``MicroArenaBufferAlignment``).
 
-Kernel scratch requests come from :mod:`planner.runtimes.tflm.kernels.scratch`. Operators whose scratch needs that
+Kernel scratch requests come from :mod:`planner.runtimes.tflm.kernels.scratch`. Operators whose
+scratch needs that
 module does not know are listed by :func:`unknown_scratch_ops` and contribute no buffer here.
 """
 

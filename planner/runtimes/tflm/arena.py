@@ -1,8 +1,10 @@
 """TFLM's tensor arena for one model on one target: head, tail, total and smallest size.
 
 Puts the stages together: the buffers TFLM plans and their lifetimes
-(:mod:`planner.runtimes.tflm.allocation_info`, with kernel scratch buffers from :mod:`planner.runtimes.tflm.kernels.scratch`), a memory
-planner (:mod:`planner.memory.planners`), the persistent tail (:mod:`planner.runtimes.tflm.micro_allocator`) and the
+(:mod:`planner.runtimes.tflm.allocation_info`, with kernel scratch buffers from
+:mod:`planner.runtimes.tflm.kernels.scratch`), a memory
+planner (:mod:`planner.memory.planners`), the persistent tail
+(:mod:`planner.runtimes.tflm.micro_allocator`) and the
 planning-time peak (:mod:`planner.runtimes.tflm.smallest_arena`).
 """
 

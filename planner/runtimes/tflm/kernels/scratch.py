@@ -2,7 +2,8 @@
 
 A kernel's ``Prepare`` may call ``context->RequestScratchBufferInArena(context, bytes, &idx)``
 any number of times; each call becomes one buffer in the arena head, live only while that
-operator runs (see :mod:`planner.runtimes.tflm.allocation_info`). The sizes depend on the kernel library.
+operator runs (see :mod:`planner.runtimes.tflm.allocation_info`). The sizes depend on the kernel
+library.
 
 ``kernels="reference"`` is TFLM's portable kernels, what the ``tflite-micro`` pip package
 runs. Which of its kernels request scratch was established from that package's

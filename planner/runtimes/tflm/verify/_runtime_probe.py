@@ -1,6 +1,7 @@
 """Run the real TFLM runtime (the ``tflite-micro`` package) on one model, in its own process.
 
-Invoked by :mod:`planner.runtimes.tflm.verify.host` as ``python -m planner.runtimes.tflm.verify._runtime_probe MODEL [--invoke]``,
+Invoked by :mod:`planner.runtimes.tflm.verify.host` as ``python -m
+planner.runtimes.tflm.verify._runtime_probe MODEL [--invoke]``,
 or ``... MODEL --bisect LOW HIGH`` to find the smallest arena that allocates.
 The runtime can abort the whole process on some models, so the planner never imports it
 in its own process. Prints one JSON object on stdout:

@@ -1,7 +1,8 @@
 """Measure a model with the real TFLM runtime, to check the planner's predictions.
 
 The runtime (the ``tflite-micro`` package: 64-bit x86, reference kernels) runs in a
-subprocess (:mod:`planner.runtimes.tflm.verify._runtime_probe`) with a timeout, because it can abort or hang
+subprocess (:mod:`planner.runtimes.tflm.verify._runtime_probe`) with a timeout, because it can
+abort or hang
 on some models. What it reports through ``print_allocations`` is parsed into a
 :class:`RuntimeMeasurement`.
 """

@@ -1,8 +1,14 @@
-"""The Python API: the same calls the CLI makes.
+"""The Python API and the one sequencer every command uses.
+
+    load -> analyse -> predict TFLM's arena for the board's target -> check against the board
 
 >>> from planner import fit
 >>> check = fit("models/mobilenet_v2_0.35_144_int8.tflite", "stm32f746")
 >>> check.fits, check.sram_required_bytes, check.sram_budget_bytes
+
+The CLI, ``planner matrix``, ``planner advise`` and ``planner space`` all go through
+:func:`fit` (whole verdict) or :func:`predict` (the arena alone); nothing else assembles the
+pipeline.
 """
 
 from __future__ import annotations
@@ -17,15 +23,20 @@ from planner.check import FitCheck, check_fit
 from planner.errors import PlannerError
 from planner.model.graph import Graph
 from planner.model.tflite_reader import load_model
-from planner.runtimes.tflm.arena import HOST, ArenaPrediction, Target, predict_arena
+from planner.runtimes.tflm.arena import ArenaPrediction, predict_arena
 from planner.targets.boards import Board, find_board, load_board_file
+from planner.targets.target import HOST, Target, target_for
+
+__all__ = ["PLANNER_CHOICES", "fit", "load", "predict", "resolve_board"]
+
+#: The memory plans `fit` can check against: TFLM's own greedy planner, or the plan
+#: `planner optimize` writes into the model (operator order + OfflineMemoryAllocation).
+PLANNER_CHOICES = ("tflm", "optimized")
 
 
-def board_target(board: Board) -> Target:
-    """The arena target a board implies: its pointer width and kernel library."""
-    return Target(
-        pointer_bits=board.pointer_bits, kernels=board.kernels, dsp=board.dsp, mve=board.mve
-    )
+def load(model: str | Path | Graph) -> Graph:
+    """A model file read into the immutable graph (a Graph is returned as is)."""
+    return model if isinstance(model, Graph) else load_model(model)
 
 
 def resolve_board(board: str | Board | Path) -> Board:
@@ -37,9 +48,30 @@ def resolve_board(board: str | Board | Path) -> Board:
     return find_board(str(board))
 
 
-#: The memory plans `fit` can check against: TFLM's own greedy planner, or the plan
-#: `planner optimize` writes into the model (operator order + OfflineMemoryAllocation).
-PLANNER_CHOICES = ("tflm", "optimized")
+def _target(where: str | Board | Path | Target) -> Target:
+    return where if isinstance(where, Target) else target_for(resolve_board(where))
+
+
+def predict(
+    model: str | Path | Graph, where: str | Board | Path | Target = HOST
+) -> ArenaPrediction:
+    """TFLM's arena (head, tail, total, smallest size) for a model on a board or target."""
+    return predict_arena(load(model), _target(where))
+
+
+def _optimized(
+    model: str | Path | Graph, graph: Graph, target: Target
+) -> tuple[Graph, ArenaPrediction]:
+    """The model as `planner optimize` writes it, and its arena."""
+    from planner.offline_plan.optimize import optimize, optimized_graph, write_optimized
+
+    result = optimize(graph, target)
+    optimized = optimized_graph(graph, result)
+    if result.changed and not isinstance(model, Graph):
+        # What the written model weighs in flash: the plan adds its metadata.
+        written = write_optimized(graph, Path(model).read_bytes(), result)
+        optimized = replace(optimized, file_bytes=len(written))
+    return optimized, predict_arena(optimized, target)
 
 
 @gc_paused
@@ -58,27 +90,16 @@ def fit(
         raise PlannerError(
             f"unknown planner {planner!r}; choose one of {', '.join(PLANNER_CHOICES)}"
         )
-    graph = model if isinstance(model, Graph) else load_model(model)
+    graph = load(model)
     b = resolve_board(board)
-    target = board_target(b)
-    tflm_arena = predict_arena(graph, target)
+    target = target_for(b)
+    arena = tflm_arena = predict_arena(graph, target)
     compared: ArenaPrediction | None = None
     if planner == "optimized":
-        from planner.offline_plan.optimize import optimize, optimized_graph, write_optimized
-
-        result = optimize(graph, target)
-        optimized = optimized_graph(graph, result)
-        if result.changed and not isinstance(model, Graph):
-            # What the written model weighs in flash: the plan adds its metadata.
-            written = write_optimized(graph, Path(model).read_bytes(), result)
-            optimized = replace(optimized, file_bytes=len(written))
-        graph, compared = optimized, tflm_arena
-        arena = predict_arena(graph, target)
-    else:
-        arena = tflm_arena
+        graph, arena = _optimized(model, graph, target)
+        compared = tflm_arena
     stats: ModelStats = analyse(graph)
     host = None if target == HOST else predict_arena(graph, HOST)
-    latency = estimate_latency(graph, b, stats=stats)
     return check_fit(
         graph,
         stats,
@@ -87,5 +108,5 @@ def fit(
         host_arena=host,
         planner=planner,
         tflm_arena=compared,
-        latency=latency,
+        latency=estimate_latency(graph, b, stats=stats),
     )

@@ -96,11 +96,11 @@ FORMATS = ("text", "json", "csv", "markdown", "html")
 def _advice(graph: Any, board: Any, **options: Any) -> Any:
     """`planner advise`'s suggestions, with the optimized memory plan as one of them."""
     from planner.advise.advisor import advise as run_advise
-    from planner.api import board_target
     from planner.offline_plan.optimize import optimize
+    from planner.targets.target import target_for
 
     if options.get("better_arena_bytes") is None:
-        options["better_arena_bytes"] = optimize(graph, board_target(board)).min_arena_bytes
+        options["better_arena_bytes"] = optimize(graph, target_for(board)).min_arena_bytes
     return run_advise(graph, board, **options)
 
 
@@ -499,13 +499,13 @@ def verify(model: Path, board_name: str | None, board_file: Path | None, timeout
 
     Example: planner verify ../shared/models/person_detect.tflite
     """
-    from planner.api import board_target
     from planner.model.tflite_reader import load_model
     from planner.runtimes.tflm.arena import predict_arena
     from planner.runtimes.tflm.verify.host import compare, measure_runtime
+    from planner.targets.target import target_for
 
     board = _pick_board(board_name, board_file, default="host")
-    target = board_target(board)
+    target = target_for(board)
     if target.pointer_bits != 64 or target.kernels != "reference":
         raise PlannerError(
             f"board '{board.name}' is {target.label}; the tflite-micro runtime here is 64-bit "
@@ -553,14 +553,14 @@ def optimize(
 
     Example: planner optimize ../shared/models/vww_96_int8.tflite -o vww_optimized.tflite
     """
-    from planner.api import board_target
     from planner.model.tflite_reader import load_model
     from planner.offline_plan.optimize import format_result, write_optimized
     from planner.offline_plan.optimize import optimize as run_optimize
+    from planner.targets.target import target_for
 
     board = _pick_board(board_name, board_file, default="host")
     graph = load_model(model)
-    result = run_optimize(graph, board_target(board), reorder=not no_reorder, share=not no_share)
+    result = run_optimize(graph, target_for(board), reorder=not no_reorder, share=not no_share)
     data = write_optimized(graph, model.read_bytes(), result)
     try:
         output.write_bytes(data)

@@ -156,13 +156,13 @@ def test_advice_in_every_format() -> None:
 
 @pytest.mark.skipif(not MBV2.exists(), reason="bundled model missing")
 def test_advice_offers_the_optimized_plan_with_its_figure() -> None:
-    from planner.api import board_target
     from planner.offline_plan.optimize import optimize
+    from planner.targets.target import target_for
 
     doc = json.loads(_cli("advise", str(MBV2), "-b", "stm32f746", "-f", "json")[1])
     plan = [s for s in doc["suggestions"] if s["kind"] == "better-planner"]
     assert len(plan) == 1
     board = fit(MBV2, "stm32f746").board
-    expected = optimize(load_model(MBV2), board_target(board)).min_arena_bytes
+    expected = optimize(load_model(MBV2), target_for(board)).min_arena_bytes
     assert plan[0]["sram_bytes"] == expected
     assert plan[0]["stock_tflm"] is True

@@ -509,7 +509,7 @@ def test_matrix_agrees_with_fit_one_by_one() -> None:
 def test_matrix_parses_once_and_predicts_once_per_target(monkeypatch: pytest.MonkeyPatch) -> None:
     import planner.model.tflite_reader
     import planner.runtimes.tflm.arena
-    from planner.api import board_target
+    from planner.targets.target import target_for
 
     loads: list[str] = []
     predictions: list[tuple[str, object]] = []
@@ -527,7 +527,7 @@ def test_matrix_parses_once_and_predicts_once_per_target(monkeypatch: pytest.Mon
     monkeypatch.setattr(planner.model.tflite_reader, "load_model", load)
     monkeypatch.setattr(planner.runtimes.tflm.arena, "predict_arena", predict)
     boards = resolve_boards(MATRIX_BOARDS)
-    targets = {board_target(b) for b in boards}
+    targets = {target_for(b) for b in boards}
     assert len(targets) < len(boards)
     matrix = compute_matrix(MATRIX_MODELS, boards)
     assert sorted(loads) == sorted(str(m) for m in MATRIX_MODELS)

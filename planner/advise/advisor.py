@@ -157,12 +157,11 @@ def tflm_arena(graph: Graph, board: Board) -> ArenaFigure:
     imports)."""
     stats = analyse(graph)
     try:
-        from planner.runtimes.tflm.arena import Target, predict_arena
+        from planner.runtimes.tflm.arena import predict_arena
+        from planner.targets.target import target_for
     except ImportError:
         return _estimated_arena(graph, board, stats)
-    target = Target(
-        pointer_bits=board.pointer_bits, kernels=board.kernels, dsp=board.dsp, mve=board.mve
-    )
+    target = target_for(board)
     prediction = predict_arena(graph, target)
     return ArenaFigure(
         bytes=prediction.min_arena_bytes,

@@ -130,15 +130,15 @@ def compute_matrix(
 ) -> Matrix:
     """Every model against every board; one parse per model, one arena per distinct target."""
     from planner.analysis.layers import analyse
-    from planner.api import board_target
     from planner.check import check_fit
     from planner.model.tflite_reader import load_model
     from planner.runtimes.tflm.arena import ArenaPrediction, Target, predict_arena
+    from planner.targets.target import target_for
 
     names = tuple(dict.fromkeys(str(m) for m in models))
     targets: dict[Target, None] = {}
     for board in boards:
-        targets.setdefault(board_target(board))
+        targets.setdefault(target_for(board))
     total = len(names) * len(targets)
     done = 0
     cells: dict[tuple[str, str], Cell] = {}
@@ -160,7 +160,7 @@ def compute_matrix(
                 progress(done, total, Path(name).name)
             continue
         for board in boards:
-            check = check_fit(graph, stats, arenas[board_target(board)], board)
+            check = check_fit(graph, stats, arenas[target_for(board)], board)
             cells[(name, board.name)] = Cell.of(name, check)
     return Matrix(
         models=names, boards=tuple(boards), cells=cells, errors=errors, targets=len(targets)

@@ -1,1 +1,1 @@
-"""TODO"""
+"""Where a model runs: board files (:mod:`.boards`) and the target they imply (:mod:`.target`)."""

@@ -458,8 +458,8 @@ def load_board_file(path: str | Path) -> Board:
 
 def default_catalog_dir() -> Path:
     """The shipped board folder: ``planner/_boards`` when installed, else the repo's ``boards``."""
-    here = Path(__file__).resolve().parent
-    candidates = (here / "_boards", here.parent / "boards")
+    package = Path(__file__).resolve().parents[1]
+    candidates = (package / "_boards", package.parent / "boards")
     for candidate in candidates:
         if candidate.is_dir():
             return candidate

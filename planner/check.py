@@ -11,7 +11,7 @@ from planner._gc import gc_paused
 from planner.analysis.latency import LatencyEstimate
 from planner.analysis.layers import LayerStats, ModelStats
 from planner.model.graph import Graph
-from planner.runtimes.tflm.allocation_info import align_up
+from planner.runtimes.tflm.allocation_info import planned_tensor_bytes
 from planner.runtimes.tflm.arena import ArenaPrediction
 from planner.targets.boards import Board
 
@@ -229,7 +229,8 @@ def check_fit(
             nbytes = planned_bytes.get(key)
             if nbytes is None:
                 tensor = sg.tensors[t]
-                nbytes = planned_bytes[key] = 0 if tensor.is_variable else align_up(tensor.nbytes)
+                nbytes = 0 if tensor.is_variable else planned_tensor_bytes(tensor)
+                planned_bytes[key] = nbytes
             planned += nbytes
         step = planned + scratch.get((layer.subgraph, layer.index), 0) + arena.tail_bytes
         layers.append(

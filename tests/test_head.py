@@ -23,20 +23,21 @@ import pytest
 from planner.memory.planners import PLANNERS, plan_greedy
 from planner.model.graph import Graph, Operator, Quantization, Subgraph, Tensor
 from planner.model.tflite_reader import load_model
-from planner.runtimes.tflm.allocation_info import Buffer, tflm_buffers, unknown_scratch_ops
-from planner.runtimes.tflm.kernels.scratch import (
-    op_scratch_known,
-    scratch_known,
+from planner.runtimes.tflm.allocation_info import (
+    Buffer,
     scratch_request_sizes,
+    tflm_buffers,
+    unknown_scratch_ops,
 )
+from planner.runtimes.tflm.kernels import OpView, kernel_for
 from planner.runtimes.tflm.memory_planner.greedy import greedy_order
 from planner.runtimes.tflm.smallest_arena import (
     planning_head_bytes,
     post_planning_tail_bytes,
-    reported_total,
     smallest_arena_bytes,
 )
 from planner.runtimes.tflm.verify.host import RuntimeMeasurement, measure_runtime, runtime_available
+from planner.targets.target import Target
 
 from .builder import Model as _Model
 from .builder import f32 as _f32
@@ -45,6 +46,10 @@ from .builder import i16 as _i16
 from .builder import i32 as _i32
 from .builder import planned_buffer as _buf
 from .corpus import all_models, model_id
+
+CMSIS = Target.mcu("cmsis-nn")
+CMSIS_DSP = Target.mcu("cmsis-nn", dsp=True)
+CMSIS_MVE = Target.mcu("cmsis-nn", dsp=True, mve=True)
 
 needs_runtime = pytest.mark.skipif(
     not runtime_available(), reason="the tflite-micro runtime is not installed"
@@ -344,7 +349,7 @@ def _check_against_runtime(path: Path) -> None:
         minimum,
         measured.min_arena_bytes,
     )
-    assert reported_total(plan.head_bytes, measured.tail_bytes) == measured.total_bytes
+    assert plan.head_bytes + measured.tail_bytes == measured.total_bytes
 
 
 @needs_runtime
@@ -533,9 +538,9 @@ def test_unknown_scratch_is_reported_not_zeroed() -> None:
             ),
         ),
     )
-    assert not scratch_known("MyCustomOp")
-    assert not scratch_known("TFLite_Detection_PostProcess")
-    assert scratch_known("CONV_2D") and scratch_known("CONV_2D", "cmsis-nn")
+    assert not kernel_for("MyCustomOp").scratch_known
+    assert not kernel_for("TFLite_Detection_PostProcess").scratch_known
+    assert kernel_for("CONV_2D").scratch_known and kernel_for("CONV_2D", "cmsis-nn").scratch_known
     assert unknown_scratch_ops(_graph(sg)) == ("MyCustomOp",)
     with pytest.raises(ValueError):
         scratch_request_sizes(_graph(sg), 0, sg.operators[0])
@@ -660,7 +665,7 @@ def test_reference_scratch_formulas() -> None:
     tensors = (_t(0, (4,), "FLOAT32"), _t(1, (4,), "FLOAT32"), _t(2, (4,), "FLOAT32"))
     g = _single_op_graph(_op(0, "ADD_N", (0, 1), (2,)), tensors)
     assert scratch_request_sizes(g, 0, g.main.operators[0]) == (16,)
-    assert scratch_request_sizes(g, 0, g.main.operators[0], pointer_bits=32) == (8,)
+    assert scratch_request_sizes(g, 0, g.main.operators[0], Target.mcu()) == (8,)
     # Ops without a request.
     assert scratch_request_sizes(g, 0, _op(0, "SOFTMAX", (0,), (2,))) == ()
 
@@ -696,13 +701,13 @@ def test_cmsis_nn_conv_scratch_formulas() -> None:
     # arm_convolve_s8_get_buffer_size: 2 * align4(kw*kh*cin) * sizeof(int16) without MVE,
     # 4 * ceil(kw*kh*cin / 16) * 16 with MVE. 3x3x10 = 90 -> 92 aligned.
     g, op = _conv_graph("CONV_2D", (1, 8, 8, 10), (16, 3, 3, 10), (1, 6, 6, 16), **CONV_OPTS)
-    assert scratch_request_sizes(g, 0, op, "cmsis-nn") == (2 * 92 * 2,)
-    assert scratch_request_sizes(g, 0, op, "cmsis-nn", dsp=True) == (2 * 92 * 2,)
-    assert scratch_request_sizes(g, 0, op, "cmsis-nn", dsp=True, mve=True) == (4 * 6 * 16,)
-    assert scratch_request_sizes(g, 0, op, "reference") == ()
+    assert scratch_request_sizes(g, 0, op, CMSIS) == (2 * 92 * 2,)
+    assert scratch_request_sizes(g, 0, op, CMSIS_DSP) == (2 * 92 * 2,)
+    assert scratch_request_sizes(g, 0, op, CMSIS_MVE) == (4 * 6 * 16,)
+    assert scratch_request_sizes(g, 0, op) == ()
     # 1x1, no padding: the 1x1 kernels need no buffer (with GCC).
     g, op = _conv_graph("CONV_2D", (1, 8, 8, 10), (16, 1, 1, 10), (1, 8, 8, 16), **CONV_OPTS)
-    assert scratch_request_sizes(g, 0, op, "cmsis-nn", dsp=True) == ()
+    assert scratch_request_sizes(g, 0, op, CMSIS_DSP) == ()
 
 
 def test_cmsis_nn_depthwise_scratch_formulas() -> None:
@@ -710,11 +715,11 @@ def test_cmsis_nn_depthwise_scratch_formulas() -> None:
     # DSP: cin * kw * kh * sizeof(int16), except 3x3 with padding <= 1 (no buffer);
     # MVE: 4 * CH_IN_BLOCK_MVE(124) * kw * kh; plain Cortex-M: none.
     g, op = _conv_graph("DEPTHWISE_CONV_2D", (1, 9, 9, 16), (1, 5, 5, 16), (1, 9, 9, 16), **opts)
-    assert scratch_request_sizes(g, 0, op, "cmsis-nn") == ()
-    assert scratch_request_sizes(g, 0, op, "cmsis-nn", dsp=True) == (16 * 5 * 5 * 2,)
-    assert scratch_request_sizes(g, 0, op, "cmsis-nn", dsp=True, mve=True) == (4 * 124 * 25,)
+    assert scratch_request_sizes(g, 0, op, CMSIS) == ()
+    assert scratch_request_sizes(g, 0, op, CMSIS_DSP) == (16 * 5 * 5 * 2,)
+    assert scratch_request_sizes(g, 0, op, CMSIS_MVE) == (4 * 124 * 25,)
     g, op = _conv_graph("DEPTHWISE_CONV_2D", (1, 9, 9, 16), (1, 3, 3, 16), (1, 9, 9, 16), **opts)
-    assert scratch_request_sizes(g, 0, op, "cmsis-nn", dsp=True) == ()
+    assert scratch_request_sizes(g, 0, op, CMSIS_DSP) == ()
 
 
 def test_cmsis_nn_fully_connected_and_transpose_conv_formulas() -> None:
@@ -727,9 +732,9 @@ def test_cmsis_nn_fully_connected_and_transpose_conv_formulas() -> None:
     )
     op = _op(0, "FULLY_CONNECTED", (0, 1, -1), (2,))
     g = _single_op_graph(op, tensors)
-    assert scratch_request_sizes(g, 0, op, "cmsis-nn", dsp=True, mve=True) == (5 * 4,)
+    assert scratch_request_sizes(g, 0, op, CMSIS_MVE) == (5 * 4,)
     const = _single_op_graph(op, (tensors[0], replace(tensors[1], data_bytes=60), tensors[2]))
-    assert scratch_request_sizes(const, 0, op, "cmsis-nn", dsp=True, mve=True) == ()
+    assert scratch_request_sizes(const, 0, op, CMSIS_MVE) == ()
     # arm_transpose_conv_s8_get_buffer_size, cin = 4 <= 16 (no reverse conv):
     # ((in_w - 1) * stride_w + max(kw, stride_h)) * out_c * max(kh, stride_h) * 4; second 0.
     tensors = (
@@ -740,8 +745,8 @@ def test_cmsis_nn_fully_connected_and_transpose_conv_formulas() -> None:
     )
     op = _op(0, "TRANSPOSE_CONV", (0, 1, 2), (3,), padding=0, stride_w=2, stride_h=2)
     g = _single_op_graph(op, tensors)
-    assert scratch_request_sizes(g, 0, op, "cmsis-nn") == ((4 * 2 + 3) * 3 * 3 * 4, 0)
-    assert scratch_request_sizes(g, 0, op, "reference") == (10 * 10 * 3 * 4,)
+    assert scratch_request_sizes(g, 0, op, CMSIS) == ((4 * 2 + 3) * 3 * 3 * 4, 0)
+    assert scratch_request_sizes(g, 0, op) == (10 * 10 * 3 * 4,)
 
 
 def test_cmsis_nn_lstm_uses_three_buffers_for_int8() -> None:
@@ -754,8 +759,8 @@ def test_cmsis_nn_lstm_uses_three_buffers_for_int8() -> None:
         (*lstm_in, _t(24, (7, 2, 6))),
     )
     op = g.main.operators[0]
-    assert scratch_request_sizes(g, 0, op, "cmsis-nn") == (2 * 6 * 2,) * 3
-    assert scratch_request_sizes(g, 0, op, "reference") == (2 * 6 * 2,) * 4
+    assert scratch_request_sizes(g, 0, op, CMSIS) == (2 * 6 * 2,) * 3
+    assert scratch_request_sizes(g, 0, op) == (2 * 6 * 2,) * 4
 
 
 def test_cmsis_nn_int4_conv_is_unknown() -> None:
@@ -763,9 +768,10 @@ def test_cmsis_nn_int4_conv_is_unknown() -> None:
     g4 = _single_op_graph(
         op, (g.main.tensors[0], replace(g.main.tensors[1], dtype="INT4"), *g.main.tensors[2:])
     )
-    assert op_scratch_known(g4, 0, op, "reference")
-    assert not op_scratch_known(g4, 0, op, "cmsis-nn")
-    assert unknown_scratch_ops(g4, "cmsis-nn") == ("CONV_2D",)
+    view = OpView(g4.main, op)
+    assert kernel_for("CONV_2D").scratch_known_for(view, Target())
+    assert not kernel_for("CONV_2D", "cmsis-nn").scratch_known_for(view, CMSIS)
+    assert unknown_scratch_ops(g4, CMSIS) == ("CONV_2D",)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -788,8 +794,7 @@ def test_hello_world_minimum_worked_by_hand() -> None:
     plan = plan_greedy(buffers)
     expected = 688 + measured.tail_bytes - 224
     assert smallest_arena_bytes(graph, buffers, plan, measured.tail_bytes) == expected
-    assert smallest_arena_bytes(graph, buffers, plan, measured.tail_bytes, pointer_bits=32) < (
-        expected
-    )
+    mcu = Target.mcu()
+    assert smallest_arena_bytes(graph, buffers, plan, measured.tail_bytes, mcu) < expected
     with pytest.raises(ValueError):
-        smallest_arena_bytes(graph, buffers, plan, measured.tail_bytes, pointer_bits=16)
+        smallest_arena_bytes(graph, buffers, plan, measured.tail_bytes, Target(pointer_bits=16))

@@ -95,3 +95,11 @@ def test_the_readme_pipeline_table_names_every_folder_of_the_package() -> None:
         if p.is_dir() and (p / "__init__.py").exists()
     }
     assert listed == actual, f"README lists {sorted(listed)}, package has {sorted(actual)}"
+
+
+def test_the_kernel_coverage_document_is_generated_from_the_registry() -> None:
+    from planner.runtimes.tflm.kernels.coverage import coverage_markdown
+
+    assert (ROOT / "docs" / "kernels.md").read_text() == coverage_markdown(), (
+        "regenerate: python -m planner.runtimes.tflm.kernels.coverage > docs/kernels.md"
+    )

@@ -27,24 +27,20 @@ from hypothesis import strategies as st
 
 from planner.model.graph import Graph
 from planner.model.tflite_reader import load_model, load_model_bytes
-from planner.runtimes.tflm import micro_allocator as P
-from planner.runtimes.tflm.micro_allocator import (
-    CATEGORY_ALLOCATOR,
-    CATEGORY_EVAL_TENSORS,
-    CATEGORY_NODES,
-    CATEGORY_OP_PARAMS,
-    CATEGORY_PERSISTENT_BUFFERS,
-    CATEGORY_PERSISTENT_TENSORS,
-    CATEGORY_QUANTIZATION,
-    CATEGORY_SCRATCH_HANDLES,
-    CATEGORY_SUBGRAPHS,
+from planner.runtimes.tflm.allocation_info import scratch_request_sizes
+from planner.runtimes.tflm.allocations import (
     RUNTIME_CATEGORIES,
-    Abi,
     Allocation,
-    persistent_tail,
+    Category,
+    TailPrediction,
     simulate_tail,
 )
+from planner.runtimes.tflm.kernels import described_ops, kernel_for
+from planner.runtimes.tflm.micro_allocator import persistent_tail
+from planner.runtimes.tflm.structs import builtin_data, cmsis_nn, op_data, runtime
+from planner.runtimes.tflm.structs.c_layout import Abi, CStruct
 from planner.runtimes.tflm.verify.host import RuntimeMeasurement, measure_runtime, runtime_available
+from planner.targets.target import HOST, Target
 
 from .corpus import SHARED_MODELS, all_models, model_id
 
@@ -60,27 +56,17 @@ def _measured(path: str) -> RuntimeMeasurement:
     return measure_runtime(path, bisect=False)
 
 
-def scratch_buffer_count(
-    graph: Graph,
-    kernels: str = "reference",
-    dsp: bool = False,
-    mve: bool = False,
-    pointer_bits: int = 64,
-) -> int:
+def scratch_buffer_count(graph: Graph, target: Target = HOST) -> int:
     """Number of RequestScratchBufferInArena calls: one ScratchBufferHandle each."""
-    from planner.runtimes.tflm.kernels.scratch import scratch_request_sizes
-
     return sum(
-        len(
-            scratch_request_sizes(graph, sg.index, op, kernels, dsp, mve, pointer_bits=pointer_bits)
-        )
+        len(scratch_request_sizes(graph, sg.index, op, target))
         for sg in graph.subgraphs
         for op in sg.operators
     )
 
 
-def _predict(graph: Graph) -> P.TailPrediction:
-    return persistent_tail(graph, scratch_buffer_count=scratch_buffer_count(graph))
+def _predict(graph: Graph) -> TailPrediction:
+    return persistent_tail(graph, HOST, scratch_buffer_count(graph))
 
 
 def _assert_matches_runtime(path: Path) -> None:
@@ -486,8 +472,8 @@ def test_offline_planned_variables_leave_the_tail() -> None:
     online = load_model_bytes(_variable(offline=False)())
     offline = load_model_bytes(_variable(offline=True)())
     a, b = persistent_tail(online), persistent_tail(offline)
-    assert a.categories[P.CATEGORY_VARIABLES] == 32  # 24 int8 bytes, 16-aligned
-    assert P.CATEGORY_VARIABLES not in b.categories
+    assert a.categories[Category.VARIABLES] == 32  # 24 int8 bytes, 16-aligned
+    assert Category.VARIABLES not in b.categories
     assert a.total_bytes - b.total_bytes == 32
 
 
@@ -538,13 +524,13 @@ def test_hello_world_64_bit_by_hand() -> None:
     predicted = persistent_tail(graph)
     # The 584 bytes RecordingMicroAllocator does not print: 104 + 72 + 272 + 16 allocator
     # objects, 24 for SubgraphAllocations, 3 x 32 op params.
-    assert predicted.categories[CATEGORY_ALLOCATOR] == 104 + 72 + 272 + 16
-    assert predicted.categories[CATEGORY_SUBGRAPHS] == 24
-    assert predicted.categories[CATEGORY_OP_PARAMS] == 3 * 32
+    assert predicted.categories[Category.ALLOCATOR] == 104 + 72 + 272 + 16
+    assert predicted.categories[Category.SUBGRAPHS] == 24
+    assert predicted.categories[Category.OP_PARAMS] == 3 * 32
     # Persistent buffers: 3 OpData of 72 (the tail sits 8 bytes past a 16-byte boundary
     # after the 1016 bytes before them, so the first needs no padding and the next two pad to
     # 80) + two 8-byte pointer arrays padded to 16: 72 + 80 + 80 + 16 + 16.
-    assert predicted.categories[CATEGORY_PERSISTENT_BUFFERS] == 264
+    assert predicted.categories[Category.PERSISTENT_BUFFERS] == 264
 
 
 @needs_runtime
@@ -557,7 +543,7 @@ def test_hello_world_64_bit_by_hand_is_what_the_runtime_uses() -> None:
 
 def test_hello_world_32_bit_by_hand() -> None:
     graph = load_model(HELLO_WORLD)
-    predicted = persistent_tail(graph, pointer_bits=32)
+    predicted = persistent_tail(graph, Target.mcu())
     by_hand = _hello_world_by_hand(4, compression=False, recording=False)
     # 36 + 44 + 36 + 8 (allocator objects) + 8 (SubgraphAllocations) + 120 (10 x 12)
     # + 96 (3 x 32) + 72 (3 x 24 params) = 420; OpData 48 x 3 at 16-byte alignment: 480, 528,
@@ -565,30 +551,30 @@ def test_hello_world_32_bit_by_hand() -> None:
     # +12 -> 708, +8 -> 716.
     assert by_hand == 716
     assert predicted.total_bytes == 716
-    assert predicted.categories[CATEGORY_EVAL_TENSORS] == 10 * 12
-    assert predicted.categories[CATEGORY_NODES] == 3 * 32
-    assert predicted.categories[CATEGORY_PERSISTENT_TENSORS] == 2 * 40
-    assert predicted.categories[CATEGORY_QUANTIZATION] == 2 * (12 + 8)
+    assert predicted.categories[Category.EVAL_TENSORS] == 10 * 12
+    assert predicted.categories[Category.NODES] == 3 * 32
+    assert predicted.categories[Category.PERSISTENT_TENSORS] == 2 * 40
+    assert predicted.categories[Category.QUANTIZATION] == 2 * (12 + 8)
 
 
 @pytest.mark.parametrize("path", MODELS, ids=model_id)
 def test_32_bit_is_smaller_and_follows_the_documented_structs(path: Path) -> None:
     graph = load_model(path)
     handles = scratch_buffer_count(graph)
-    p64 = persistent_tail(graph, 64, scratch_buffer_count=handles)
-    p32 = persistent_tail(graph, 32, scratch_buffer_count=handles)
+    p64 = persistent_tail(graph, HOST, handles)
+    p32 = persistent_tail(graph, Target.mcu(), handles)
     assert p32.total_bytes < p64.total_bytes
     tensors = sum(len(sg.tensors) for sg in graph.subgraphs)
     ops = sum(len(sg.operators) for sg in graph.subgraphs)
     io = len(graph.main.inputs) + len(graph.main.outputs)
-    assert p32.categories[CATEGORY_EVAL_TENSORS] == 12 * tensors
-    assert p64.categories[CATEGORY_EVAL_TENSORS] == 24 * tensors
-    assert p32.categories[CATEGORY_NODES] == 32 * ops
-    assert p64.categories[CATEGORY_NODES] == 64 * ops
-    assert p32.categories[CATEGORY_PERSISTENT_TENSORS] == 40 * io
-    assert p64.categories[CATEGORY_PERSISTENT_TENSORS] == 64 * io
+    assert p32.categories[Category.EVAL_TENSORS] == 12 * tensors
+    assert p64.categories[Category.EVAL_TENSORS] == 24 * tensors
+    assert p32.categories[Category.NODES] == 32 * ops
+    assert p64.categories[Category.NODES] == 64 * ops
+    assert p32.categories[Category.PERSISTENT_TENSORS] == 40 * io
+    assert p64.categories[Category.PERSISTENT_TENSORS] == 64 * io
     if handles:
-        assert p32.categories[CATEGORY_SCRATCH_HANDLES] >= 4 * handles
+        assert p32.categories[Category.SCRATCH_HANDLES] >= 4 * handles
 
 
 def test_scratch_handles_cost_one_pointer_each() -> None:
@@ -598,8 +584,8 @@ def test_scratch_handles_cost_one_pointer_each() -> None:
     # come next (8 bytes each, 8-aligned), then the 8-byte input pointer array 16-aligned, which
     # ended at 1264 without handles.
     for count in range(1, 6):
-        with_handles = persistent_tail(graph, scratch_buffer_count=count)
-        assert with_handles.categories[CATEGORY_SCRATCH_HANDLES] == 8 * count
+        with_handles = persistent_tail(graph, HOST, count)
+        assert with_handles.categories[Category.SCRATCH_HANDLES] == 8 * count
         after_array = -(-(1248 + 8 * count + 8) // 16) * 16
         assert with_handles.total_bytes == base.total_bytes + after_array - 1264
 
@@ -612,70 +598,70 @@ def test_scratch_handles_cost_one_pointer_each() -> None:
 #: passed to AllocatePersistentBuffer by each Init, to Allocate by each Parse*, and by
 #: RecordingMicroAllocator::Create / StartModelAllocation), and the same struct's size under
 #: the 32-bit Arm AAPCS, worked out field by field.
-INSTALLED_SIZES: list[tuple[P.CStruct, int, int]] = [
-    (P.RECORDING_SINGLE_ARENA_BUFFER_ALLOCATOR, 0x68, 52),
-    (P.GREEDY_MEMORY_PLANNER, 0x48, 44),
-    (P.RECORDING_MICRO_ALLOCATOR, 0x110, 136),
-    (P.MICRO_BUILTIN_DATA_ALLOCATOR, 0x10, 8),
-    (P.subgraph_allocations(True), 24, 12),
-    (P.FULLY_CONNECTED_PARAMS, 0x20, 24),
-    (P.CONV_PARAMS, 28, 28),
-    (P.DEPTHWISE_CONV_PARAMS, 28, 28),
-    (P.POOL_PARAMS, 40, 40),
-    (P.RESHAPE_PARAMS, 36, 36),
-    (P.STRIDED_SLICE_PARAMS_BUILTIN, 24, 24),
-    (P.TRANSPOSE_CONV_PARAMS, 20, 20),
-    (P.UNIDIRECTIONAL_SEQUENCE_LSTM_PARAMS, 16, 16),
-    (P.SVDF_PARAMS, 12, 12),
-    (P.op_data_conv(True), 0x50, 64),
-    (P.op_data_fully_connected(True), 0x48, 56),
-    (P.op_data_transpose_conv(True), 0x58, 80),
-    (P.op_data_concatenation(True), 0x50, 64),
-    (P.SOFTMAX_PARAMS, 0x50, 56),
-    (P.OP_DATA_POOLING, 0x20, 32),
-    (P.OP_DATA_ADD, 0x3C, 60),
-    (P.OP_DATA_SUB, 0x34, 52),
-    (P.OP_DATA_MUL, 0x24, 36),
-    (P.OP_DATA_REDUCE, 0x2C, 44),
-    (P.OP_DATA_PAD, 0x38, 56),
-    (P.OP_DATA_STRIDED_SLICE, 0x54, 84),
-    (P.HARD_SWISH_PARAMS, 0x14, 20),
-    (P.OP_DATA_LOGISTIC, 0x10, 16),
-    (P.OP_DATA_TANH, 0x10, 16),
-    (P.OP_DATA_QUANTIZE, 0x20, 32),
-    (P.OP_DATA_DEQUANTIZE, 0x20, 32),
-    (P.OP_DATA_LEAKY_RELU, 0x18, 24),
-    (P.OP_DATA_RELU, 0x1C, 28),
-    (P.OP_DATA_SVDF, 0x24, 36),
-    (P.OP_DATA_LSTM, 0x2B0, 688),
-    (P.OP_DATA_IF, 8, 8),
-    (P.OP_DATA_CALL_ONCE, 8, 8),
+INSTALLED_SIZES: list[tuple[CStruct, int, int]] = [
+    (runtime.RECORDING_SINGLE_ARENA_BUFFER_ALLOCATOR, 0x68, 52),
+    (runtime.GREEDY_MEMORY_PLANNER, 0x48, 44),
+    (runtime.recording_micro_allocator(True), 0x110, 136),
+    (runtime.MICRO_BUILTIN_DATA_ALLOCATOR, 0x10, 8),
+    (runtime.subgraph_allocations(True), 24, 12),
+    (builtin_data.fully_connected_params(True), 0x20, 24),
+    (builtin_data.CONV_PARAMS, 28, 28),
+    (builtin_data.DEPTHWISE_CONV_PARAMS, 28, 28),
+    (builtin_data.POOL_PARAMS, 40, 40),
+    (builtin_data.RESHAPE_PARAMS, 36, 36),
+    (builtin_data.STRIDED_SLICE_PARAMS_BUILTIN, 24, 24),
+    (builtin_data.TRANSPOSE_CONV_PARAMS, 20, 20),
+    (builtin_data.UNIDIRECTIONAL_SEQUENCE_LSTM_PARAMS, 16, 16),
+    (builtin_data.SVDF_PARAMS, 12, 12),
+    (op_data.op_data_conv(True), 0x50, 64),
+    (op_data.op_data_fully_connected(True), 0x48, 56),
+    (op_data.op_data_transpose_conv(True), 0x58, 80),
+    (op_data.op_data_concatenation(True), 0x50, 64),
+    (op_data.SOFTMAX_PARAMS, 0x50, 56),
+    (op_data.OP_DATA_POOLING, 0x20, 32),
+    (op_data.OP_DATA_ADD, 0x3C, 60),
+    (op_data.OP_DATA_SUB, 0x34, 52),
+    (op_data.OP_DATA_MUL, 0x24, 36),
+    (op_data.OP_DATA_REDUCE, 0x2C, 44),
+    (op_data.OP_DATA_PAD, 0x38, 56),
+    (op_data.OP_DATA_STRIDED_SLICE, 0x54, 84),
+    (op_data.HARD_SWISH_PARAMS, 0x14, 20),
+    (op_data.OP_DATA_LOGISTIC, 0x10, 16),
+    (op_data.OP_DATA_TANH, 0x10, 16),
+    (op_data.OP_DATA_QUANTIZE, 0x20, 32),
+    (op_data.OP_DATA_DEQUANTIZE, 0x20, 32),
+    (op_data.OP_DATA_LEAKY_RELU, 0x18, 24),
+    (op_data.OP_DATA_RELU, 0x1C, 28),
+    (op_data.OP_DATA_SVDF, 0x24, 36),
+    (op_data.OP_DATA_LSTM, 0x2B0, 688),
+    (op_data.OP_DATA_IF, 8, 8),
+    (op_data.OP_DATA_CALL_ONCE, 8, 8),
 ]
 
 
 @pytest.mark.parametrize(
     "struct,size64,size32", INSTALLED_SIZES, ids=lambda v: getattr(v, "name", str(v))
 )
-def test_struct_sizes(struct: P.CStruct, size64: int, size32: int) -> None:
+def test_struct_sizes(struct: CStruct, size64: int, size32: int) -> None:
     assert struct.size(Abi(64)) == size64
     assert struct.size(Abi(32)) == size32
 
 
 def test_32_bit_core_structs() -> None:
     abi = Abi(32)
-    assert P.TFLITE_EVAL_TENSOR.size(abi) == 12
-    assert P.NODE_AND_REGISTRATION.size(abi) == 32
-    assert P.TFLITE_TENSOR.size(abi) == 40
-    assert P.op_data_conv(False).size(abi) == 56
-    assert P.op_data_fully_connected(False).size(abi) == 48
-    assert P.subgraph_allocations(False).size(abi) == 8
-    assert P.op_data_transpose_conv(False).size(abi) == 72
-    assert P.op_data_concatenation(False).size(abi) == 24
+    assert runtime.TFLITE_EVAL_TENSOR.size(abi) == 12
+    assert runtime.NODE_AND_REGISTRATION.size(abi) == 32
+    assert runtime.TFLITE_TENSOR.size(abi) == 40
+    assert op_data.op_data_conv(False).size(abi) == 56
+    assert op_data.op_data_fully_connected(False).size(abi) == 48
+    assert runtime.subgraph_allocations(False).size(abi) == 8
+    assert op_data.op_data_transpose_conv(False).size(abi) == 72
+    assert op_data.op_data_concatenation(False).size(abi) == 24
     # Short enums (GCC/armclang bare-metal default) shrink the enum members only.
     short = Abi(32, short_enums=True)
-    assert P.TFLITE_TENSOR.size(short) == 32
-    assert P.TFLITE_EVAL_TENSOR.size(short) == 12
-    assert P.FULLY_CONNECTED_PARAMS.size(short) == 16
+    assert runtime.TFLITE_TENSOR.size(short) == 32
+    assert runtime.TFLITE_EVAL_TENSOR.size(short) == 12
+    assert builtin_data.fully_connected_params(True).size(short) == 16
 
 
 # --------------------------------------------------------------------------------------------
@@ -729,8 +715,8 @@ def test_unknown_operators_are_reported() -> None:
     assert not predicted.exact
     assert predicted.unknown == ("CUMSUM",)
     # What is known is still counted: the allocator objects, tensors and node are there.
-    assert predicted.categories[CATEGORY_NODES] == 64
-    assert CATEGORY_OP_PARAMS not in predicted.categories
+    assert predicted.categories[Category.NODES] == 64
+    assert Category.OP_PARAMS not in predicted.categories
 
 
 def test_custom_operators_are_reported() -> None:
@@ -758,17 +744,17 @@ def test_custom_operators_are_reported() -> None:
 
 def test_cmsis_nn_fully_connected() -> None:
     graph = load_model(HELLO_WORLD)  # FC 1->16, 16->16, 16->1
-    ref = persistent_tail(graph, 32)
-    cmsis = persistent_tail(graph, 32, "cmsis-nn")
+    ref = persistent_tail(graph, Target.mcu())
+    cmsis = persistent_tail(graph, Target.mcu("cmsis-nn"))
     # cmsis_nn/fully_connected.cc OpData: OpDataFullyConnected (48) + 2 pointers + int + pointer
     # + 3 int32 = 76, against 48 for the reference kernel. After the 420 bytes before them the
     # three OpData end at 496, 576, 656 (16-aligned starts) instead of 480, 528, 576: +80.
-    assert P.cmsis_op_data_fully_connected(False).size(Abi(32)) == 76
+    assert cmsis_nn.cmsis_op_data_fully_connected(False).size(Abi(32)) == 76
     assert cmsis.total_bytes - ref.total_bytes == 656 - 576
-    assert persistent_tail(graph, 32, "cmsis-nn", dsp=True).total_bytes == cmsis.total_bytes
+    assert persistent_tail(graph, Target.mcu("cmsis-nn", dsp=True)).total_bytes == cmsis.total_bytes
     # With MVE, each constant filter's kernel sums (output depth x 4, arm_fully_connected_
     # s8_get_buffer_size) become persistent: 16*4, 16*4, 1*4 -> 64, 64, 16 with alignment.
-    mve = persistent_tail(graph, 32, "cmsis-nn", mve=True)
+    mve = persistent_tail(graph, Target.mcu("cmsis-nn", mve=True))
     sums = [a for a in mve.allocations if a.what.endswith("kernel sums")]
     assert [a.size for a in sums] == [64, 64, 4]
     assert mve.total_bytes - cmsis.total_bytes == 64 + 64 + 16
@@ -778,13 +764,13 @@ def test_cmsis_nn_lstm_kernel_sums() -> None:
     graph = load_model(SHARED_MODELS / "trained_lstm_int8.tflite")
     lstm = next(op for op in graph.main.operators if op.opcode == "UNIDIRECTIONAL_SEQUENCE_LSTM")
     hidden = graph.main.tensors[lstm.inputs[18]].shape[-1]
-    cmsis = persistent_tail(graph, 32, "cmsis-nn")
+    cmsis = persistent_tail(graph, Target.mcu("cmsis-nn"))
     sums = [a for a in cmsis.allocations if "kernel sums" in a.what]
     assert len(sums) == 8
     assert all(a.size == 4 * hidden for a in sums)
     # OpDataLSTM (688, no pointers, AAPCS int64 alignment) + cmsis_nn_lstm_params (15 int32 +
     # 4 gates of 6 int32/enum + 4 pointers... = 220) -> 908, padded to 912.
-    assert P.CMSIS_OP_DATA_LSTM.size(Abi(32)) == 912
+    assert cmsis_nn.CMSIS_OP_DATA_LSTM.size(Abi(32)) == 912
 
 
 # --------------------------------------------------------------------------------------------
@@ -809,10 +795,14 @@ def test_simulated_tail_accounting(allocs: list[Allocation], misalignment: int) 
     assert total <= sum(a.size + a.alignment - 1 for a in allocs)
 
 
-def test_every_covered_operator_is_described() -> None:
-    assert set(P._PARAMS) == P.COVERED_OPS
-    for kernels in ("reference", "cmsis-nn"):
-        for bits in (32, 64):
-            build = P._Build(Abi(bits), kernels, False, False, bits == 64, bits == 64, True)
-            for op in P.COVERED_OPS:
-                P._init_struct(op, build)  # raises for an operator without an Init entry
+def test_every_modelled_kernel_lays_out_its_structs_on_every_target() -> None:
+    targets = (HOST, Target.mcu(), Target.mcu("cmsis-nn", dsp=True), Target.mcu(short_enums=True))
+    modelled = [op for op in described_ops() if kernel_for(op).tail_known]
+    assert len(modelled) == 47
+    for target in targets:
+        abi = Abi(target.pointer_bits, target.short_enums)
+        for op in modelled:
+            kernel = kernel_for(op, target.kernels)
+            assert kernel.tail_known
+            for struct in (kernel.builtin_data(target), kernel.op_data(target)):
+                assert struct is None or struct.size(abi) > 0

@@ -39,16 +39,13 @@ from typing import Literal
 
 from planner.analysis.latency import LatencyEstimate, estimate_latency, estimate_stats_latency
 from planner.analysis.layers import LayerStats, ModelStats, analyse, in_order_lifetimes
-from planner.analysis.shapes import (
+from planner.analysis.shape_rules import (
     PADDING_SAME,
     ShapeError,
     conv_output_size,
-    input_resolution,
-    mobilenet_like,
     same_padding_before,
-    with_resolution,
-    with_width,
 )
+from planner.analysis.shapes import input_resolution, mobilenet_like, with_resolution, with_width
 from planner.errors import PlannerError
 from planner.model.graph import Graph, Operator, Subgraph, Tensor
 from planner.targets.boards import Board, MemoryRegion

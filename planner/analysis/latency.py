@@ -26,6 +26,7 @@ from types import MappingProxyType
 
 from planner.analysis.layers import LayerStats, ModelStats, analyse
 from planner.model.graph import Graph
+from planner.runtimes.tflm.kernels import kernel_for
 from planner.targets.boards import Board
 
 __all__ = [
@@ -209,54 +210,6 @@ MEMORY_BANDWIDTH: Mapping[str, MemoryBandwidth] = MappingProxyType(
     }
 )
 
-_MAC_CLASSES = {
-    "CONV_2D": "conv",
-    "TRANSPOSE_CONV": "conv",
-    "CONV_3D": "conv",
-    "DEPTHWISE_CONV_2D": "depthwise",
-    "FULLY_CONNECTED": "fc",
-    "BATCH_MATMUL": "fc",
-    "SVDF": "fc",
-    "UNIDIRECTIONAL_SEQUENCE_LSTM": "fc",
-}
-_POOLING = frozenset(
-    [
-        "AVERAGE_POOL_2D",
-        "MAX_POOL_2D",
-        "L2_POOL_2D",
-        "MEAN",
-        "SUM",
-        "REDUCE_MAX",
-        "REDUCE_MIN",
-        "REDUCE_PROD",
-    ]
-)
-_TRANSCENDENTAL = frozenset(
-    ["SOFTMAX", "LOG_SOFTMAX", "LOGISTIC", "TANH", "EXP", "LOG", "GELU", "ELU"]
-)
-_COPIES = frozenset(
-    [
-        "RESHAPE",
-        "SQUEEZE",
-        "EXPAND_DIMS",
-        "CONCATENATION",
-        "PAD",
-        "PADV2",
-        "MIRROR_PAD",
-        "STRIDED_SLICE",
-        "SLICE",
-        "TRANSPOSE",
-        "GATHER",
-        "SPLIT",
-        "SPLIT_V",
-        "PACK",
-        "UNPACK",
-        "SPACE_TO_DEPTH",
-        "DEPTH_TO_SPACE",
-    ]
-)
-
-
 def kernel_library(kernels: str, dsp: bool) -> str:
     """The table's library key for a board's kernels and DSP flag."""
     if kernels == "cmsis-nn" and not dsp:
@@ -308,21 +261,21 @@ def layer_latency(
     arena_bandwidth: float,
 ) -> LayerLatency:
     """The estimate for one layer (bandwidths in bytes per core cycle)."""
-    cls = _MAC_CLASSES.get(layer.op)
+    cls = kernel_for(layer.op).latency
     out_elements = sum(math.prod(s) for s in layer.output_shapes)
     in_elements = sum(math.prod(s) for s in layer.input_shapes)
-    if cls is not None:
+    if cls in ("conv", "depthwise", "fc"):
         rate = {
             "conv": throughput.conv_macs_per_cycle,
             "depthwise": throughput.depthwise_macs_per_cycle,
             "fc": throughput.fc_macs_per_cycle,
         }[cls]
         compute = layer.macs / rate
-    elif layer.op in _POOLING:
+    elif cls == "pooling":
         compute = in_elements * throughput.pooling_cycles
-    elif layer.op in _TRANSCENDENTAL:
+    elif cls == "transcendental":
         compute = out_elements * throughput.transcendental_cycles
-    elif layer.op in _COPIES:
+    elif cls == "copy":
         compute = layer.output_bytes * throughput.copy_cycles_per_byte
     else:
         compute = out_elements * throughput.elementwise_cycles

@@ -9,11 +9,11 @@ kernel scratch buffers, persistent data) is the business of :mod:`planner.runtim
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from planner._gc import gc_paused
 from planner.model.graph import Graph, Operator, Subgraph, Tensor
+from planner.runtimes.tflm.kernels import OpView, kernel_for
 
 #: The activation data types the planner is built for; anything else earns a warning.
 INT8_ACTIVATION_TYPES = frozenset({"INT8", "INT16", "INT32", "UINT8", "BOOL", "INT64"})
@@ -72,98 +72,10 @@ class ModelStats:
         return 2 * self.macs
 
 
-def _dims(t: Tensor, rank: int) -> tuple[int, ...]:
-    """The shape padded on the left with ones to ``rank`` dimensions."""
-    return (1,) * (rank - len(t.shape)) + t.shape
-
-
-def _conv_macs(sg: Subgraph, op: Operator) -> int:
-    out = sg.tensors[op.outputs[0]]
-    _, kh, kw, ci_per_group = _dims(sg.tensors[op.inputs[1]], 4)
-    return out.elements * kh * kw * ci_per_group
-
-
-def _conv3d_macs(sg: Subgraph, op: Operator) -> int:
-    out = sg.tensors[op.outputs[0]]
-    kd, kh, kw, ci, _ = _dims(sg.tensors[op.inputs[1]], 5)
-    return out.elements * kd * kh * kw * ci
-
-
-def _depthwise_macs(sg: Subgraph, op: Operator) -> int:
-    out = sg.tensors[op.outputs[0]]
-    _, kh, kw, _ = _dims(sg.tensors[op.inputs[1]], 4)
-    return out.elements * kh * kw
-
-
-def _fully_connected_macs(sg: Subgraph, op: Operator) -> int:
-    out = sg.tensors[op.outputs[0]]
-    weights = sg.tensors[op.inputs[1]]
-    return out.elements * (weights.shape[-1] if weights.shape else 0)
-
-
-def _transpose_conv_macs(sg: Subgraph, op: Operator) -> int:
-    # inputs: output_shape, weights [co, kh, kw, ci], input. Every input element is
-    # multiplied into a kh x kw x co window of the output.
-    co, kh, kw, _ = _dims(sg.tensors[op.inputs[1]], 4)
-    return sg.tensors[op.inputs[2]].elements * kh * kw * co
-
-
-def _batch_matmul_macs(sg: Subgraph, op: Operator) -> int:
-    lhs = sg.tensors[op.inputs[0]]
-    adj_x = bool(op.options.get("adj_x", False))
-    k = lhs.shape[-2] if adj_x else lhs.shape[-1]
-    return sg.tensors[op.outputs[0]].elements * k
-
-
-def _matrix_macs(sg: Subgraph, op: Operator, matrices: range, rows: int) -> int:
-    """Sum of weight-matrix sizes times the number of rows pushed through them."""
-    total = 0
-    for i in matrices:
-        if i < len(op.inputs) and op.inputs[i] >= 0:
-            total += sg.tensors[op.inputs[i]].elements
-    return total * rows
-
-
-def _lstm_macs(sg: Subgraph, op: Operator) -> int:
-    # inputs 1-8: input and recurrent weights of the 4 gates; 9-11 peepholes; 16 projection.
-    x = sg.tensors[op.inputs[0]]
-    rows = x.elements // x.shape[-1] if x.shape and x.shape[-1] else 0
-    weights = _matrix_macs(sg, op, range(1, 9), rows)
-    peephole = _matrix_macs(sg, op, range(9, 12), rows)
-    projection = _matrix_macs(sg, op, range(16, 17), rows)
-    return weights + peephole + projection
-
-
-def _svdf_macs(sg: Subgraph, op: Operator) -> int:
-    # inputs: input [batch, input_size], weights_feature [filters, input_size],
-    # weights_time [filters, memory_size]; per batch row both are applied once.
-    x = sg.tensors[op.inputs[0]]
-    batch = x.shape[0] if x.shape else 1
-    return _matrix_macs(sg, op, range(1, 3), batch)
-
-
-#: How MACs are counted, per operator. Operators not listed (pooling, elementwise,
-#: activations, reshapes, ...) count 0 MACs; see the README.
-MAC_FORMULAS: dict[str, Callable[[Subgraph, Operator], int]] = {
-    "CONV_2D": _conv_macs,
-    "DEPTHWISE_CONV_2D": _depthwise_macs,
-    "FULLY_CONNECTED": _fully_connected_macs,
-    "TRANSPOSE_CONV": _transpose_conv_macs,
-    "CONV_3D": _conv3d_macs,
-    "BATCH_MATMUL": _batch_matmul_macs,
-    "UNIDIRECTIONAL_SEQUENCE_LSTM": _lstm_macs,
-    "SVDF": _svdf_macs,
-}
-
-
 def operator_macs(sg: Subgraph, op: Operator) -> int:
-    formula = MAC_FORMULAS.get(op.opcode)
-    if formula is None:
-        return 0
-    try:
-        return formula(sg, op)
-    except (IndexError, ValueError):
-        return 0  # malformed operator: shapes do not say; the loader reports structure errors
+    """Multiply-accumulates of one invocation, as the kernel registry counts them (0 for
+    pooling, elementwise, activations, reshapes, ...; see the README)."""
+    return kernel_for(op.opcode).count_macs(OpView(sg, op))
 
 
 def in_order_lifetimes(sg: Subgraph) -> dict[int, tuple[int, int]]:

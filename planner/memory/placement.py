@@ -50,7 +50,8 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from planner.runtimes.tflm.allocation_info import ARENA_ALIGNMENT, Buffer
+from planner.runtimes.tflm.allocation_info import Buffer
+from planner.runtimes.tflm.allocations import ARENA_ALIGNMENT
 from planner.runtimes.tflm.memory_planner.greedy import Plan, greedy_order, plan_greedy
 
 PLANNER_NAME = "optimized"

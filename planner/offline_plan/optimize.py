@@ -56,11 +56,11 @@ from planner.model.graph import Graph
 from planner.offline_plan.reorder import Schedule, best_schedule, reorder_graph
 from planner.runtimes.tflm.allocation_info import (
     Buffer,
-    align_up,
     scratch_requests,
     tensor_byte_length,
     tflm_buffers,
 )
+from planner.runtimes.tflm.allocations import planned_bytes
 from planner.runtimes.tflm.arena import HOST, ArenaPrediction, Target, predict_arena
 from planner.runtimes.tflm.memory_planner.greedy import Plan, greedy_order, plan_greedy
 
@@ -167,18 +167,14 @@ def _root(aliases: Mapping[int, int], t: int) -> int:
 
 def _scratch_by_op(graph: Graph, target: Target) -> dict[int, int]:
     out: dict[int, int] = {}
-    for sg_index, op_index, size, _ in scratch_requests(
-        graph, target.kernels, target.dsp, target.mve, pointer_bits=target.pointer_bits
-    ):
+    for sg_index, op_index, size, _ in scratch_requests(graph, target):
         if sg_index == 0:
-            out[op_index] = out.get(op_index, 0) + align_up(size)
+            out[op_index] = out.get(op_index, 0) + planned_bytes(size)
     return out
 
 
 def _buffers(graph: Graph, target: Target) -> tuple[Buffer, ...]:
-    return tflm_buffers(
-        graph, target.kernels, target.dsp, target.mve, pointer_bits=target.pointer_bits
-    )
+    return tflm_buffers(graph, target)
 
 
 def _kept_offsets(graph: Graph) -> tuple[int, ...] | None:

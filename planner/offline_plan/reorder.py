@@ -58,7 +58,7 @@ from dataclasses import dataclass, replace
 
 from planner.errors import ModelError
 from planner.model.graph import Graph, Operator, Subgraph
-from planner.runtimes.tflm.allocation_info import align_up, tensor_byte_length
+from planner.runtimes.tflm.allocation_info import planned_tensor_bytes
 
 #: States the exact search may visit before it gives up for the beam search.
 STATE_LIMIT = 10_000
@@ -112,7 +112,7 @@ def _planned_bytes(graph: Graph, sg: Subgraph, t_index: int) -> int:
     t = sg.tensors[t_index]
     if t.is_constant or t.is_variable:
         return 0
-    return align_up(tensor_byte_length(t.dtype, t.shape))
+    return planned_tensor_bytes(t)
 
 
 def _is_stateful(graph: Graph, op: Operator) -> bool:

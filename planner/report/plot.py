@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from planner.analysis.layers import human_bytes
 from planner.errors import PlannerError
-from planner.runtimes.tflm.allocation_info import align_up
+from planner.runtimes.tflm.allocation_info import planned_tensor_bytes
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -123,8 +123,8 @@ def memory_steps(check: FitCheck) -> tuple[StepMemory, ...]:
         ins = {t for t in layer.input_tensors if t in live}
         outs = {t for t in layer.output_tensors if t in live} - ins
         step_scratch = scratch.get((layer.subgraph, layer.index), 0)
-        input_bytes = sum(align_up(tensors[t].nbytes) for t in ins)
-        output_bytes = sum(align_up(tensors[t].nbytes) for t in outs)
+        input_bytes = sum(planned_tensor_bytes(tensors[t]) for t in ins)
+        output_bytes = sum(planned_tensor_bytes(tensors[t]) for t in outs)
         held = lc.step_sram_bytes - tail - step_scratch - input_bytes - output_bytes
         steps.append(
             StepMemory(

@@ -45,6 +45,7 @@ ON_CHIP_KINDS: frozenset[str] = frozenset({"SRAM", "TCM"})
 EXTERNAL_RAM_KINDS: frozenset[str] = frozenset({"PSRAM", "SDRAM"})
 """External RAM that may hold an arena, reported separately from the default budget."""
 KERNELS: tuple[str, ...] = ("cmsis-nn", "reference", "esp-nn")
+ALLOCATORS: tuple[str, ...] = ("plain", "recording")
 """Kernel libraries a board may use."""
 POINTER_BITS: tuple[int, ...] = (32, 64)
 
@@ -98,6 +99,12 @@ class Board:
     sources: tuple[str, ...]
     notes: str
     path: str
+    #: Enums as small as their values (GCC for arm-none-eabi's default, ``-fshort-enums``);
+    #: False for int-sized enums (``-fno-short-enums``, and every 64-bit host).
+    short_enums: bool = False
+    #: The allocator the firmware's interpreter creates: "plain" (MicroInterpreter) or
+    #: "recording" (RecordingMicroInterpreter, and the tflite-micro pip package).
+    allocator: str = "plain"
 
     @property
     def arena_regions(self) -> tuple[MemoryRegion, ...]:
@@ -277,6 +284,12 @@ _TOP_FIELDS: dict[str, _Field] = {
     "kernels": _Field(lambda v: v in KERNELS, "one of " + ", ".join(f'"{k}"' for k in KERNELS)),
     "dsp": _BOOL,
     "mve": _BOOL,
+    "short_enums": _Field(_BOOL.check, _BOOL.expected, required=False),
+    "allocator": _Field(
+        lambda v: v in ALLOCATORS,
+        "one of " + ", ".join(f'"{a}"' for a in ALLOCATORS),
+        required=False,
+    ),
     "flash_bytes": _NON_NEGATIVE,
     "sources": _STRINGS,
     "notes": _OPTIONAL_TEXT,
@@ -339,10 +352,9 @@ class _Checker:
                 raise self.error(f"missing required field '{prefix}{key}'", line)
 
 
-def _parse(label: str, text: str) -> Board:
-    checker = _Checker(label, text)
+def _toml(checker: _Checker, text: str) -> dict[str, Any]:
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = re.search(r"\(at line (\d+), column (\d+)\)", message)
@@ -353,10 +365,8 @@ def _parse(label: str, text: str) -> Board:
             ) from None
         raise checker.error(f"invalid TOML: {message}", None) from None
 
-    checker.fields(data, _TOP_FIELDS, (), "")
 
-    name: str = data["name"]
-    aliases = tuple(data.get("aliases", ()))
+def _aliases(checker: _Checker, name: str, aliases: tuple[str, ...]) -> tuple[str, ...]:
     seen = {name.lower()}
     for alias in aliases:
         if alias.lower() in seen:
@@ -365,18 +375,21 @@ def _parse(label: str, text: str) -> Board:
                 checker.lines.of_key((), "aliases"),
             )
         seen.add(alias.lower())
+    return aliases
 
-    reserve_table: dict[str, Any] = data["reserve"]
-    checker.fields(reserve_table, _RESERVE_FIELDS, ("reserve",), "reserve.")
-    reserve = Reserve(
-        stack_bytes=reserve_table["stack_bytes"],
-        heap_bytes=reserve_table["heap_bytes"],
-        other_bytes=reserve_table.get("other_bytes", 0),
+
+def _reserve(checker: _Checker, table: dict[str, Any]) -> Reserve:
+    checker.fields(table, _RESERVE_FIELDS, ("reserve",), "reserve.")
+    return Reserve(
+        stack_bytes=table["stack_bytes"],
+        heap_bytes=table["heap_bytes"],
+        other_bytes=table.get("other_bytes", 0),
     )
 
+
+def _regions(checker: _Checker, tables: list[dict[str, Any]]) -> tuple[MemoryRegion, ...]:
     regions: list[MemoryRegion] = []
-    region_names: set[str] = set()
-    for index, table in enumerate(data["memory"]):
+    for index, table in enumerate(tables):
         path: _SectionPath = ("memory", index)
         prefix = f"memory[{index}]."
         checker.fields(table, _MEMORY_FIELDS, path, prefix)
@@ -393,17 +406,40 @@ def _parse(label: str, text: str) -> Board:
                 f"field '{prefix}arena' must be false for a FLASH region (the arena is read-write)",
                 checker.lines.of_key(path, "arena"),
             )
-        if region.name in region_names:
+        if any(r.name == region.name for r in regions):
             raise checker.error(
                 f"field '{prefix}name' repeats region name {_show(region.name)}",
                 checker.lines.of_key(path, "name"),
             )
-        region_names.add(region.name)
         regions.append(region)
+    return tuple(regions)
 
+
+def _check_arena(checker: _Checker, board: Board) -> None:
+    first_memory_line = checker.lines.of_table(("memory", 0))
+    if not board.arena_regions:
+        raise checker.error("no memory region has arena = true", first_memory_line)
+    if not any(region.on_chip for region in board.arena_regions):
+        raise checker.error(
+            "no on-chip (SRAM or TCM) memory region has arena = true", first_memory_line
+        )
+    arena = board.arena_region
+    if board.reserve.total_bytes >= arena.size_bytes:
+        raise checker.error(
+            f"reserve ({board.reserve.total_bytes} B of stack, heap and other) leaves nothing "
+            f"of arena region {_show(arena.name)} ({arena.size_bytes} B)",
+            checker.lines.of_table(("reserve",)),
+        )
+
+
+def _parse(label: str, text: str) -> Board:
+    checker = _Checker(label, text)
+    data = _toml(checker, text)
+    checker.fields(data, _TOP_FIELDS, (), "")
+    host = data["pointer_bits"] == 64
     board = Board(
-        name=name,
-        aliases=aliases,
+        name=data["name"],
+        aliases=_aliases(checker, data["name"], tuple(data.get("aliases", ()))),
         description=data["description"],
         mcu=data["mcu"],
         core=data["core"],
@@ -413,27 +449,15 @@ def _parse(label: str, text: str) -> Board:
         dsp=data["dsp"],
         mve=data["mve"],
         flash_bytes=data["flash_bytes"],
-        reserve=reserve,
-        memory=tuple(regions),
+        reserve=_reserve(checker, data["reserve"]),
+        memory=_regions(checker, data["memory"]),
         sources=tuple(data.get("sources", ())),
         notes=data.get("notes", ""),
         path=label,
+        short_enums=data.get("short_enums", not host),
+        allocator=data.get("allocator", "recording" if host else "plain"),
     )
-
-    first_memory_line = checker.lines.of_table(("memory", 0))
-    if not board.arena_regions:
-        raise checker.error("no memory region has arena = true", first_memory_line)
-    if not any(region.on_chip for region in board.arena_regions):
-        raise checker.error(
-            "no on-chip (SRAM or TCM) memory region has arena = true", first_memory_line
-        )
-    arena = board.arena_region
-    if reserve.total_bytes >= arena.size_bytes:
-        raise checker.error(
-            f"reserve ({reserve.total_bytes} B of stack, heap and other) leaves nothing of "
-            f"arena region {_show(arena.name)} ({arena.size_bytes} B)",
-            checker.lines.of_table(("reserve",)),
-        )
+    _check_arena(checker, board)
     return board
 
 

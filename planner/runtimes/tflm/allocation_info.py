@@ -34,9 +34,9 @@ before it hands buffers to its memory planner:
 ``CreatePlan`` (``micro_allocator.cc``)
     Each buffer's size is its byte length rounded up to 16 (``MicroArenaBufferAlignment``).
 
-Kernel scratch requests come from :mod:`planner.runtimes.tflm.kernels.scratch`. Operators whose
-scratch needs that
-module does not know are listed by :func:`unknown_scratch_ops` and contribute no buffer here.
+Kernel scratch requests come from the kernel registry (:mod:`planner.runtimes.tflm.kernels`).
+Operators whose scratch needs it does not know are listed by :func:`unknown_scratch_ops` and
+contribute no buffer here.
 """
 
 from __future__ import annotations
@@ -45,16 +45,10 @@ from dataclasses import dataclass
 
 from planner._gc import gc_paused
 from planner.errors import ModelError
-from planner.model.graph import Graph, Operator
-from planner.runtimes.tflm.kernels.scratch import (
-    ScratchUnknownError,
-    op_scratch_known,
-    scratch_known,
-    scratch_request_sizes,
-)
-
-#: ``MicroArenaBufferAlignment()``: every planned buffer is rounded up to this many bytes.
-ARENA_ALIGNMENT = 16
+from planner.model.graph import Graph, Operator, Tensor
+from planner.runtimes.tflm.allocations import planned_bytes
+from planner.runtimes.tflm.kernels import OpView, ScratchUnknownError, kernel_for
+from planner.targets.target import HOST, Target
 
 #: Bytes per element as TFLM's ``TfLiteTypeSizeOf`` (micro/memory_helpers.cc) has them.
 #: INT4 tensors are stored unpacked at run time (one byte each); RESOURCE handles are int32.
@@ -80,10 +74,6 @@ TFLM_TYPE_SIZES: dict[str, int] = {
 
 #: Deepest chain of IF/WHILE/CALL_ONCE calls followed before the model is called cyclic.
 _MAX_CALL_DEPTH = 64
-
-
-def align_up(value: int, alignment: int = ARENA_ALIGNMENT) -> int:
-    return (value + alignment - 1) // alignment * alignment
 
 
 @dataclass(frozen=True)
@@ -112,6 +102,11 @@ class Buffer:
     @property
     def is_scratch(self) -> bool:
         return self.key[0] == "scratch"
+
+
+def planned_tensor_bytes(t: Tensor) -> int:
+    """Bytes TFLM plans for a tensor: its byte length rounded up to the arena alignment."""
+    return planned_bytes(tensor_byte_length(t.dtype, t.shape))
 
 
 def tensor_byte_length(dtype: str, shape: tuple[int, ...]) -> int:
@@ -241,67 +236,49 @@ def _offline_offsets(graph: Graph) -> tuple[int, ...] | None:
     return offsets
 
 
-def _default_pointer_bits(kernels: str) -> int:
-    return 64 if kernels == "reference" else 32
+def scratch_request_sizes(
+    graph: Graph, subgraph: int, op: Operator, target: Target = HOST
+) -> tuple[int, ...]:
+    """Bytes of each RequestScratchBufferInArena call ``op``'s Prepare makes, in call order.
+
+    Raises :class:`~planner.runtimes.tflm.kernels.ScratchUnknownError` when not known.
+    """
+    kernel = kernel_for(op.opcode, target.kernels)
+    return kernel.scratch_sizes(OpView(graph.subgraphs[subgraph], op), target)
 
 
-def scratch_requests(
-    graph: Graph,
-    kernels: str = "reference",
-    dsp: bool = False,
-    mve: bool = False,
-    *,
-    pointer_bits: int | None = None,
-) -> tuple[tuple[int, int, int, str], ...]:
+def scratch_requests(graph: Graph, target: Target = HOST) -> tuple[tuple[int, int, int, str], ...]:
     """Every RequestScratchBufferInArena call, in TFLM's order (subgraph, op, bytes, opcode).
 
     TFLM prepares subgraph 0's operators in order, then subgraph 1's, and so on
     (``MicroInterpreterGraph::PrepareSubgraphs``). Operators with unknown needs are skipped.
     """
-    bits = pointer_bits or _default_pointer_bits(kernels)
     out: list[tuple[int, int, int, str]] = []
     for sg in graph.subgraphs:
         for op in sg.operators:
-            if not scratch_known(op.opcode, kernels):
-                continue
             try:
-                sizes = scratch_request_sizes(
-                    graph, sg.index, op, kernels, dsp, mve, pointer_bits=bits
-                )
+                sizes = scratch_request_sizes(graph, sg.index, op, target)
             except ScratchUnknownError:
                 continue
             out.extend((sg.index, op.index, size, op.opcode) for size in sizes)
     return tuple(out)
 
 
-def unknown_scratch_ops(
-    graph: Graph, kernels: str = "reference", dsp: bool = False, mve: bool = False
-) -> tuple[str, ...]:
+def unknown_scratch_ops(graph: Graph, target: Target = HOST) -> tuple[str, ...]:
     """Distinct operator names whose scratch-buffer needs are not known (so not planned)."""
     names = [
         op.opcode
         for sg in graph.subgraphs
         for op in sg.operators
-        if not op_scratch_known(graph, sg.index, op, kernels, dsp, mve)
+        if not kernel_for(op.opcode, target.kernels).scratch_known_for(OpView(sg, op), target)
     ]
     return tuple(dict.fromkeys(names))
 
 
 @gc_paused
-def tflm_buffers(
-    graph: Graph,
-    kernels: str = "reference",
-    dsp: bool = False,
-    mve: bool = False,
-    *,
-    pointer_bits: int | None = None,
-) -> tuple[Buffer, ...]:
-    """The buffers TFLM plans, in the order it adds them to its memory planner.
-
-    ``pointer_bits`` matters only for kernels whose scratch request holds pointers (ADD_N);
-    by default 64 for ``kernels="reference"`` (the pip runtime) and 32 for CMSIS-NN.
-    """
-    raw = scratch_requests(graph, kernels, dsp, mve, pointer_bits=pointer_bits)
+def tflm_buffers(graph: Graph, target: Target = HOST) -> tuple[Buffer, ...]:
+    """The buffers TFLM plans on ``target``, in the order it adds them to its memory planner."""
+    raw = scratch_requests(graph, target)
     requests: list[_Request] = []
     count: dict[tuple[int, int], int] = {}
     for sg_index, op_index, size, opcode in raw:
@@ -329,7 +306,7 @@ def tflm_buffers(
             buffers.append(
                 Buffer(
                     key=("tensor", sg.index, t.index),
-                    size_bytes=align_up(nbytes),
+                    size_bytes=planned_bytes(nbytes),
                     first_step=info.first,
                     last_step=info.last,
                     offline_offset=None if offset == -1 else offset,
@@ -344,7 +321,7 @@ def tflm_buffers(
         buffers.append(
             Buffer(
                 key=("scratch", r.subgraph, r.op_index, r.n),
-                size_bytes=align_up(r.bytes),
+                size_bytes=planned_bytes(r.bytes),
                 first_step=info.first,
                 last_step=info.last,
                 offline_offset=None,
@@ -360,10 +337,10 @@ def tflm_buffers(
 
 
 __all__ = [
-    "ARENA_ALIGNMENT",
     "TFLM_TYPE_SIZES",
     "Buffer",
-    "align_up",
+    "planned_tensor_bytes",
+    "scratch_request_sizes",
     "scratch_requests",
     "tensor_byte_length",
     "tflm_buffers",

@@ -1,24 +1,24 @@
 """TFLM's tensor arena for one model on one target: head, tail, total and smallest size.
 
-Puts the stages together: the buffers TFLM plans and their lifetimes
-(:mod:`planner.runtimes.tflm.allocation_info`, with kernel scratch buffers from
-:mod:`planner.runtimes.tflm.kernels.scratch`), a memory
-planner (:mod:`planner.memory.planners`), the persistent tail
-(:mod:`planner.runtimes.tflm.micro_allocator`) and the
-planning-time peak (:mod:`planner.runtimes.tflm.smallest_arena`).
+Puts the runtime model together: the buffers TFLM plans and their lifetimes
+(:mod:`.allocation_info`, with the kernels' scratch requests from :mod:`.kernels`), the
+target's memory planner (:mod:`.memory_planner`), the persistent tail (:mod:`.micro_allocator`)
+and the peaks on the way (:mod:`.smallest_arena`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
 from planner._gc import gc_paused
-from planner.memory.planners import PLANNERS, Plan
+from planner.memory.planners import PLANNERS
 from planner.model.graph import Graph
 from planner.runtimes.tflm.allocation_info import Buffer, tflm_buffers, unknown_scratch_ops
-from planner.runtimes.tflm.micro_allocator import TailPrediction, persistent_tail
+from planner.runtimes.tflm.allocations import TailPrediction
+from planner.runtimes.tflm.memory_planner import Plan, planner_for
+from planner.runtimes.tflm.micro_allocator import persistent_tail
 from planner.runtimes.tflm.smallest_arena import smallest_arena_bytes
 from planner.targets.target import HOST, Target
 
@@ -92,33 +92,21 @@ def predict_arena(
     target: Target = HOST,
     planner: str = "tflm",
 ) -> ArenaPrediction:
-    """Predict TFLM's arena for ``graph`` on ``target`` with the named memory planner."""
-    buffers = tflm_buffers(
-        graph,
-        kernels=target.kernels,
-        dsp=target.dsp,
-        mve=target.mve,
-        pointer_bits=target.pointer_bits,
-    )
-    plan_fn: Callable[[tuple[Buffer, ...]], Plan] = PLANNERS[planner]
-    plan = plan_fn(buffers)
-    n_scratch = sum(1 for b in buffers if b.is_scratch)
-    tail = persistent_tail(
-        graph,
-        pointer_bits=target.pointer_bits,
-        kernels=target.kernels,
-        dsp=target.dsp,
-        mve=target.mve,
-        scratch_buffer_count=n_scratch,
-    )
-    minimum = smallest_arena_bytes(
-        graph, buffers, plan, tail.total_bytes, pointer_bits=target.pointer_bits
-    )
+    """Predict TFLM's arena for ``graph`` on ``target``.
+
+    ``planner`` "tflm" places the head with the target's own memory planner; another name
+    from :data:`planner.memory.planners.PLANNERS` places the same buffers with that algorithm
+    (as TFLM realises it when the offsets are given to it offline).
+    """
+    buffers = tflm_buffers(graph, target)
+    place = planner_for(target).plan if planner == "tflm" else PLANNERS[planner]
+    plan = place(buffers)
+    tail = persistent_tail(graph, target, sum(1 for b in buffers if b.is_scratch))
     return ArenaPrediction(
         target=target,
         buffers=buffers,
         plan=plan,
         tail=tail,
-        min_arena_bytes=minimum,
-        unknown_scratch=unknown_scratch_ops(graph, target.kernels, target.dsp, target.mve),
+        min_arena_bytes=smallest_arena_bytes(graph, buffers, plan, tail.total_bytes, target),
+        unknown_scratch=unknown_scratch_ops(graph, target),
     )

@@ -1,0 +1,21 @@
+"""Operators the pip runtime registers whose Prepare requests no scratch buffer, and whose
+persistent data is not modelled (their tail share is reported as unknown).
+
+Which kernels request scratch was established from the pip package's ``_runtime.so`` (its
+symbols are not stripped): every call site of ``MicroContextRequestScratchBufferInArena``
+lies in a Prepare function of a kernel described in a module of this package.
+"""
+
+from __future__ import annotations
+
+from planner.runtimes.tflm.kernels.descriptor import Kernel
+
+_REGISTERED_WITHOUT_SCRATCH = (
+    "ARG_MAX", "ARG_MIN", "ASSIGN_VARIABLE", "BATCH_TO_SPACE_ND", "BROADCAST_ARGS",
+    "BROADCAST_TO", "CUMSUM", "DYNAMIC_UPDATE_SLICE", "EMBEDDING_LOOKUP", "FILL", "GATHER_ND",
+    "READ_VARIABLE", "REVERSE_V2", "SELECT_V2", "SPACE_TO_BATCH_ND", "VAR_HANDLE",
+    # A custom operator registered by name; its Prepare requests nothing.
+    "CIRCULAR_BUFFER",
+)  # fmt: skip
+
+KERNELS = tuple(Kernel(op, scratch_known=True) for op in _REGISTERED_WITHOUT_SCRATCH)

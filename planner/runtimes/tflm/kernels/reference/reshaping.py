@@ -1,0 +1,150 @@
+"""Operators that move or copy data: reshapes, transposes, padding, slicing, concatenation,
+packing, splitting, gathering, resizing. TFLM's reference kernels.
+
+Sources (tensorflow/lite/micro/kernels/): reshape.cc / reshape_common.cc, squeeze.cc,
+expand_dims.cc, shape.cc, transpose.cc, pad.cc, mirror_pad.cc, strided_slice.cc, slice.cc,
+concatenation.cc, pack.cc, unpack.cc, split.cc, split_v.cc, gather.cc, resize_*.cc,
+space_to_depth.cc, depth_to_space.cc; kernel_util.cc (CreateWritableTensorDimsWithCopy).
+"""
+
+from __future__ import annotations
+
+from planner.analysis.shape_rules import (
+    Rule,
+    concat_rule,
+    expand_dims_rule,
+    pad_rule,
+    reshape_rule,
+    resize_rule,
+    space_depth_rule,
+    squeeze_rule,
+    strided_slice_rule,
+    transpose_rule,
+)
+from planner.runtimes.tflm.kernels.descriptor import Kernel, OpView, PersistentBuffer, Slot, fixed
+from planner.runtimes.tflm.kernels.reference.pooling import IN0_OUT0
+from planner.runtimes.tflm.structs.builtin_data import (
+    CONCATENATION_PARAMS_BUILTIN,
+    GATHER_PARAMS,
+    PACK_PARAMS,
+    RESHAPE_PARAMS,
+    SHAPE_PARAMS,
+    SPLIT_PARAMS,
+    SQUEEZE_PARAMS,
+    STRIDED_SLICE_PARAMS_BUILTIN,
+    UNPACK_PARAMS,
+)
+from planner.runtimes.tflm.structs.c_layout import CStruct
+from planner.runtimes.tflm.structs.op_data import (
+    OP_DATA_PAD,
+    OP_DATA_STRIDED_SLICE,
+    op_data_concatenation,
+)
+from planner.runtimes.tflm.structs.runtime import int_array_bytes
+from planner.targets.target import Target
+
+
+def writable_dims(view: OpView, _target: Target) -> tuple[PersistentBuffer, ...]:
+    """The output's dims copied to the arena (CreateWritableTensorDimsWithCopy)."""
+    out = view.output(0)
+    return (
+        PersistentBuffer("writable output dims", int_array_bytes(len(out.shape) if out else 0)),
+    )
+
+
+def reshape_prepare(view: OpView, target: Target) -> tuple[PersistentBuffer, ...]:
+    """ReshapeOutput: only an output shape with a -1 gets its dims copied. A scalar output
+    does not (checked against the runtime), unlike forks that also copy empty shapes."""
+    out = view.output(0)
+    return writable_dims(view, target) if out is not None and -1 in out.shape else ()
+
+
+def concatenation_temps(view: OpView) -> tuple[Slot, ...]:
+    """ConcatenationPrepare: input 0, output, then every input."""
+    return (("i", 0), ("o", 0), *(("i", n) for n in range(len(view.op.inputs))))
+
+
+def _copy(
+    opcode: str,
+    builtin: CStruct | None,
+    op_data: CStruct | None,
+    temps: tuple[Slot, ...] | None,
+    shape: Rule | None,
+) -> Kernel:
+    """A copying kernel whose persistent data is modelled and which requests no scratch."""
+    return Kernel(
+        opcode,
+        tail_known=True,
+        parse=None if builtin is None else fixed(builtin),
+        init=None if op_data is None else fixed(op_data),
+        scratch_known=True,
+        temps=None if temps is None else (lambda _v: temps),
+        shape=shape,
+        latency="copy",
+    )
+
+
+_PAD_TEMPS: tuple[Slot, ...] = (("i", 0), ("i", 1), ("i", 2), ("o", 0))
+_SLICE_TEMPS: tuple[Slot, ...] = (("i", 0), ("i", 1), ("i", 2), ("i", 3), ("o", 0))
+
+KERNELS = (
+    Kernel(
+        "RESHAPE",
+        tail_known=True,
+        parse=fixed(RESHAPE_PARAMS),
+        prepare=reshape_prepare,
+        scratch_known=True,
+        temps=lambda _v: IN0_OUT0,
+        shape=reshape_rule,
+        latency="copy",
+    ),
+    Kernel(
+        "GATHER",
+        tail_known=True,
+        parse=fixed(GATHER_PARAMS),
+        prepare=writable_dims,  # gather.cc Prepare always relocates the output dims
+        scratch_known=True,
+        latency="copy",
+    ),
+    Kernel(
+        "CONCATENATION",
+        tail_known=True,
+        parse=fixed(CONCATENATION_PARAMS_BUILTIN),
+        init=lambda t: op_data_concatenation(t.compression),
+        scratch_known=True,
+        temps=concatenation_temps,
+        shape=concat_rule,
+        latency="copy",
+    ),
+    _copy("SQUEEZE", SQUEEZE_PARAMS, None, None, squeeze_rule),
+    _copy("EXPAND_DIMS", None, None, None, expand_dims_rule),
+    _copy("TRANSPOSE", None, None, None, transpose_rule),
+    _copy("PAD", None, OP_DATA_PAD, _PAD_TEMPS, pad_rule),
+    _copy("PADV2", None, OP_DATA_PAD, _PAD_TEMPS, pad_rule),
+    _copy(
+        "STRIDED_SLICE",
+        STRIDED_SLICE_PARAMS_BUILTIN,
+        OP_DATA_STRIDED_SLICE,
+        _SLICE_TEMPS,
+        strided_slice_rule,
+    ),
+    _copy("PACK", PACK_PARAMS, None, None, None),
+    _copy("UNPACK", UNPACK_PARAMS, None, None, None),
+    _copy("SPLIT", SPLIT_PARAMS, None, None, None),
+    Kernel("SHAPE", tail_known=True, parse=fixed(SHAPE_PARAMS), scratch_known=True),
+    Kernel(
+        "MIRROR_PAD",
+        source="tensorflow/lite/micro/kernels/mirror_pad.cc",
+        scratch_known=True,
+        scratch=lambda v, _t: (len(v.need(0).shape) * 4,) * 2,  # input rank x 4, twice
+        temps=lambda _v: (("i", 0), ("i", 1), ("o", 0)),
+        shape=pad_rule,
+        latency="copy",
+    ),
+    Kernel("SLICE", scratch_known=True, shape=strided_slice_rule, latency="copy"),
+    Kernel("SPLIT_V", scratch_known=True, latency="copy"),
+    Kernel("RESIZE_BILINEAR", scratch_known=True, shape=resize_rule),
+    Kernel("RESIZE_NEAREST_NEIGHBOR", scratch_known=True, shape=resize_rule),
+    Kernel("SPACE_TO_DEPTH", scratch_known=True, shape=space_depth_rule, latency="copy"),
+    Kernel("DEPTH_TO_SPACE", scratch_known=True, shape=space_depth_rule, latency="copy"),
+)

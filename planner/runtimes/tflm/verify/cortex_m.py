@@ -1,0 +1,160 @@
+"""Measure a model with TFLM built for a Cortex-M core, run in QEMU.
+
+The probes are TFLM (commit 90b983c2) compiled with arm-none-eabi-gcc and TFLM's own flags for
+Cortex-M4/M7/M33/M0+, with reference or CMSIS-NN kernels: small programs that load a model,
+call ``AllocateTensors()`` on an arena of a given size and print head, tail and total
+(``shared/tflm-cortex-m`` in the project's workspace, with their build recipe). They run under
+``qemu-arm`` (Debian's ``qemu-user``). The smallest arena is bisected with one process per
+size, as TFLM may crash or loop forever after a failed allocation on some models.
+
+Where the probes are: ``--probe FILE``, else the folder in ``PLANNER_PROBES``, else
+``../shared/tflm-cortex-m/elf`` beside the checkout.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from planner.errors import RuntimeCheckError
+from planner.runtimes.tflm.verify.host import RuntimeMeasurement
+from planner.targets.target import Target
+
+_OK = re.compile(r"^OK total=(\d+) head=(\d+) tail=(\d+)", re.M)
+#: Cores whose code a probe build runs, per (core family, kernels, DSP). The arena depends
+#: only on the ABI (pointer width, enum size), the kernel library and its DSP/MVE flags, so
+#: one build serves every core with the same ones (a Cortex-M7 with reference kernels runs
+#: the Cortex-M4 reference build: the same ARMv7E-M code).
+_BUILDS: dict[tuple[str, bool, bool], str] = {
+    ("reference", False, True): "m4_ref",
+    ("reference", False, False): "m4_ref",
+    ("cmsis-nn", True, True): "m4_cmsis",
+    ("cmsis-nn", False, True): "m0p_cmsis",
+    ("cmsis-nn", True, False): "m4_cmsis_noshortenums",
+}
+#: A build for a specific core, where one exists (same figures, the core's own code).
+_CORE_BUILDS = {("cortex-m7", "cmsis-nn"): "m7_cmsis", ("cortex-m33", "cmsis-nn"): "m33_cmsis"}
+#: The probes' program name pattern and the CPU qemu-arm runs them on (the .a15 links use
+#: the A-profile C library around the unchanged Cortex-M code; see the probes' README).
+_ELF = "probe_{build}.a15.elf"
+_QEMU_CPU = {"m33_cmsis": "max"}
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One probe program and how to run it."""
+
+    build: str
+    elf: Path
+    qemu: str
+    cpu: str
+
+    def command(self, model: Path, arena: int, plain: bool) -> list[str]:
+        extra = ["--plain"] if plain else []
+        return [self.qemu, "-cpu", self.cpu, str(self.elf), model.name, str(arena), *extra]
+
+
+def probe_build(target: Target, core: str) -> str | None:
+    """The probe build whose figures are the target's, or None if none was built for it."""
+    if target.pointer_bits != 32 or target.mve or not core.startswith("cortex-m"):
+        return None
+    own = _CORE_BUILDS.get((core, target.kernels))
+    if own is not None and target.short_enums:
+        return own
+    return _BUILDS.get((target.kernels, target.dsp, target.short_enums))
+
+
+def _default_folder() -> Path:
+    return Path(__file__).resolve().parents[4].parent / "shared" / "tflm-cortex-m" / "elf"
+
+
+def find_probe(build: str, explicit: Path | None = None) -> Probe:
+    """The probe for ``build``; raises a one-line error saying what is missing."""
+    qemu = shutil.which("qemu-arm")
+    if qemu is None:
+        raise RuntimeCheckError(
+            "qemu-arm is not installed (Debian: apt-get install qemu-user); it runs the "
+            "Cortex-M probes"
+        )
+    if explicit is not None:
+        elf = explicit
+    else:
+        folder = Path(os.environ.get("PLANNER_PROBES") or _default_folder())
+        elf = folder / _ELF.format(build=build)
+    if not elf.is_file():
+        raise RuntimeCheckError(
+            f"no Cortex-M probe at {elf}: pass --probe FILE or set PLANNER_PROBES to the "
+            f"folder holding {_ELF.format(build=build)} (shared/tflm-cortex-m/elf)"
+        )
+    return Probe(build, elf, qemu, _QEMU_CPU.get(build, "cortex-a15"))
+
+
+def _run(probe: Probe, model: Path, arena: int, plain: bool, timeout: float) -> str | None:
+    """The probe's output when allocation succeeds, None when it fails, crashes or hangs."""
+    try:
+        proc = subprocess.run(
+            probe.command(model, arena, plain),
+            cwd=model.parent,  # semihosting opens the model relative to the working directory
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return None  # TFLM's HALTED loop after a failed allocation: does not allocate
+    out = proc.stdout + proc.stderr
+    if proc.returncode == 0 and _OK.search(out):
+        return out
+    if "ERROR" in out or "Didn't find op" in out:
+        last = next((ln for ln in reversed(out.splitlines()) if ln.strip()), "no output")
+        raise RuntimeCheckError(f"{model}: the Cortex-M probe cannot run it: {last[:200]}")
+    return None
+
+
+def _smallest(probe: Probe, model: Path, total: int, plain: bool, timeout: float) -> int:
+    """Bisect the smallest arena that allocates (one probe process per size)."""
+    low, high, step = max(total - 64, 0), total, 64
+    while _run(probe, model, high, plain, timeout) is None:
+        low, high, step = high, high + step, step * 2
+        if high > 64 * total + 1024:
+            raise RuntimeCheckError(f"{model}: the probe did not allocate at any arena size")
+    if _run(probe, model, low, plain, timeout) is not None:
+        low = 0
+    while high - low > 1:
+        mid = (low + high) // 2
+        if _run(probe, model, mid, plain, timeout) is None:
+            low = mid
+        else:
+            high = mid
+    return high
+
+
+def measure_probe(
+    model: str | Path,
+    probe: Probe,
+    *,
+    allocator: str = "plain",
+    bisect: bool = True,
+    timeout: float = 300.0,
+) -> RuntimeMeasurement:
+    """Head, tail and total from one run at a large arena, then the smallest arena."""
+    path = Path(model).resolve()
+    plain = allocator == "plain"
+    out = None
+    for arena in (8 << 20, 64 << 20):
+        out = _run(probe, path, arena, plain, timeout)
+        if out is not None:
+            break
+    match = _OK.search(out or "")
+    if match is None:
+        raise RuntimeCheckError(f"{model}: the Cortex-M probe did not allocate the model")
+    total, head, tail = (int(g) for g in match.groups())
+    search_timeout = min(timeout, 60.0)
+    minimum = _smallest(probe, path, total, plain, search_timeout) if bisect else None
+    return RuntimeMeasurement(
+        total_bytes=total, head_bytes=head, tail_bytes=tail, min_arena_bytes=minimum
+    )

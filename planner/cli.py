@@ -488,40 +488,41 @@ def boards_show(name: str) -> None:
 @main.command()
 @_model_argument
 @_board_option
+@click.option(
+    "--probe",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The TFLM probe program to run (default: the board's build in $PLANNER_PROBES).",
+)
 @click.option("--timeout", type=float, default=300.0, show_default=True, help="Seconds.")
 @handle_errors
-def verify(model: Path, board_name: str | None, board_file: Path | None, timeout: float) -> None:
-    """Check the predicted arena against the real TFLM runtime (tflite-micro package).
+def verify(
+    model: Path,
+    board_name: str | None,
+    board_file: Path | None,
+    probe: Path | None,
+    timeout: float,
+) -> None:
+    """Check the predicted arena against TFLM itself.
 
-    Runs the runtime in a subprocess on this machine (64-bit, reference kernels), so the
-    board must be `host` (the default). Exit 0 when every figure agrees, 1 when not,
-    2 when the runtime cannot load the model.
+    `--board host` (the default) runs the tflite-micro package on this machine (64-bit,
+    reference kernels). A Cortex-M board runs TFLM built for its core and kernel library in
+    qemu-arm (the probes in shared/tflm-cortex-m, or --probe FILE, or $PLANNER_PROBES).
+    Exit 0 when every figure agrees, 1 when not, 2 when it cannot be checked.
 
-    Example: planner verify ../shared/models/person_detect.tflite
+    Example: planner verify models/mobilenet_v2_0.35_144_int8.tflite --board stm32f746
     """
     from planner.model.tflite_reader import load_model
-    from planner.runtimes.tflm.arena import predict_arena
-    from planner.runtimes.tflm.verify.host import compare, measure_runtime
-    from planner.targets.target import target_for
+    from planner.runtimes.tflm.verify import verify as run_verify
 
     board = _pick_board(board_name, board_file, default="host")
-    target = target_for(board)
-    if target.pointer_bits != 64 or target.kernels != "reference":
-        raise PlannerError(
-            f"board '{board.name}' is {target.label}; the tflite-micro runtime here is 64-bit "
-            "with reference kernels, so only `--board host` can be verified"
-        )
-    graph = load_model(model)
-    predicted = predict_arena(graph, target)
-    measured = measure_runtime(model, timeout=timeout)
-    rows, agree = compare(predicted, measured)
-    width = max(len(r[0]) for r in rows)
-    click.echo(f"{model}: predicted vs measured by the TFLM runtime ({target.label})")
+    result = run_verify(load_model(model), model, board, probe=probe, timeout=timeout)
+    width = max(len(r[0]) for r in result.rows)
+    click.echo(f"{model} on {board.name}: predicted vs measured by {result.runtime}")
     click.echo(f"  {'figure':<{width}}  {'predicted':>12}  {'measured':>12}  result")
-    for label, pred, meas, ok in rows:
+    for label, pred, meas, ok in result.rows:
         click.echo(f"  {label:<{width}}  {pred:>12,}  {meas:>12,}  {'ok' if ok else 'DIFFERS'}")
-    click.echo("agree" if agree else "DISAGREE")
-    sys.exit(0 if agree else 1)
+    click.echo("agree" if result.agree else "DISAGREE")
+    sys.exit(0 if result.agree else 1)
 
 
 @main.command()

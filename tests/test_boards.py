@@ -380,9 +380,21 @@ def test_valid_file_loads(tmp_path: Path) -> None:
         sources=("made up",),
         notes="test",
         path=str(tmp_path / "my.toml"),
+        # Not in the file: a 32-bit board is built by GCC for arm-none-eabi (short enums)
+        # and runs MicroInterpreter (the plain allocator).
+        short_enums=True,
+        allocator="plain",
     )
     assert board.sram_budget_bytes == 128 * KiB - 2048
     assert [r.name for r in board.external_arena_regions] == ["PSRAM"]
+
+
+def test_enum_size_and_allocator_come_from_the_board_file(tmp_path: Path) -> None:
+    text = VALID.replace("mve = false", 'mve = false\nshort_enums = false\nallocator = "recording"')
+    board = load_board_file(write(tmp_path, text))
+    assert (board.short_enums, board.allocator) == (False, "recording")
+    message = load_error(tmp_path, VALID.replace("mve = false", 'mve = false\nallocator = "big"'))
+    assert 'field \'allocator\' must be one of "plain", "recording", got "big"' in message
 
 
 def test_bad_clock_names_field_line_and_value(tmp_path: Path) -> None:

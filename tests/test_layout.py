@@ -74,9 +74,7 @@ def test_no_test_imports_a_private_name_of_the_package() -> None:
 
 def test_the_private_name_check_catches_a_private_import() -> None:
     tree = ast.parse("from planner.model.tflite_reader import _options_classes\n")
-    assert _private_imports(tree) == [
-        "from planner.model.tflite_reader import _options_classes"
-    ]
+    assert _private_imports(tree) == ["from planner.model.tflite_reader import _options_classes"]
 
 
 def _readme_pipeline_folders() -> list[str]:
@@ -103,3 +101,18 @@ def test_the_kernel_coverage_document_is_generated_from_the_registry() -> None:
     assert (ROOT / "docs" / "kernels.md").read_text() == coverage_markdown(), (
         "regenerate: python -m planner.runtimes.tflm.kernels.coverage > docs/kernels.md"
     )
+
+
+def test_every_package_folder_is_installed() -> None:
+    """`pip install .` (the README's first command) ships only the packages pyproject lists."""
+    import tomllib
+
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    actual = {
+        ".".join(p.relative_to(ROOT).parts)
+        for p in PACKAGE.rglob("*")
+        if p.is_dir() and (p / "__init__.py").exists()
+    } | {"planner"}
+    assert actual <= listed, f"add to pyproject.toml: {sorted(actual - listed)}"

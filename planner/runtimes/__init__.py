@@ -1,1 +1,1 @@
-"""TODO"""
+"""Runtimes the planner models, byte for byte: TFLM (:mod:`.tflm`)."""

@@ -267,46 +267,32 @@ OP_DATA_POOLING = struct(
     ("activation_min_f32", "float"),
     ("activation_max_f32", "float"),
 )
+#: The quantized-arithmetic members OpDataAdd (add.h) and OpDataSub (sub.h) share.
+_ADD_SUB_FIELDS = (
+    ("requires_broadcast", "bool"),
+    *int_fields(
+        "input1_shift",
+        "input2_shift",
+        "output_activation_min",
+        "output_activation_max",
+        "input1_multiplier",
+        "input2_multiplier",
+        "output_multiplier",
+        "output_shift",
+        "left_shift",
+        "input1_offset",
+        "input2_offset",
+        "output_offset",
+    ),
+)
 OP_DATA_ADD = struct(
     "OpDataAdd",
     _K + "add.h",
-    ("requires_broadcast", "bool"),
-    *int_fields(
-        "input1_shift",
-        "input2_shift",
-        "output_activation_min",
-        "output_activation_max",
-        "input1_multiplier",
-        "input2_multiplier",
-        "output_multiplier",
-        "output_shift",
-        "left_shift",
-        "input1_offset",
-        "input2_offset",
-        "output_offset",
-    ),
+    *_ADD_SUB_FIELDS,
     ("output_activation_min_f32", "float"),
     ("output_activation_max_f32", "float"),
 )
-OP_DATA_SUB = struct(
-    "OpDataSub",
-    _K + "sub.h",
-    ("requires_broadcast", "bool"),
-    *int_fields(
-        "input1_shift",
-        "input2_shift",
-        "output_activation_min",
-        "output_activation_max",
-        "input1_multiplier",
-        "input2_multiplier",
-        "output_multiplier",
-        "output_shift",
-        "left_shift",
-        "input1_offset",
-        "input2_offset",
-        "output_offset",
-    ),
-)
+OP_DATA_SUB = struct("OpDataSub", _K + "sub.h", *_ADD_SUB_FIELDS)
 OP_DATA_MUL = struct(
     "OpDataMul",
     _K + "mul.h",

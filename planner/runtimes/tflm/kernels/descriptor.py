@@ -14,8 +14,8 @@ the whole :class:`~planner.targets.target.Target`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from planner.analysis.shape_rules import Rule
 from planner.model.graph import Operator, Subgraph, Tensor
@@ -133,6 +133,10 @@ class Kernel:
     #: Latency class: "conv", "depthwise", "fc", "pooling", "transcendental", "copy" or
     #: "elementwise".
     latency: str = "elementwise"
+
+    def in_library(self, library: str, source: str, **changes: Any) -> Kernel:
+        """This kernel as another library's file replaces it (what that file changes)."""
+        return replace(self, library=library, source=source, **changes)
 
     def scratch_sizes(self, view: OpView, target: Target) -> tuple[int, ...]:
         """Bytes of each scratch request; raises :class:`ScratchUnknownError` if not known."""

@@ -37,6 +37,8 @@ DEPTHWISE_CONV_PARAMS = struct(
     ("dilation_width_factor", "int32"),
     ("dilation_height_factor", "int32"),
 )
+
+
 @functools.cache
 def fully_connected_params(quant_spec: bool) -> CStruct:
     """TfLiteFullyConnectedParams. The pip package's TFLM (tflite-micro 8f6596d) also parses

@@ -154,6 +154,8 @@ RECORDED_ALLOCATION = struct(
     ("used_bytes", "size_t"),
     ("count", "size_t"),
 )
+
+
 @functools.cache
 def recording_micro_allocator(compression: bool) -> CStruct:
     """RecordingMicroAllocator: one RecordedAllocation per RecordedAllocationType, 7 of them,

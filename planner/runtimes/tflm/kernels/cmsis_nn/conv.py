@@ -13,13 +13,15 @@ The build is assumed to use GCC: ``arm_convolve_1x1_s8_fast_get_buffer_size_dsp`
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from planner.runtimes.tflm.kernels.descriptor import (
     PADDING_SAME,
     PADDING_VALID,
+    Kernel,
     OpView,
     PersistentBuffer,
+    ScratchFn,
     ScratchUnknownError,
     fixed,
     need_dim,
@@ -203,27 +205,26 @@ def conv_cmsis_prepare(view: OpView, target: Target) -> tuple[PersistentBuffer, 
 
 
 _BY_OPCODE = {k.opcode: k for k in REFERENCE}
+
+
+def _conv(opcode: str, file: str, scratch: ScratchFn) -> Kernel:
+    """CONV_2D and DEPTHWISE_CONV_2D: ``{OpDataConv; int buffer_idx}``, arrays for int only."""
+    depthwise = opcode == "DEPTHWISE_CONV_2D"
+    return _BY_OPCODE[opcode].in_library(
+        "cmsis-nn",
+        _C + file,
+        init=lambda t: cmsis_op_data_conv(t.compression, depthwise=depthwise),
+        prepare=conv_cmsis_prepare,
+        scratch=scratch,
+    )
+
+
 KERNELS = (
-    replace(
-        _BY_OPCODE["CONV_2D"],
-        library="cmsis-nn",
-        source=_C + "conv.cc",
-        init=lambda t: cmsis_op_data_conv(t.compression, depthwise=False),
-        prepare=conv_cmsis_prepare,
-        scratch=conv_scratch,
-    ),
-    replace(
-        _BY_OPCODE["DEPTHWISE_CONV_2D"],
-        library="cmsis-nn",
-        source=_C + "depthwise_conv.cc",
-        init=lambda t: cmsis_op_data_conv(t.compression, depthwise=True),
-        prepare=conv_cmsis_prepare,
-        scratch=depthwise_scratch,
-    ),
-    replace(
-        _BY_OPCODE["TRANSPOSE_CONV"],
-        library="cmsis-nn",
-        source=_C + "transpose_conv.cc",
+    _conv("CONV_2D", "conv.cc", conv_scratch),
+    _conv("DEPTHWISE_CONV_2D", "depthwise_conv.cc", depthwise_scratch),
+    _BY_OPCODE["TRANSPOSE_CONV"].in_library(
+        "cmsis-nn",
+        _C + "transpose_conv.cc",
         init=fixed(CMSIS_OP_DATA_TRANSPOSE_CONV),
         scratch=transpose_conv_cmsis_scratch,
     ),

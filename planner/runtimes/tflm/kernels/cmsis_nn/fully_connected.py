@@ -15,8 +15,6 @@ probes (dtln_noise_suppression: head 2,464 B).
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from planner.runtimes.tflm.kernels.descriptor import (
     Kernel,
     OpView,
@@ -70,18 +68,16 @@ def batch_matmul_scratch(view: OpView, target: Target) -> tuple[int, ...]:
 
 _BY_OPCODE = {k.opcode: k for k in REFERENCE}
 KERNELS: tuple[Kernel, ...] = (
-    replace(
-        _BY_OPCODE["FULLY_CONNECTED"],
-        library="cmsis-nn",
-        source=_C + "fully_connected.cc",
+    _BY_OPCODE["FULLY_CONNECTED"].in_library(
+        "cmsis-nn",
+        _C + "fully_connected.cc",
         init=lambda t: cmsis_op_data_fully_connected(t.compression),
         prepare=fully_connected_cmsis_prepare,
         scratch=fully_connected_scratch,
     ),
-    replace(
-        _BY_OPCODE["BATCH_MATMUL"],
-        library="cmsis-nn",
-        source=_C + "batch_matmul.cc",
+    _BY_OPCODE["BATCH_MATMUL"].in_library(
+        "cmsis-nn",
+        _C + "batch_matmul.cc",
         scratch=batch_matmul_scratch,
     ),
 )

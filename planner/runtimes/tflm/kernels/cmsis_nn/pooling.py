@@ -7,8 +7,6 @@ MAX_POOL_2D and SOFTMAX request nothing.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from planner.runtimes.tflm.kernels.descriptor import (
     Kernel,
     OpView,
@@ -36,20 +34,16 @@ def average_pool_scratch(view: OpView, target: Target) -> tuple[int, ...]:
 _POOLS = {k.opcode: k for k in REFERENCE}
 _SOFTMAX = next(k for k in ELEMENTWISE if k.opcode == "SOFTMAX")
 KERNELS: tuple[Kernel, ...] = (
-    replace(
-        _POOLS["AVERAGE_POOL_2D"],
-        library="cmsis-nn",
-        source=_C + "pooling.cc",
+    _POOLS["AVERAGE_POOL_2D"].in_library(
+        "cmsis-nn",
+        _C + "pooling.cc",
         init=fixed(CMSIS_OP_DATA_POOLING),
         scratch=average_pool_scratch,
     ),
-    replace(
-        _POOLS["MAX_POOL_2D"],
-        library="cmsis-nn",
-        source=_C + "pooling.cc",
+    _POOLS["MAX_POOL_2D"].in_library(
+        "cmsis-nn",
+        _C + "pooling.cc",
         init=fixed(CMSIS_OP_DATA_POOLING),
     ),
-    replace(
-        _SOFTMAX, library="cmsis-nn", source=_C + "softmax.cc", init=fixed(CMSIS_SOFTMAX_PARAMS)
-    ),
+    _SOFTMAX.in_library("cmsis-nn", _C + "softmax.cc", init=fixed(CMSIS_SOFTMAX_PARAMS)),
 )

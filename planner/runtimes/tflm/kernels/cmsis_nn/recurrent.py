@@ -10,8 +10,6 @@ buffers for those, else 4).
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from planner.runtimes.tflm.kernels.descriptor import Kernel, OpView, PersistentBuffer, dim, fixed
 from planner.runtimes.tflm.kernels.reference.recurrent import KERNELS as REFERENCE
 from planner.runtimes.tflm.kernels.reference.recurrent import (
@@ -52,17 +50,15 @@ def lstm_scratch(view: OpView, _target: Target) -> tuple[int, ...]:
 
 _BY_OPCODE = {k.opcode: k for k in REFERENCE}
 KERNELS: tuple[Kernel, ...] = (
-    replace(
-        _BY_OPCODE["SVDF"],
-        library="cmsis-nn",
-        source=_C + "svdf.cc",
+    _BY_OPCODE["SVDF"].in_library(
+        "cmsis-nn",
+        _C + "svdf.cc",
         init=lambda t: cmsis_op_data_svdf(t.optimized_for_speed),
         prepare=svdf_prepare,
     ),
-    replace(
-        _BY_OPCODE["UNIDIRECTIONAL_SEQUENCE_LSTM"],
-        library="cmsis-nn",
-        source=_C + "unidirectional_sequence_lstm.cc",
+    _BY_OPCODE["UNIDIRECTIONAL_SEQUENCE_LSTM"].in_library(
+        "cmsis-nn",
+        _C + "unidirectional_sequence_lstm.cc",
         init=fixed(CMSIS_OP_DATA_LSTM),
         prepare=lstm_prepare,
         scratch=lstm_scratch,

@@ -8,6 +8,8 @@ code.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from planner.analysis.shape_rules import (
     conv_rule,
     depthwise_rule,
@@ -112,35 +114,35 @@ def conv3d_macs(view: OpView) -> int:
     return view.need(0, outputs=True).elements * kd * kh * kw * ci
 
 
+#: CONV_2D and DEPTHWISE_CONV_2D share ConvPrepare's allocations and OpDataConv; they differ
+#: in their builtin options, their cost and their shape rule.
+_CONV = Kernel(
+    "CONV_2D",
+    source=_K + "conv.cc, conv_common.cc",
+    tail_known=True,
+    parse=fixed(CONV_PARAMS),
+    init=lambda t: op_data_conv(t.compression),
+    prepare=conv_prepare,
+    scratch_known=True,
+    scratch=int4_unpacking,
+    temps=lambda _v: _CONV_TEMPS,
+    macs=conv_macs,
+    shape=conv_rule,
+    latency="conv",
+)
+_DEPTHWISE = replace(
+    _CONV,
+    opcode="DEPTHWISE_CONV_2D",
+    source=_K + "depthwise_conv.cc, depthwise_conv_common.cc",
+    parse=fixed(DEPTHWISE_CONV_PARAMS),
+    macs=depthwise_macs,
+    shape=depthwise_rule,
+    latency="depthwise",
+)
+
 KERNELS = (
-    Kernel(
-        "CONV_2D",
-        source=_K + "conv.cc, conv_common.cc",
-        tail_known=True,
-        parse=fixed(CONV_PARAMS),
-        init=lambda t: op_data_conv(t.compression),
-        prepare=conv_prepare,
-        scratch_known=True,
-        scratch=int4_unpacking,
-        temps=lambda _v: _CONV_TEMPS,
-        macs=conv_macs,
-        shape=conv_rule,
-        latency="conv",
-    ),
-    Kernel(
-        "DEPTHWISE_CONV_2D",
-        source=_K + "depthwise_conv.cc, depthwise_conv_common.cc",
-        tail_known=True,
-        parse=fixed(DEPTHWISE_CONV_PARAMS),
-        init=lambda t: op_data_conv(t.compression),
-        prepare=conv_prepare,
-        scratch_known=True,
-        scratch=int4_unpacking,
-        temps=lambda _v: _CONV_TEMPS,
-        macs=depthwise_macs,
-        shape=depthwise_rule,
-        latency="depthwise",
-    ),
+    _CONV,
+    _DEPTHWISE,
     Kernel(
         "TRANSPOSE_CONV",
         source=_K + "transpose_conv.cc",

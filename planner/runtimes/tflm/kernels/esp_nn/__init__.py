@@ -16,7 +16,7 @@ wrong with either setting.
 
 Modules: conv.py (CONV_2D, DEPTHWISE_CONV_2D), fully_connected.py, pooling.py,
 elementwise.py (ADD, MUL), softmax.py; common.py holds what they share (``esp_kernel``: the
-reference kernel with esp-tflite-micro's changes, ``dataclasses.replace`` as in cmsis_nn/).
+reference kernel with esp-tflite-micro's changes, ``Kernel.in_library`` as in cmsis_nn/).
 Only CONV_2D, DEPTHWISE_CONV_2D and SOFTMAX request ESP-NN scratch; ADD, MUL, the pools and
 FULLY_CONNECTED keep the reference kernel's data. Every other operator uses the reference
 kernel. No ESP32 runtime exists here: every figure comes from reading the sources and none

@@ -3,7 +3,6 @@ reference one, how esp-nn reads dimensions, and which esp-nn variant a target ru
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from planner.runtimes.tflm.kernels.descriptor import Kernel
@@ -15,7 +14,7 @@ ESP_KERNELS = "esp-tflite-micro tensorflow/lite/micro/kernels/esp_nn/"
 
 def esp_kernel(reference: Kernel, file: str, **changes: Any) -> Kernel:
     """The reference kernel as esp-tflite-micro's ``file`` replaces it."""
-    return replace(reference, library="esp-nn", source=ESP_KERNELS + file, **changes)
+    return reference.in_library("esp-nn", ESP_KERNELS + file, **changes)
 
 
 def u16(value: int) -> int:

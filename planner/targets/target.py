@@ -37,7 +37,8 @@ class Target:
     pointer_bits: int = 64
     #: One of :data:`KERNEL_LIBRARIES`.
     kernels: str = "reference"
-    #: The core has the DSP extension (ARM_MATH_DSP in CMSIS-NN).
+    #: The core has the DSP extension (ARM_MATH_DSP in CMSIS-NN). With esp-nn kernels: the
+    #: ESP32-S3's SIMD instructions, which select ESP-NN's esp32s3 functions.
     dsp: bool = False
     #: The core has Helium (ARM_MATH_MVEI in CMSIS-NN).
     mve: bool = False

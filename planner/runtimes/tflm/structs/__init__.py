@@ -5,4 +5,5 @@ runtime.py       tensors, nodes, allocator and memory-planner objects, planning 
 builtin_data.py  the builtin-options structs Parse* allocates
 op_data.py       the reference kernels' OpData
 cmsis_nn.py      the CMSIS-NN kernels' OpData
+esp_nn.py        the ESP-NN kernels' NodeData (esp-tflite-micro)
 """

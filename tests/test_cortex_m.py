@@ -58,13 +58,17 @@ BUILDS: dict[str, Target] = {
 }
 
 
-def _fully_connected(path: Path, in_shape: list[int], units: int, keep: bool) -> Path:
+def _fully_connected(
+    path: Path, in_shape: list[int], units: int, keep: bool, per_channel: bool = False
+) -> Path:
     m = Model()
     g = m.subgraph()
     x = g.tensor(in_shape, scale=0.1)
     k = in_shape[-1]
-    w = g.tensor([units, k], data=i8(units * k), scale=0.02)
-    b = g.tensor([units], "INT32", data=i32(*([0] * units)), scale=0.002)
+    w_scale: float | list[float] = [0.02] * units if per_channel else 0.02
+    b_scale: float | list[float] = [0.002] * units if per_channel else 0.002
+    w = g.tensor([units, k], data=i8(units * k), scale=w_scale)
+    b = g.tensor([units], "INT32", data=i32(*([0] * units)), scale=b_scale)
     rows = in_shape[:-1] if keep else [_prod(in_shape[:-1])]
     y = g.tensor([*rows, units], scale=0.1)
     g.op("FULLY_CONNECTED", [x, w, b], [y], "FullyConnectedOptions", keepNumDims=keep)
@@ -98,7 +102,7 @@ def _predicted(path: Path, target: Target) -> ArenaPrediction:
     return predict_arena(load(path), target)
 
 
-def _check(probe: Probe, path: Path, target: Target) -> None:
+def _check(probe: Probe, path: Path, target: Target, slack: int = 16) -> None:
     predicted = _predicted(path, target)
     assert predicted.exact, predicted.unknown
     plain = target.allocator == "plain"
@@ -108,8 +112,9 @@ def _check(probe: Probe, path: Path, target: Target) -> None:
     assert got == measured, f"{path.name} {probe.build}: predicted {got}, probe {measured}"
     minimum = predicted.min_arena_bytes
     assert run_probe(probe, path, minimum, plain) is not None, "predicted arena does not allocate"
-    if minimum > 17:
-        assert run_probe(probe, path, minimum - 17, plain) is None, "over by more than 16 B"
+    if minimum > slack + 1:
+        below = run_probe(probe, path, minimum - slack - 1, plain)
+        assert below is None, f"over by more than {slack} B"
 
 
 @needs_probes
@@ -128,6 +133,21 @@ def test_fully_connected_variants_match(fc_models: list[Path], build: str, alloc
     target = Target(**{**BUILDS[build].__dict__, "allocator": allocator})
     for path in fc_models:
         _check(find_probe(build, folder=PROBES), path, target)
+
+
+@needs_probes
+@pytest.mark.parametrize("allocator", ["plain", "recording"])
+@pytest.mark.parametrize("build", ["m4_ref", "m4_cmsis"])
+def test_per_channel_fully_connected_is_never_under(
+    tmp_path: Path, build: str, allocator: str
+) -> None:
+    """The known limit: TFLM lets a per-channel fully-connected layer's Prepare overwrite the
+    tail of a temporary tensor it no longer reads, which the planner keeps. On a model where
+    that Prepare sets the smallest arena the prediction is up to 28 B over, never under."""
+    target = Target(**{**BUILDS[build].__dict__, "allocator": allocator})
+    for name, shape, keep in (("fc2d_pc", [1, 32], False), ("fc3d_pc", [1, 4, 32], True)):
+        path = _fully_connected(tmp_path / f"{name}.tflite", shape, 16, keep, per_channel=True)
+        _check(find_probe(build, folder=PROBES), path, target, slack=28)
 
 
 @needs_probes

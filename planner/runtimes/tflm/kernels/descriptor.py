@@ -175,3 +175,25 @@ class Kernel:
 def fixed(struct: CStruct | None) -> InitFn:
     """An Init that allocates the same struct on every target."""
     return lambda _target: struct
+
+
+def modelled(
+    opcode: str,
+    builtin: CStruct | None,
+    op_data: CStruct | None,
+    temps: tuple[Slot, ...] | None,
+    shape: Rule | None,
+    latency: str,
+) -> Kernel:
+    """A kernel whose persistent data is two fixed structs (builtin options, OpData, either
+    may be absent) and whose Prepare requests no scratch."""
+    return Kernel(
+        opcode,
+        tail_known=True,
+        parse=None if builtin is None else fixed(builtin),
+        init=None if op_data is None else fixed(op_data),
+        scratch_known=True,
+        temps=None if temps is None else (lambda _v: temps),
+        shape=shape,
+        latency=latency,
+    )

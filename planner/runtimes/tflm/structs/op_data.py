@@ -191,6 +191,21 @@ DEQUANTIZATION_PARAMS = struct(
 _K = "tensorflow/lite/micro/kernels/"
 
 
+#: The per-channel output multiplier and shift arrays conv-like OpData point to.
+_PER_CHANNEL: tuple[tuple[str, FieldType], ...] = (
+    ("per_channel_output_multiplier", "ptr"),
+    ("per_channel_output_shift", "ptr"),
+)
+
+
+def _compressed(
+    fields: list[tuple[str, FieldType]], compression: bool
+) -> tuple[tuple[str, FieldType], ...]:
+    """USE_TFLM_COMPRESSION adds the weights' and bias's decompression scratch indices."""
+    extra = int_fields("weights_scratch_index", "bias_scratch_index") if compression else ()
+    return (*fields, *extra)
+
+
 @functools.cache
 def op_data_conv(compression: bool) -> CStruct:
     """OpDataConv (kernels/conv.h), shared by CONV_2D and DEPTHWISE_CONV_2D."""
@@ -203,13 +218,10 @@ def op_data_conv(compression: bool) -> CStruct:
             "output_multiplier",
             "output_shift",
         ),
-        ("per_channel_output_multiplier", "ptr"),
-        ("per_channel_output_shift", "ptr"),
+        *_PER_CHANNEL,
         *int_fields("output_activation_min", "output_activation_max", "filter_buffer_index"),
     ]
-    if compression:
-        fields += int_fields("weights_scratch_index", "bias_scratch_index")
-    return struct("OpDataConv", _K + "conv.h", *fields)
+    return struct("OpDataConv", _K + "conv.h", *_compressed(fields, compression))
 
 
 @functools.cache
@@ -227,13 +239,12 @@ def op_data_fully_connected(compression: bool) -> CStruct:
             "output_zero_point",
             "filter_buffer_index",
         ),
-        ("per_channel_output_multiplier", "ptr"),
-        ("per_channel_output_shift", "ptr"),
+        *_PER_CHANNEL,
         ("is_per_channel", "bool"),
     ]
-    if compression:
-        fields += int_fields("weights_scratch_index", "bias_scratch_index")
-    return struct("OpDataFullyConnected", _K + "fully_connected.h", *fields)
+    return struct(
+        "OpDataFullyConnected", _K + "fully_connected.h", *_compressed(fields, compression)
+    )
 
 
 @functools.cache
@@ -242,12 +253,11 @@ def op_data_transpose_conv(compression: bool) -> CStruct:
     fields: list[tuple[str, FieldType]] = [
         ("params", CONV_PARAMS_INTERNAL),
         *int_fields("scratch_buffer_index", "bias_converted_buffer_index"),
-        ("per_channel_output_multiplier", "ptr"),
-        ("per_channel_output_shift", "ptr"),
+        *_PER_CHANNEL,
     ]
-    if compression:
-        fields += int_fields("weights_scratch_index", "bias_scratch_index")
-    return struct("OpData (transpose_conv)", _K + "transpose_conv.cc", *fields)
+    return struct(
+        "OpData (transpose_conv)", _K + "transpose_conv.cc", *_compressed(fields, compression)
+    )
 
 
 @functools.cache

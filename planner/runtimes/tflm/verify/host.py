@@ -48,6 +48,21 @@ def runtime_available() -> bool:
     return importlib.util.find_spec("tflite_micro") is not None
 
 
+def _run_runtime(
+    model_path: str | Path, args: list[str], timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """The runtime on one model in its own process (it can abort or hang on some models)."""
+    cmd = [sys.executable, "-m", "planner.runtimes.tflm.verify._runtime_probe", str(model_path)]
+    try:
+        return subprocess.run(
+            [*cmd, *args], capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise RuntimeCheckError(
+            f"{model_path}: the TFLM runtime did not finish within {timeout:g} s"
+        ) from exc
+
+
 def measure_runtime(
     model_path: str | Path,
     *,
@@ -60,15 +75,7 @@ def measure_runtime(
         raise RuntimeCheckError(
             "the tflite-micro package is not installed (pip install 'tflm-planner[verify]')"
         )
-    cmd = [sys.executable, "-m", "planner.runtimes.tflm.verify._runtime_probe", str(model_path)]
-    if invoke:
-        cmd.append("--invoke")
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise RuntimeCheckError(
-            f"{model_path}: the TFLM runtime did not finish within {timeout:g} s"
-        ) from exc
+    proc = _run_runtime(model_path, ["--invoke"] if invoke else [], timeout)
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["no message"])[-1]
         raise RuntimeCheckError(
@@ -107,21 +114,7 @@ def _smallest_arena(model_path: str | Path, known_good: int, timeout: float) -> 
     """
     low, high = 0, known_good
     for _ in range(64):
-        cmd = [
-            sys.executable,
-            "-m",
-            "planner.runtimes.tflm.verify._runtime_probe",
-            str(model_path),
-            "--bisect",
-            str(low),
-            str(high),
-        ]
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
-        except subprocess.TimeoutExpired as exc:
-            raise RuntimeCheckError(
-                f"{model_path}: the TFLM runtime did not finish within {timeout:g} s"
-            ) from exc
+        proc = _run_runtime(model_path, ["--bisect", str(low), str(high)], timeout)
         trying = None
         for line in proc.stdout.splitlines():
             word, _, number = line.partition(" ")

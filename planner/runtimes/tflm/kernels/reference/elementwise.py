@@ -8,7 +8,14 @@ leaky_relu.cc, quantize.cc, dequantize.cc, softmax.cc / softmax_common.cc, add_n
 from __future__ import annotations
 
 from planner.analysis.shape_rules import Rule, elementwise_rule, same_as_first_rule
-from planner.runtimes.tflm.kernels.descriptor import Kernel, OpView, PersistentBuffer, Slot, fixed
+from planner.runtimes.tflm.kernels.descriptor import (
+    Kernel,
+    OpView,
+    PersistentBuffer,
+    Slot,
+    fixed,
+    modelled,
+)
 from planner.runtimes.tflm.kernels.reference.pooling import IN0_OUT0
 from planner.runtimes.tflm.structs.builtin_data import (
     ADD_PARAMS,
@@ -61,26 +68,6 @@ def add_n_temps(view: OpView) -> tuple[Slot, ...]:
     return (("i", 0), ("o", 0), *(("i", n) for n in range(1, len(view.op.inputs))))
 
 
-def modelled(
-    opcode: str,
-    builtin: CStruct | None,
-    op_data: CStruct | None,
-    temps: tuple[Slot, ...] | None,
-    shape: Rule,
-) -> Kernel:
-    """A kernel whose persistent data is modelled and which requests no scratch."""
-    return Kernel(
-        opcode,
-        tail_known=True,
-        parse=None if builtin is None else fixed(builtin),
-        init=None if op_data is None else fixed(op_data),
-        scratch_known=True,
-        temps=None if temps is None else (lambda _v: temps),
-        shape=shape,
-        latency="transcendental" if opcode in TRANSCENDENTAL else "elementwise",
-    )
-
-
 #: (opcode, builtin data, OpData, temporary tensors or None for the upper bound, shape rule)
 _MODELLED: tuple[tuple[str, CStruct | None, CStruct | None, tuple[Slot, ...] | None, Rule], ...]
 _MODELLED = (
@@ -115,13 +102,16 @@ _UNARY_UNREGISTERED = (
 )  # fmt: skip
 
 
+def _latency(opcode: str) -> str:
+    return "transcendental" if opcode in TRANSCENDENTAL else "elementwise"
+
+
 def _shape_only(opcode: str, rule: Rule, registered: bool) -> Kernel:
-    latency = "transcendental" if opcode in TRANSCENDENTAL else "elementwise"
-    return Kernel(opcode, scratch_known=registered, shape=rule, latency=latency)
+    return Kernel(opcode, scratch_known=registered, shape=rule, latency=_latency(opcode))
 
 
 KERNELS = (
-    *(modelled(*row) for row in _MODELLED),
+    *(modelled(*row, _latency(row[0])) for row in _MODELLED),
     Kernel(
         "SOFTMAX",
         source="tensorflow/lite/micro/kernels/softmax.cc, softmax_common.cc",

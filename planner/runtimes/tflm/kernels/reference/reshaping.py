@@ -21,7 +21,14 @@ from planner.analysis.shape_rules import (
     strided_slice_rule,
     transpose_rule,
 )
-from planner.runtimes.tflm.kernels.descriptor import Kernel, OpView, PersistentBuffer, Slot, fixed
+from planner.runtimes.tflm.kernels.descriptor import (
+    Kernel,
+    OpView,
+    PersistentBuffer,
+    Slot,
+    fixed,
+    modelled,
+)
 from planner.runtimes.tflm.kernels.reference.pooling import IN0_OUT0
 from planner.runtimes.tflm.structs.builtin_data import (
     CONCATENATION_PARAMS_BUILTIN,
@@ -71,17 +78,7 @@ def _copy(
     temps: tuple[Slot, ...] | None,
     shape: Rule | None,
 ) -> Kernel:
-    """A copying kernel whose persistent data is modelled and which requests no scratch."""
-    return Kernel(
-        opcode,
-        tail_known=True,
-        parse=None if builtin is None else fixed(builtin),
-        init=None if op_data is None else fixed(op_data),
-        scratch_known=True,
-        temps=None if temps is None else (lambda _v: temps),
-        shape=shape,
-        latency="copy",
-    )
+    return modelled(opcode, builtin, op_data, temps, shape, "copy")
 
 
 _PAD_TEMPS: tuple[Slot, ...] = (("i", 0), ("i", 1), ("i", 2), ("o", 0))

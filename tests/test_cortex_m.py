@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -122,7 +123,7 @@ def _check(probe: Probe, path: Path, target: Target, slack: int = 16) -> None:
 @pytest.mark.parametrize("build", list(BUILDS))
 @pytest.mark.parametrize("path", all_models(), ids=model_id)
 def test_corpus_matches_the_cortex_m_build(path: Path, build: str, allocator: str) -> None:
-    target = Target(**{**BUILDS[build].__dict__, "allocator": allocator})
+    target = replace(BUILDS[build], allocator=allocator)
     _check(find_probe(build, folder=PROBES), path, target)
 
 
@@ -130,7 +131,7 @@ def test_corpus_matches_the_cortex_m_build(path: Path, build: str, allocator: st
 @pytest.mark.parametrize("allocator", ["plain", "recording"])
 @pytest.mark.parametrize("build", ["m4_ref", "m4_cmsis", "m0p_cmsis"])
 def test_fully_connected_variants_match(fc_models: list[Path], build: str, allocator: str) -> None:
-    target = Target(**{**BUILDS[build].__dict__, "allocator": allocator})
+    target = replace(BUILDS[build], allocator=allocator)
     for path in fc_models:
         _check(find_probe(build, folder=PROBES), path, target)
 
@@ -144,7 +145,7 @@ def test_per_channel_fully_connected_is_never_under(
     """The known limit: TFLM lets a per-channel fully-connected layer's Prepare overwrite the
     tail of a temporary tensor it no longer reads, which the planner keeps. On a model where
     that Prepare sets the smallest arena the prediction is up to 28 B over, never under."""
-    target = Target(**{**BUILDS[build].__dict__, "allocator": allocator})
+    target = replace(BUILDS[build], allocator=allocator)
     for name, shape, keep in (("fc2d_pc", [1, 32], False), ("fc3d_pc", [1, 4, 32], True)):
         path = _fully_connected(tmp_path / f"{name}.tflite", shape, 16, keep, per_channel=True)
         _check(find_probe(build, folder=PROBES), path, target, slack=28)

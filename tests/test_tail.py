@@ -11,13 +11,12 @@ planner/persistent.py.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import functools
 import re
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import flatbuffers
@@ -758,11 +757,11 @@ def test_cmsis_nn_fully_connected() -> None:
     # with reference kernels and 740 B with CMSIS-NN on this model.
     assert cmsis_nn.cmsis_op_data_fully_connected(False).size(Abi(32)) == 72
     assert (ref.total_bytes, cmsis.total_bytes) == (644, 740)
-    dsp = replace(board, kernels="cmsis-nn", "dsp": True)
+    dsp = replace(board, kernels="cmsis-nn", dsp=True)
     assert persistent_tail(graph, dsp).total_bytes == cmsis.total_bytes
     # With MVE, each constant filter's kernel sums (output depth x 4, arm_fully_connected_
     # s8_get_buffer_size) become persistent: 16*4, 16*4, 1*4 -> 64, 64, 16 with alignment.
-    mve = persistent_tail(graph, replace(board, kernels="cmsis-nn", "mve": True))
+    mve = persistent_tail(graph, replace(board, kernels="cmsis-nn", mve=True))
     sums = [a for a in mve.allocations if a.what.endswith("kernel sums")]
     assert [a.size for a in sums] == [64, 64, 4]
     assert mve.total_bytes - cmsis.total_bytes == 64 + 64 + 16

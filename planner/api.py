@@ -13,13 +13,14 @@ pipeline.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from planner._gc import gc_paused
 from planner.analysis.latency import estimate_latency
 from planner.analysis.layers import ModelStats, analyse
-from planner.check import FitCheck, check_fit
+from planner.check import Cell, FitCheck, Matrix, check_fit
 from planner.errors import PlannerError
 from planner.model.graph import Graph
 from planner.model.tflite_reader import load_model
@@ -27,7 +28,7 @@ from planner.runtimes.tflm.arena import ArenaPrediction, predict_arena
 from planner.targets.boards import Board, find_board, load_board_file
 from planner.targets.target import HOST, Target, target_for
 
-__all__ = ["PLANNER_CHOICES", "fit", "load", "predict", "resolve_board"]
+__all__ = ["PLANNER_CHOICES", "fit", "fit_matrix", "load", "predict", "resolve_board"]
 
 #: The memory plans `fit` can check against: TFLM's own greedy planner, or the plan
 #: `planner optimize` writes into the model (operator order + OfflineMemoryAllocation).
@@ -90,16 +91,24 @@ def fit(
         raise PlannerError(
             f"unknown planner {planner!r}; choose one of {', '.join(PLANNER_CHOICES)}"
         )
-    graph = load(model)
-    b = resolve_board(board)
+    return _fit(model, load(model), resolve_board(board), planner, predict_arena)
+
+
+ArenaOf = Callable[[Graph, Target], ArenaPrediction]
+
+
+def _fit(
+    model: str | Path | Graph, graph: Graph, b: Board, planner: str, arena_of: ArenaOf
+) -> FitCheck:
+    """`fit` on a loaded graph; ``arena_of`` predicts (or recalls) an arena per target."""
     target = target_for(b)
-    arena = tflm_arena = predict_arena(graph, target)
+    arena = tflm_arena = arena_of(graph, target)
     compared: ArenaPrediction | None = None
     if planner == "optimized":
         graph, arena = _optimized(model, graph, target)
         compared = tflm_arena
     stats: ModelStats = analyse(graph)
-    host = None if target == HOST else predict_arena(graph, HOST)
+    host = None if target == HOST else arena_of(graph, HOST)
     return check_fit(
         graph,
         stats,
@@ -110,3 +119,41 @@ def fit(
         tflm_arena=compared,
         latency=estimate_latency(graph, b, stats=stats),
     )
+
+
+def _recalled() -> ArenaOf:
+    """An arena per target, predicted once (for one graph)."""
+    arenas: dict[Target, ArenaPrediction] = {}
+
+    def recall(graph: Graph, target: Target) -> ArenaPrediction:
+        if target not in arenas:
+            arenas[target] = predict_arena(graph, target)
+        return arenas[target]
+
+    return recall
+
+
+def fit_matrix(
+    models: Sequence[str | Path],
+    boards: Sequence[Board],
+    planner: str = "tflm",
+    progress: Callable[[int, int, str], None] | None = None,
+) -> Matrix:
+    """Every model against every board (``planner matrix``): each cell is :func:`fit`'s
+    verdict, with one parse per model and one arena prediction per distinct board target."""
+    names = tuple(dict.fromkeys(str(m) for m in models))
+    cells: dict[tuple[str, str], Cell] = {}
+    errors: dict[str, str] = {}
+    targets = len({target_for(b) for b in boards})
+    for done, name in enumerate(names, start=1):
+        try:
+            graph = load(name)
+            recall = _recalled()
+            for board in boards:
+                check = _fit(name, graph, board, planner, recall)
+                cells[(name, board.name)] = Cell.of(name, check)
+        except PlannerError as exc:
+            errors[name] = str(exc)
+        if progress is not None:
+            progress(done, len(names), Path(name).name)
+    return Matrix(models=names, boards=tuple(boards), cells=cells, errors=errors, targets=targets)

@@ -5,7 +5,7 @@ Pure functions over the analysis, the arena prediction and the board; no I/O.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from planner._gc import gc_paused
 from planner.analysis.latency import LatencyEstimate
@@ -259,3 +259,60 @@ def check_fit(
         tflm_arena=tflm_arena,
         latency=latency,
     )
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One model on one board: the verdict and the figures behind it."""
+
+    model: str
+    board: str
+    fits: bool
+    fits_sram: bool
+    fits_flash: bool
+    sram_required_bytes: int
+    sram_budget_bytes: int
+    sram_headroom_bytes: int
+    flash_required_bytes: int
+    flash_budget_bytes: int
+    flash_headroom_bytes: int
+    exact: bool
+    target: str
+    verdict: str = "fits"
+
+    @classmethod
+    def of(cls, model: str, check: FitCheck) -> Cell:
+        return cls(
+            model=model,
+            board=check.board.name,
+            fits=check.fits,
+            fits_sram=check.fits_sram,
+            fits_flash=check.fits_flash,
+            sram_required_bytes=check.sram_required_bytes,
+            sram_budget_bytes=check.sram_budget_bytes,
+            sram_headroom_bytes=check.sram_headroom_bytes,
+            flash_required_bytes=check.flash_required_bytes,
+            flash_budget_bytes=check.flash_budget_bytes,
+            flash_headroom_bytes=check.flash_headroom_bytes,
+            exact=check.arena.exact,
+            target=check.arena.target.label,
+            verdict=check.verdict,
+        )
+
+
+@dataclass(frozen=True)
+class Matrix:
+    models: tuple[str, ...]
+    boards: tuple[Board, ...]
+    cells: dict[tuple[str, str], Cell]
+    #: Models that could not be read, with the one-line reason.
+    errors: dict[str, str] = field(default_factory=dict)
+    #: How many arena predictions were made per model (distinct board targets).
+    targets: int = 0
+
+    def cell(self, model: str, board: str) -> Cell | None:
+        return self.cells.get((model, board))
+
+    @property
+    def board_names(self) -> tuple[str, ...]:
+        return tuple(b.name for b in self.boards)

@@ -95,7 +95,7 @@ FORMATS = ("text", "json", "csv", "markdown", "html")
 
 def _advice(graph: Any, board: Any, **options: Any) -> Any:
     """`planner advise`'s suggestions, with the optimized memory plan as one of them."""
-    from planner.advise.advisor import advise as run_advise
+    from planner.advise import advise as run_advise
     from planner.offline_plan.optimize import optimize
     from planner.targets.target import target_for
 
@@ -104,64 +104,17 @@ def _advice(graph: Any, board: Any, **options: Any) -> Any:
     return run_advise(graph, board, **options)
 
 
+def _show(render: Callable[[bool], str], output: Path | None) -> None:
+    """Write what ``render(terminal)`` returns to ``output``, or to stdout (coloured on a
+    terminal)."""
+    terminal = output is None and sys.stdout.isatty()
+    _emit(render(terminal), output)
+
+
 def _render(check: Any, fmt: str, output: Path | None, full: bool, advice: Any = None) -> None:
-    if fmt == "json":
-        import json
+    from planner.report import render
 
-        from planner.report.document import to_document
-
-        doc = to_document(check)
-        if advice is not None:
-            from planner.report.advice import advice_to_dict
-
-            doc["advice"] = advice_to_dict(advice)
-        _emit(json.dumps(doc, indent=2), output)
-        return
-    if fmt == "csv":
-        if advice is not None:
-            raise click.UsageError(
-                "CSV is one row per layer; use `planner advise --format csv` for the advice"
-            )
-        from planner.report.csv_ import render_csv
-
-        _emit(render_csv(check), output)
-        return
-    if fmt == "markdown":
-        from planner.report.advice import advice_to_markdown
-        from planner.report.markdown import render_markdown_fit, render_markdown_report
-
-        text = (render_markdown_report if full else render_markdown_fit)(check)
-        if advice is not None:
-            text = text.rstrip("\n") + "\n\n" + advice_to_markdown(advice)
-        _emit(text, output)
-        return
-    if fmt == "html":
-        from planner.report.advice import advice_to_html
-        from planner.report.html import render_html
-
-        extra = "" if advice is None else advice_to_html(advice)
-        _emit(render_html(check, extra_sections=extra), output)
-        return
-    from planner.report.text import make_console, render_fit, render_report
-
-    render = render_report if full else render_fit
-
-    def everything(console: Any) -> None:
-        render(check, console)
-        if advice is not None:
-            from planner.report.advice import render_advice
-
-            console.print()
-            render_advice(advice, console)
-
-    if output is None:
-        everything(make_console())
-    else:
-        import io
-
-        buf = io.StringIO()
-        everything(make_console(file=buf))
-        _emit(buf.getvalue(), output)
+    _show(lambda terminal: render(check, fmt, full=full, advice=advice, terminal=terminal), output)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -184,6 +137,16 @@ def _planner_option(fn: F) -> F:
         help="Memory plan to check: TFLM's own, or the one `planner optimize` writes "
         "(shown beside TFLM's, with the saving).",
     )(fn)
+
+
+def _required_output(help_text: str) -> Callable[[F], F]:
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        required=True,
+        help=help_text,
+    )
 
 
 def _format_options(fn: F) -> F:
@@ -299,44 +262,9 @@ def advise(
         better_arena_bytes=better_arena,
         always=always,
     )
-    if fmt == "json":
-        import json
+    from planner.report import render_advice_only
 
-        from planner.report.advice import advice_to_dict
-
-        _emit(json.dumps(advice_to_dict(result), indent=2), output)
-    elif fmt == "csv":
-        from planner.report.advice import advice_to_csv
-
-        _emit(advice_to_csv(result), output)
-    elif fmt == "markdown":
-        from planner.report.advice import advice_to_markdown
-
-        _emit(advice_to_markdown(result), output)
-    elif fmt == "html":
-        from html import escape
-
-        from planner.report.advice import advice_to_html
-
-        title = escape(f"{result.model} on {result.board}: what would make it fit")
-        _emit(
-            f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}'
-            "</title><style>body{font-family:system-ui,sans-serif;margin:2em}"
-            "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}"
-            ".num{text-align:right}</style></head><body>"
-            f"<h1>{title}</h1>{advice_to_html(result)}</body></html>",
-            output,
-        )
-    else:
-        import io
-
-        from planner.report.advice import render_advice
-        from planner.report.text import make_console
-
-        buf = io.StringIO()
-        render_advice(result, make_console(file=None if output is None else buf))
-        if output is not None:
-            _emit(buf.getvalue(), output)
+    _show(lambda terminal: render_advice_only(result, fmt, terminal=terminal), output)
     ok = result.fits or any(sug.fits for sug in result.suggestions)
     sys.exit(EXIT_FITS if ok else EXIT_DOES_NOT_FIT)
 
@@ -370,13 +298,7 @@ def report(
 @main.command()
 @_model_argument
 @_board_option
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="Image file; .png, .svg or .pdf picks the type.",
-)
+@_required_output("Image file; .png, .svg or .pdf picks the type.")
 @click.option(
     "--chart",
     type=click.Choice(("memory", "layers")),
@@ -440,22 +362,13 @@ def matrix(
 
     Example: planner matrix ../shared/models/*.tflite models/*.tflite --board all
     """
-    from planner.report.matrix import compute_matrix, progress_bar, render, resolve_boards
-    from planner.report.text import make_console
+    from planner.api import fit_matrix
+    from planner.report.matrix import progress_bar, render, resolve_boards
 
     boards_ = resolve_boards(board_names)
     with progress_bar() as progress:
-        result = compute_matrix(list(models), boards_, progress=progress)
-    if fmt == "text" and output is not None:
-        import io
-
-        buf = io.StringIO()
-        render(result, fmt, lambda: make_console(file=buf))
-        _emit(buf.getvalue(), output)
-    else:
-        text = render(result, fmt, make_console)
-        if text is not None:
-            _emit(text, output)
+        result = fit_matrix(list(models), boards_, progress=progress)
+    _show(lambda terminal: render(result, fmt, terminal=terminal), output)
     sys.exit(EXIT_BAD_INPUT if result.errors else 0)
 
 
@@ -528,13 +441,7 @@ def verify(
 @main.command()
 @_model_argument
 @_board_option
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="Where to write the optimized .tflite model.",
-)
+@_required_output("Where to write the optimized .tflite model.")
 @click.option("--no-reorder", is_flag=True, help="Keep the operators in their order.")
 @click.option("--no-share", is_flag=True, help="Give every tensor its own buffer.")
 @handle_errors

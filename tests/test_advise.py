@@ -17,13 +17,12 @@ from types import MappingProxyType
 
 import pytest
 
-from planner.advise.advisor import (
+from planner.advise import (
     advise,
     candidate_splits,
     inplace_depthwise_peak,
     patch_plan,
     receptive_field,
-    tflm_arena,
     truncate_after,
 )
 from planner.analysis.layers import analyse
@@ -35,6 +34,7 @@ from planner.analysis.shapes import (
     with_resolution,
     with_width,
 )
+from planner.api import predict
 from planner.model.graph import Graph, Operator, Subgraph, Tensor
 from planner.model.tflite_reader import load_model
 from planner.report.advice import advice_to_dict, render_advice
@@ -250,8 +250,8 @@ def test_advice_resolution_that_fits(mbv2, mbv2_advice, f746):
     assert r % 16 == 0 and r < 224
     assert res.sram_bytes <= f746.sram_budget_bytes
     # The figure is the arena of the re-derived graph, and one step up does not fit.
-    assert res.sram_bytes == tflm_arena(with_resolution(mbv2, r), f746).bytes
-    assert tflm_arena(with_resolution(mbv2, r + 16), f746).bytes > f746.sram_budget_bytes
+    assert res.sram_bytes == predict(with_resolution(mbv2, r), f746).min_arena_bytes
+    assert predict(with_resolution(mbv2, r + 16), f746).min_arena_bytes > f746.sram_budget_bytes
     # MAC "overhead" is a saving here: MACs scale with the square of the resolution (+ FC).
     macs = analyse(with_resolution(mbv2, r)).macs
     assert res.macs == macs
@@ -379,10 +379,10 @@ def test_suggested_resolution_fits_in_the_real_runtime(mbv2, mbv2_advice, tmp_pa
     # The runtime is the 64-bit host build with reference kernels: compare it with the
     # planner's figure for that target, derived from the *re-derived* graph (not the built one).
     host = find_board("host")
-    claimed = tflm_arena(derived, host)
+    claimed = predict(derived, host)
     measured = measure_runtime(path)
     assert measured.min_arena_bytes is not None
-    assert measured.min_arena_bytes <= claimed.bytes <= measured.min_arena_bytes + 16
+    assert measured.min_arena_bytes <= claimed.min_arena_bytes <= measured.min_arena_bytes + 16
     # And on the board the suggestion was made for, the claimed figure is under budget.
     assert res.sram_bytes <= find_board("stm32f746").sram_budget_bytes
 

@@ -21,15 +21,15 @@ import pytest
 from click.testing import CliRunner
 
 from planner.analysis.layers import human_bytes
-from planner.api import fit
-from planner.check import FitCheck
+from planner.api import fit, fit_matrix
+from planner.check import Cell, FitCheck
 from planner.cli import main
 from planner.report import plot as plot_mod
 from planner.report.csv_ import COLUMNS, parse_list, parse_shapes, render_csv
 from planner.report.document import SCHEMA_VERSION, to_document
 from planner.report.html import render_html
 from planner.report.markdown import render_markdown_fit, render_markdown_report
-from planner.report.matrix import Cell, compute_matrix, resolve_boards, to_json, verdict_text
+from planner.report.matrix import resolve_boards, to_json, verdict_text
 from planner.report.plot import memory_steps
 
 from .corpus import ROOT, all_models, bundled_models, model_id, shared_models
@@ -488,7 +488,7 @@ MATRIX_BOARDS = ("host", "stm32f746", "stm32f411", "nrf52840", "rp2040", "stm32h
 
 def test_matrix_agrees_with_fit_one_by_one() -> None:
     boards = resolve_boards(MATRIX_BOARDS)
-    matrix = compute_matrix(MATRIX_MODELS, boards)
+    matrix = fit_matrix(MATRIX_MODELS, boards)
     assert not matrix.errors
     assert len(matrix.cells) == len(MATRIX_MODELS) * len(boards)
     for model in MATRIX_MODELS:
@@ -507,14 +507,13 @@ def test_matrix_agrees_with_fit_one_by_one() -> None:
 
 
 def test_matrix_parses_once_and_predicts_once_per_target(monkeypatch: pytest.MonkeyPatch) -> None:
-    import planner.model.tflite_reader
-    import planner.runtimes.tflm.arena
+    import planner.api
     from planner.targets.target import target_for
 
     loads: list[str] = []
     predictions: list[tuple[str, object]] = []
-    real_load = planner.model.tflite_reader.load_model
-    real_predict = planner.runtimes.tflm.arena.predict_arena
+    real_load = planner.api.load_model
+    real_predict = planner.api.predict_arena
 
     def load(path: Any) -> Any:
         loads.append(str(path))
@@ -524,12 +523,12 @@ def test_matrix_parses_once_and_predicts_once_per_target(monkeypatch: pytest.Mon
         predictions.append((graph.path, target))
         return real_predict(graph, target, planner=planner)
 
-    monkeypatch.setattr(planner.model.tflite_reader, "load_model", load)
-    monkeypatch.setattr(planner.runtimes.tflm.arena, "predict_arena", predict)
+    monkeypatch.setattr(planner.api, "load_model", load)
+    monkeypatch.setattr(planner.api, "predict_arena", predict)
     boards = resolve_boards(MATRIX_BOARDS)
     targets = {target_for(b) for b in boards}
     assert len(targets) < len(boards)
-    matrix = compute_matrix(MATRIX_MODELS, boards)
+    matrix = fit_matrix(MATRIX_MODELS, boards)
     assert sorted(loads) == sorted(str(m) for m in MATRIX_MODELS)
     assert len(predictions) == len(MATRIX_MODELS) * len(targets) == len(set(predictions))
     assert matrix.targets == len(targets)
@@ -602,7 +601,7 @@ def test_matrix_board_all_and_unreadable_model(tmp_path: Path) -> None:
 
 def test_matrix_json_lists_every_pair() -> None:
     boards = resolve_boards(["host", "stm32f746"])
-    doc = to_json(compute_matrix([KEYWORD], boards))
+    doc = to_json(fit_matrix([KEYWORD], boards))
     assert doc["matrix_version"] == 1
     assert {(r["model"], r["board"]) for r in doc["results"]} == {
         (str(KEYWORD), "host"),

@@ -1,4 +1,4 @@
-"""Render :class:`~planner.advise.advisor.Advice`: a JSON-ready dict and a rich terminal view.
+"""Render :class:`~planner.advise.base.Advice`: a JSON-ready dict and a rich terminal view.
 
 Only formatting: every figure comes from the advice. Byte and MAC counts stay exact integers
 in the dict; ratios are floats.
@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from planner.advise.advisor import Advice, PatchPlan, RFStep, Suggestion
+from planner.advise import Advice, PatchPlan, RFStep, Suggestion
 from planner.analysis.latency import LatencyEstimate
 from planner.report.text import b
 
@@ -359,4 +359,18 @@ def advice_to_html(advice: Advice) -> str:
         "<table><thead><tr><th>#</th><th>suggestion</th><th>fits</th><th>stock TFLM</th>"
         "<th>SRAM B</th><th>MACs</th><th>MACs vs now</th><th>latency</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></section>"
+    )
+
+
+def advice_page(advice: Advice) -> str:
+    """`planner advise --format html`: the advice as one self-contained page."""
+    from html import escape
+
+    title = escape(f"{advice.model} on {advice.board}: what would make it fit")
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}'
+        "</title><style>body{font-family:system-ui,sans-serif;margin:2em}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}"
+        ".num{text-align:right}</style></head><body>"
+        f"<h1>{title}</h1>{advice_to_html(advice)}</body></html>"
     )

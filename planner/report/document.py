@@ -65,40 +65,31 @@ def _layer(check: FitCheck, i: int) -> dict[str, Any]:
     }
 
 
-def to_document(check: FitCheck) -> dict[str, Any]:
-    """Everything `planner fit` and `planner report` know, as JSON-ready values."""
+def _board_info(check: FitCheck) -> dict[str, Any]:
     board = check.board
     region = board.arena_region
-    arena = check.arena
-    stats = check.stats
     return {
-        "schema_version": SCHEMA_VERSION,
-        "tool": f"tflm-planner {__version__}",
-        "model": {
-            "path": check.model_path,
-            "file_bytes": check.flash_model_bytes,
-            "operators": len(stats.layers),
-            "opcodes": list(check.opcodes),
+        "name": board.name,
+        "description": board.description,
+        "core": board.core,
+        "clock_mhz": board.clock_mhz,
+        "pointer_bits": board.pointer_bits,
+        "kernels": board.kernels,
+        "arena_region": {
+            "name": region.name,
+            "kind": region.kind,
+            "size_bytes": region.size_bytes,
         },
-        "board": board.name,
-        "board_info": {
-            "name": board.name,
-            "description": board.description,
-            "core": board.core,
-            "clock_mhz": board.clock_mhz,
-            "pointer_bits": board.pointer_bits,
-            "kernels": board.kernels,
-            "arena_region": {
-                "name": region.name,
-                "kind": region.kind,
-                "size_bytes": region.size_bytes,
-            },
-            "reserve_bytes": {
-                "stack": board.reserve.stack_bytes,
-                "heap": board.reserve.heap_bytes,
-                "other": board.reserve.other_bytes,
-            },
+        "reserve_bytes": {
+            "stack": board.reserve.stack_bytes,
+            "heap": board.reserve.heap_bytes,
+            "other": board.reserve.other_bytes,
         },
+    }
+
+
+def _verdict(check: FitCheck) -> dict[str, Any]:
+    return {
         "fits": check.fits,
         "verdict": check.verdict,
         "exact": check.exact,
@@ -107,58 +98,94 @@ def to_document(check: FitCheck) -> dict[str, Any]:
         "sram_budget_bytes": check.sram_budget_bytes,
         "sram_required_bytes": check.sram_required_bytes,
         "sram_required_basis": "smallest kTensorArenaSize with which TFLM allocates "
-        f"({arena.target.label}, {_PLAN_LABEL[check.planner]})",
+        f"({check.arena.target.label}, {_PLAN_LABEL[check.planner]})",
         "sram_headroom_bytes": check.sram_headroom_bytes,
         "flash_required_bytes": check.flash_required_bytes,
         "flash_model_bytes": check.flash_model_bytes,
         "flash_runtime_bytes_estimate": check.flash_runtime_bytes,
         "flash_budget_bytes": check.flash_budget_bytes,
         "flash_headroom_bytes": check.flash_headroom_bytes,
-        "arena": {
-            "head_bytes": arena.head_bytes,
-            "tail_bytes": arena.tail_bytes,
-            "total_bytes": arena.total_bytes,
-            "min_arena_bytes": arena.min_arena_bytes,
-            "planner": check.planner,
-            "pointer_bits": arena.target.pointer_bits,
-            "kernels": arena.target.kernels,
-            "exact": arena.exact,
-            "unknown": list(arena.unknown),
-            "tail_categories": dict(arena.tail.categories),
+    }
+
+
+def _arena(check: FitCheck) -> dict[str, Any]:
+    arena = check.arena
+    return {
+        "head_bytes": arena.head_bytes,
+        "tail_bytes": arena.tail_bytes,
+        "total_bytes": arena.total_bytes,
+        "min_arena_bytes": arena.min_arena_bytes,
+        "planner": check.planner,
+        "pointer_bits": arena.target.pointer_bits,
+        "kernels": arena.target.kernels,
+        "exact": arena.exact,
+        "unknown": list(arena.unknown),
+        "tail_categories": dict(arena.tail.categories),
+    }
+
+
+def _comparison(check: FitCheck) -> dict[str, Any] | None:
+    if check.tflm_arena is None:
+        return None
+    return {
+        "tflm_head_bytes": check.tflm_arena.head_bytes,
+        "tflm_min_arena_bytes": check.tflm_arena.min_arena_bytes,
+        "planner": check.planner,
+        "head_bytes": check.arena.head_bytes,
+        "min_arena_bytes": check.arena.min_arena_bytes,
+        "saving_bytes": check.saving_bytes,
+        "saving_percent": round(check.saving_percent, 2),
+    }
+
+
+def _host(check: FitCheck) -> dict[str, Any] | None:
+    host = check.host_arena
+    if host is None:
+        return None
+    return {
+        "head_bytes": host.head_bytes,
+        "tail_bytes": host.tail_bytes,
+        "total_bytes": host.total_bytes,
+        "min_arena_bytes": host.min_arena_bytes,
+        "differences": list(check.host_differences),
+    }
+
+
+def _totals(check: FitCheck) -> dict[str, Any]:
+    stats = check.stats
+    return {
+        "params": stats.params,
+        "weight_bytes": stats.weight_bytes,
+        "total_activation_bytes": stats.total_activation_bytes,
+        "peak_io_bytes": stats.peak_io_bytes,
+        "peak_live_bytes": stats.peak_live_bytes,
+        "variable_bytes": stats.variable_bytes,
+        "macs": stats.macs,
+        "flops": stats.flops,
+        "latency_ms_estimate": None
+        if check.latency is None
+        else _round(check.latency.milliseconds),
+    }
+
+
+def to_document(check: FitCheck) -> dict[str, Any]:
+    """Everything `planner fit` and `planner report` know, as JSON-ready values."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": f"tflm-planner {__version__}",
+        "model": {
+            "path": check.model_path,
+            "file_bytes": check.flash_model_bytes,
+            "operators": len(check.stats.layers),
+            "opcodes": list(check.opcodes),
         },
-        "planner_comparison": None
-        if check.tflm_arena is None
-        else {
-            "tflm_head_bytes": check.tflm_arena.head_bytes,
-            "tflm_min_arena_bytes": check.tflm_arena.min_arena_bytes,
-            "planner": check.planner,
-            "head_bytes": arena.head_bytes,
-            "min_arena_bytes": arena.min_arena_bytes,
-            "saving_bytes": check.saving_bytes,
-            "saving_percent": round(check.saving_percent, 2),
-        },
-        "host_arena": None
-        if check.host_arena is None
-        else {
-            "head_bytes": check.host_arena.head_bytes,
-            "tail_bytes": check.host_arena.tail_bytes,
-            "total_bytes": check.host_arena.total_bytes,
-            "min_arena_bytes": check.host_arena.min_arena_bytes,
-            "differences": list(check.host_differences),
-        },
-        "totals": {
-            "params": stats.params,
-            "weight_bytes": stats.weight_bytes,
-            "total_activation_bytes": stats.total_activation_bytes,
-            "peak_io_bytes": stats.peak_io_bytes,
-            "peak_live_bytes": stats.peak_live_bytes,
-            "variable_bytes": stats.variable_bytes,
-            "macs": stats.macs,
-            "flops": stats.flops,
-            "latency_ms_estimate": None
-            if check.latency is None
-            else _round(check.latency.milliseconds),
-        },
+        "board": check.board.name,
+        "board_info": _board_info(check),
+        **_verdict(check),
+        "arena": _arena(check),
+        "planner_comparison": _comparison(check),
+        "host_arena": _host(check),
+        "totals": _totals(check),
         "warnings": list(check.warnings),
         "overflowing_layers": [c.layer.index for c in check.overflowing_layers],
         "layers": [_layer(check, i) for i in range(len(check.layers))],

@@ -11,9 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from planner.analysis.layers import human_bytes
 from planner.check import FitCheck, LayerCheck
-from planner.report.plot import layer_label
+from planner.report.rows import (
+    LAYER_HEADER,
+    b,
+    layer_label,
+    layer_rows,
+    shapes_text,
+    totals_rows,
+)
 
 
 def cell(text: str) -> str:
@@ -28,13 +34,6 @@ def code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def b(n: int) -> str:
-    """'311,040 B (303.8 KiB)'; small and negative values keep their sign."""
-    if abs(n) < 1024:
-        return f"{n:,} B"
-    return f"{n:,} B ({'-' if n < 0 else ''}{human_bytes(abs(n))})"
-
-
 def table(header: Sequence[str], rows: Iterable[Sequence[str]], right: Iterable[int] = ()) -> str:
     """A pipe table; columns whose index is in ``right`` are right-aligned."""
     align = set(right)
@@ -44,10 +43,6 @@ def table(header: Sequence[str], rows: Iterable[Sequence[str]], right: Iterable[
     ]
     lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
-
-
-def _shapes(shapes: Iterable[Sequence[int]]) -> str:
-    return ", ".join("x".join(str(d) for d in s) if s else "scalar" for s in shapes) or "-"
 
 
 def verdict(check: FitCheck) -> str:
@@ -134,7 +129,7 @@ def _overflow_table(layers: Sequence[LayerCheck]) -> str:
                 layer_label(layer.subgraph, layer.index),
                 layer.op,
                 layer.output_names[0] if layer.output_names else "-",
-                _shapes(layer.output_shapes),
+                shapes_text(layer.output_shapes),
                 f"{layer.io_bytes:,}",
                 f"{layer.live_bytes:,}",
                 f"{lc.step_sram_bytes:,}",
@@ -161,74 +156,15 @@ def render_markdown_fit(check: FitCheck) -> str:
 
 
 def layer_table(check: FitCheck) -> str:
-    offsets = check.arena.tensor_offsets
-    scratch = check.arena.scratch_bytes
-    rows = []
-    for position, lc in enumerate(check.layers):
-        layer = lc.layer
-        off = [offsets.get((layer.subgraph, t)) for t in layer.output_tensors]
-        mark = " ⚠️" if lc.overflows else ""
-        us = check.layer_latency_us(position)
-        rows.append(
-            (
-                layer_label(layer.subgraph, layer.index) + mark,
-                layer.op,
-                _shapes(layer.input_shapes),
-                _shapes(layer.output_shapes),
-                f"{layer.input_bytes:,}",
-                f"{layer.output_bytes:,}",
-                f"{layer.io_bytes:,}",
-                f"{layer.live_bytes:,}",
-                f"{lc.step_sram_bytes:,}",
-                f"{scratch.get((layer.subgraph, layer.index), 0):,}",
-                ", ".join("-" if o is None else f"{o:,}" for o in off) or "-",
-                f"{layer.weight_bytes:,}",
-                f"{layer.params:,}",
-                f"{layer.macs:,}",
-                "-" if us is None else f"{us:,.1f}",
-            )
-        )
-    header = (
-        "#",
-        "op",
-        "input shape",
-        "output shape",
-        "in B",
-        "out B",
-        "in+out B",
-        "live B",
-        "step B",
-        "scratch B",
-        "out offset",
-        "weights B",
-        "params",
-        "MACs",
-        "est. µs",
-    )
-    return table(header, rows, right=(0, *range(4, 15)))
+    rows = [
+        (row[0] + (" ⚠️" if lc.overflows else ""), *row[1:])
+        for row, lc in zip(layer_rows(check), check.layers, strict=True)
+    ]
+    return table(LAYER_HEADER, rows, right=(0, *range(4, len(LAYER_HEADER))))
 
 
 def totals_table(check: FitCheck) -> str:
-    s = check.stats
-    rows = [
-        ("Parameters", f"{s.params:,}"),
-        ("Weight bytes (flash)", b(s.weight_bytes)),
-        ("Total activations", b(s.total_activation_bytes)),
-        ("Peak input+output", b(s.peak_io_bytes)),
-        ("Peak live activations", b(s.peak_live_bytes)),
-    ]
-    if s.variable_bytes:
-        rows.append(("Variable (state) tensors", b(s.variable_bytes)))
-    rows += [("MACs", f"{s.macs:,}"), ("FLOPs (2 x MACs)", f"{s.flops:,}")]
-    if check.latency is not None:
-        lat = check.latency
-        rows.append(
-            (
-                "Latency (estimate)",
-                f"{lat.milliseconds:,.1f} ms on {lat.core} @ {lat.clock_hz / 1e6:g} MHz",
-            )
-        )
-    return table(("Model totals", ""), rows, right=(1,))
+    return table(("Model totals", ""), totals_rows(check), right=(1,))
 
 
 def render_markdown_report(check: FitCheck) -> str:

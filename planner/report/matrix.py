@@ -1,14 +1,10 @@
 """`planner matrix`: which of several models fit which boards, with the SRAM headroom.
 
-:func:`compute_matrix` reads each model once and analyses it once, predicts TFLM's arena once
-per distinct board *target* (pointer width, kernel library, DSP/MVE: what the arena depends
-on) rather than once per board, and then checks each board against that prediction with the
-same :func:`planner.check.check_fit` that `planner fit` uses, so each verdict is the one
-`planner fit MODEL --board BOARD` gives.
-
-Renderers: text (rich, colour on terminals only, wide matrices split into blocks of columns
-that fit the terminal), Markdown (models as rows, boards as columns), CSV (one row per model
-and board, for pandas) and JSON.
+The figures come from :func:`planner.api.fit_matrix` (each cell is `planner fit`'s verdict);
+this module resolves the boards, shows progress and renders. Renderers: text (rich, colour
+on terminals only, wide matrices split into blocks of columns that fit the
+terminal), Markdown (models as rows, boards as columns), CSV (one row per model and board,
+for pandas) and JSON.
 """
 
 from __future__ import annotations
@@ -18,80 +14,23 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from planner import __version__
 from planner.analysis.layers import human_bytes
+from planner.check import Cell, Matrix
 from planner.errors import PlannerError
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from planner.check import FitCheck
     from planner.targets.boards import Board
 
 #: Version of the matrix JSON layout; changes whenever a key is renamed or removed.
 MATRIX_VERSION = 1
 FORMATS = ("text", "json", "csv", "markdown")
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One model on one board: the verdict and the figures behind it."""
-
-    model: str
-    board: str
-    fits: bool
-    fits_sram: bool
-    fits_flash: bool
-    sram_required_bytes: int
-    sram_budget_bytes: int
-    sram_headroom_bytes: int
-    flash_required_bytes: int
-    flash_budget_bytes: int
-    flash_headroom_bytes: int
-    exact: bool
-    target: str
-    verdict: str = "fits"
-
-    @classmethod
-    def of(cls, model: str, check: FitCheck) -> Cell:
-        return cls(
-            model=model,
-            board=check.board.name,
-            fits=check.fits,
-            fits_sram=check.fits_sram,
-            fits_flash=check.fits_flash,
-            sram_required_bytes=check.sram_required_bytes,
-            sram_budget_bytes=check.sram_budget_bytes,
-            sram_headroom_bytes=check.sram_headroom_bytes,
-            flash_required_bytes=check.flash_required_bytes,
-            flash_budget_bytes=check.flash_budget_bytes,
-            flash_headroom_bytes=check.flash_headroom_bytes,
-            exact=check.arena.exact,
-            target=check.arena.target.label,
-            verdict=check.verdict,
-        )
-
-
-@dataclass(frozen=True)
-class Matrix:
-    models: tuple[str, ...]
-    boards: tuple[Board, ...]
-    cells: dict[tuple[str, str], Cell]
-    #: Models that could not be read, with the one-line reason.
-    errors: dict[str, str] = field(default_factory=dict)
-    #: How many arena predictions were made per model (distinct board targets).
-    targets: int = 0
-
-    def cell(self, model: str, board: str) -> Cell | None:
-        return self.cells.get((model, board))
-
-    @property
-    def board_names(self) -> tuple[str, ...]:
-        return tuple(b.name for b in self.boards)
 
 
 #: Called after each unit of work with (done, total, what).
@@ -120,51 +59,6 @@ def resolve_boards(names: Iterable[str]) -> tuple[Board, ...]:
     if not out:
         raise PlannerError("no boards given: use --board NAME (repeatable) or --board all")
     return tuple(out.values())
-
-
-def compute_matrix(
-    models: Sequence[str | Path],
-    boards: Sequence[Board],
-    planner: str = "tflm",
-    progress: Progress | None = None,
-) -> Matrix:
-    """Every model against every board; one parse per model, one arena per distinct target."""
-    from planner.analysis.layers import analyse
-    from planner.check import check_fit
-    from planner.model.tflite_reader import load_model
-    from planner.runtimes.tflm.arena import ArenaPrediction, Target, predict_arena
-    from planner.targets.target import target_for
-
-    names = tuple(dict.fromkeys(str(m) for m in models))
-    targets: dict[Target, None] = {}
-    for board in boards:
-        targets.setdefault(target_for(board))
-    total = len(names) * len(targets)
-    done = 0
-    cells: dict[tuple[str, str], Cell] = {}
-    errors: dict[str, str] = {}
-    for name in names:
-        try:
-            graph = load_model(name)
-            stats = analyse(graph)
-            arenas: dict[Target, ArenaPrediction] = {}
-            for target in targets:
-                arenas[target] = predict_arena(graph, target, planner=planner)
-                done += 1
-                if progress is not None:
-                    progress(done, total, Path(name).name)
-        except PlannerError as exc:
-            errors[name] = str(exc)
-            done = (names.index(name) + 1) * len(targets)
-            if progress is not None:
-                progress(done, total, Path(name).name)
-            continue
-        for board in boards:
-            check = check_fit(graph, stats, arenas[target_for(board)], board)
-            cells[(name, board.name)] = Cell.of(name, check)
-    return Matrix(
-        models=names, boards=tuple(boards), cells=cells, errors=errors, targets=len(targets)
-    )
 
 
 class _LazyProgress(AbstractContextManager["_LazyProgress"]):
@@ -200,7 +94,8 @@ class _LazyProgress(AbstractContextManager["_LazyProgress"]):
 
 
 def progress_bar() -> AbstractContextManager[Progress | None]:
-    """A progress callback for :func:`compute_matrix`: a bar on a terminal's stderr, else None."""
+    """A progress callback for :func:`planner.api.fit_matrix`: a bar on a terminal's
+    stderr, else None."""
     if sys.stderr.isatty():
         return _LazyProgress()
     return nullcontext(None)
@@ -408,11 +303,12 @@ def to_json(matrix: Matrix) -> dict[str, Any]:
     }
 
 
-def render(matrix: Matrix, fmt: str, console_factory: Callable[[], Console]) -> str | None:
-    """Text goes straight to the console (returns None); other formats return their text."""
+def render(matrix: Matrix, fmt: str, *, terminal: bool = False, width: int | None = None) -> str:
+    """The matrix in one format (text coloured for a terminal when ``terminal``)."""
     if fmt == "text":
-        render_text(matrix, console_factory())
-        return None
+        from planner.report import console_text
+
+        return console_text(lambda console: render_text(matrix, console), terminal, width)
     if fmt == "json":
         return json.dumps(to_json(matrix), indent=2)
     if fmt == "csv":

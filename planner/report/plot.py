@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from planner.analysis.layers import human_bytes
 from planner.errors import PlannerError
+from planner.report.rows import layer_label
 from planner.runtimes.tflm.allocation_info import planned_tensor_bytes
 
 if TYPE_CHECKING:
@@ -99,11 +100,6 @@ class LayerBytes:
     output: int
     weights: int
     overflows: bool
-
-
-def layer_label(subgraph: int, index: int) -> str:
-    """'12' for subgraph 0, '1:3' for an operator of another subgraph (as the tables write it)."""
-    return f"{index}" if subgraph == 0 else f"{subgraph}:{index}"
 
 
 def memory_steps(check: FitCheck) -> tuple[StepMemory, ...]:
@@ -281,6 +277,20 @@ def _note_budget(ax: Any, text: str) -> None:
     )
 
 
+def _budget_line(ax: Any, budget: int, peak: int) -> Any:
+    """The SRAM budget as a dashed line when it is in view (returned), else a note (None)."""
+    if not budget_in_view(budget, peak):
+        _note_budget(ax, budget_note(budget, peak))
+        return None
+    return ax.axhline(
+        budget,
+        color=COLOURS["budget"],
+        linestyle="--",
+        linewidth=1.6,
+        label=f"SRAM budget {budget:,} B",
+    )
+
+
 def memory_figure(check: FitCheck) -> Figure:
     """The memory-over-steps chart as a matplotlib Figure (no pyplot, no GUI backend)."""
     _require_matplotlib()
@@ -305,19 +315,10 @@ def memory_figure(check: FitCheck) -> Figure:
         handles.append(bars)
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     peak = max([*bottom, check.sram_required_bytes])
-    shown = budget_in_view(check.sram_budget_bytes, peak)
-    if shown:
-        handles.append(
-            ax.axhline(
-                check.sram_budget_bytes,
-                color=COLOURS["budget"],
-                linestyle="--",
-                linewidth=1.6,
-                label=f"SRAM budget {check.sram_budget_bytes:,} B",
-            )
-        )
-    else:
-        _note_budget(ax, budget_note(check.sram_budget_bytes, peak))
+    budget_line = _budget_line(ax, check.sram_budget_bytes, peak)
+    shown = budget_line is not None
+    if budget_line is not None:
+        handles.append(budget_line)
     arena = ax.axhline(
         check.sram_required_bytes,
         color=COLOURS["arena"],
@@ -374,17 +375,7 @@ def layers_figure(check: FitCheck) -> Figure:
     top.bar([i - w / 2 for i in x], inputs, w, color=COLOURS["input"], label="input bytes")
     top.bar([i + w / 2 for i in x], outputs, w, color=COLOURS["output"], label="output bytes")
     act_peak = max(inputs + outputs + [1])
-    act_shown = budget_in_view(check.sram_budget_bytes, act_peak)
-    if act_shown:
-        top.axhline(
-            check.sram_budget_bytes,
-            color=COLOURS["budget"],
-            linestyle="--",
-            linewidth=1.6,
-            label=f"SRAM budget {check.sram_budget_bytes:,} B",
-        )
-    else:
-        _note_budget(top, budget_note(check.sram_budget_bytes, act_peak))
+    act_shown = _budget_line(top, check.sram_budget_bytes, act_peak) is not None
     top.set_ylabel("activations (SRAM)")
     top.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
     _bytes_axis(top, max(act_peak, check.sram_budget_bytes if act_shown else 0))

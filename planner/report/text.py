@@ -14,6 +14,14 @@ from rich.table import Table
 from rich.text import Text
 
 from planner.analysis.layers import human_bytes
+from planner.report.rows import (
+    LAYER_HEADER,
+    LAYER_TEXT_COLUMNS,
+    b,
+    layer_rows,
+    shapes_text,
+    totals_rows,
+)
 from planner.targets.boards import Board
 
 if TYPE_CHECKING:
@@ -59,22 +67,6 @@ def make_console(file: IO[str] | None = None, width: int | None = None) -> Conso
             force_terminal=False,
         )
     return console
-
-
-def b(n: int) -> str:
-    """Exact bytes with thousands separators and a human unit: '311,040 B (303.8 KiB)'."""
-    if abs(n) < 1024:
-        return f"{n:,} B"
-    sign = "-" if n < 0 else ""
-    return f"{n:,} B ({sign}{human_bytes(abs(n))})"
-
-
-def _shape(shape: tuple[int, ...]) -> str:
-    return "x".join(str(d) for d in shape) if shape else "scalar"
-
-
-def _shapes(shapes: Iterable[tuple[int, ...]]) -> str:
-    return ", ".join(_shape(s) for s in shapes) or "-"
 
 
 def _verdict(check: FitCheck) -> Text:
@@ -194,7 +186,7 @@ def _overflow_table(rows: Iterable[LayerCheck], check: FitCheck) -> Table:
             f"{layer.index}" if layer.subgraph == 0 else f"{layer.subgraph}:{layer.index}",
             layer.op,
             name if len(name) <= 60 else name[:57] + "...",
-            _shapes(layer.output_shapes),
+            shapes_text(layer.output_shapes),
             f"{layer.io_bytes:,}",
             f"{layer.live_bytes:,}",
             f"{lc.step_sram_bytes:,}",
@@ -221,72 +213,17 @@ def render_fit(check: FitCheck, console: Console) -> None:
 def render_report(check: FitCheck, console: Console) -> None:
     """`planner report`: the summary, every layer, and the model totals."""
     render_summary(check, console)
-    offsets = check.arena.tensor_offsets
-    scratch = check.arena.scratch_bytes
     table = Table(show_edge=False, header_style="bold", title="\nPer layer, in execution order")
-    for col in (
-        "#",
-        "op",
-        "input shape",
-        "output shape",
-        "in B",
-        "out B",
-        "in+out B",
-        "live B",
-        "step B",
-        "scratch B",
-        "out offset",
-        "weights B",
-        "params",
-        "MACs",
-        "est. µs",
-    ):
-        table.add_column(
-            col, justify="left" if col in ("op", "input shape", "output shape") else "right"
-        )
-    for position, lc in enumerate(check.layers):
-        layer = lc.layer
-        style = "red" if lc.overflows else None
-        off = [offsets.get((layer.subgraph, t)) for t in layer.output_tensors]
-        table.add_row(
-            f"{layer.index}" if layer.subgraph == 0 else f"{layer.subgraph}:{layer.index}",
-            layer.op,
-            _shapes(layer.input_shapes),
-            _shapes(layer.output_shapes),
-            f"{layer.input_bytes:,}",
-            f"{layer.output_bytes:,}",
-            f"{layer.io_bytes:,}",
-            f"{layer.live_bytes:,}",
-            f"{lc.step_sram_bytes:,}",
-            f"{scratch.get((layer.subgraph, layer.index), 0):,}",
-            ", ".join("-" if o is None else f"{o:,}" for o in off) or "-",
-            f"{layer.weight_bytes:,}",
-            f"{layer.params:,}",
-            f"{layer.macs:,}",
-            "-" if (us := check.layer_latency_us(position)) is None else f"{us:,.1f}",
-            style=style,
-        )
+    for col in LAYER_HEADER:
+        table.add_column(col, justify="left" if col in LAYER_TEXT_COLUMNS else "right")
+    for row, lc in zip(layer_rows(check), check.layers, strict=True):
+        table.add_row(*row, style="red" if lc.overflows else None)
     console.print(table)
-    s = check.stats
     totals = Table.grid(padding=(0, 2))
     totals.add_column(style="bold")
     totals.add_column(justify="right")
-    totals.add_row("Parameters", f"{s.params:,}")
-    totals.add_row("Weight bytes (flash)", b(s.weight_bytes))
-    totals.add_row("Total activations", b(s.total_activation_bytes))
-    totals.add_row("Peak input+output", b(s.peak_io_bytes))
-    totals.add_row("Peak live activations", b(s.peak_live_bytes))
-    if s.variable_bytes:
-        totals.add_row("Variable (state) tensors", b(s.variable_bytes))
-    totals.add_row("MACs", f"{s.macs:,}")
-    totals.add_row("FLOPs (2 x MACs)", f"{s.flops:,}")
-    if check.latency is not None:
-        lat = check.latency
-        totals.add_row(
-            "Latency (estimate)",
-            f"{lat.milliseconds:,.1f} ms on {lat.core} @ {lat.clock_hz / 1e6:g} MHz "
-            f"({lat.kernels})",
-        )
+    for label, value in totals_rows(check, kernels=True):
+        totals.add_row(label, value)
     console.print(Text("\nModel totals", style="bold"))
     console.print(totals)
 

@@ -1,0 +1,36 @@
+"""A better memory plan than TFLM's greedy one (``planner optimize``'s operator order and
+offsets), which stock TFLM honours through ``OfflineMemoryAllocation`` metadata."""
+
+from __future__ import annotations
+
+from planner.advise.base import AdviceContext, Found, Suggestion
+
+__all__ = ["suggest_better_plan"]
+
+
+def suggest_better_plan(ctx: AdviceContext) -> Found:
+    better = ctx.options.better_arena_bytes
+    if better is None:
+        return (), ()
+    suggestion = Suggestion(
+        kind="better-planner",
+        title="a better memory plan (offline plan in the model)",
+        fits=better <= ctx.budget,
+        stock_tflm=True,
+        retrain=False,
+        sram_bytes=better,
+        exact=True,
+        budget_bytes=ctx.budget,
+        macs=ctx.stats.macs,
+        mac_overhead=0.0,
+        latency_ms=ctx.base_ms,
+        detail=(
+            f"a planner found an arena of {better} B (TFLM's greedy "
+            f"plan: {ctx.arena.min_arena_bytes} B)"
+        ),
+        notes=(
+            "embed the plan as OfflineMemoryAllocation metadata: stock TFLM "
+            "uses the offsets it gives",
+        ),
+    )
+    return (suggestion,), ()

@@ -1,0 +1,44 @@
+"""The arena in the board's external RAM (SDRAM, PSRAM): the model unchanged, TFLM unchanged,
+the arena placed by a linker section, at the latency cost of the slower memory."""
+
+from __future__ import annotations
+
+from planner.advise.base import AdviceContext, Found, Suggestion
+from planner.targets.boards import MemoryRegion
+
+__all__ = ["suggest_external_ram"]
+
+
+def _region_notes(region: MemoryRegion) -> tuple[str, ...]:
+    notes = ["put the arena in the external region with a linker section; TFLM is unchanged"]
+    if region.notes:
+        notes.append(region.notes)
+    return tuple(notes)
+
+
+def _in_region(ctx: AdviceContext, region: MemoryRegion) -> Suggestion:
+    need = ctx.arena.min_arena_bytes
+    lat = ctx.latency_ms(ctx.graph, ctx.stats, region.kind)
+    return Suggestion(
+        kind="external-ram",
+        title=f"arena in {region.name}",
+        fits=need <= region.size_bytes,
+        stock_tflm=True,
+        retrain=False,
+        sram_bytes=need,
+        exact=ctx.arena.exact,
+        budget_bytes=region.size_bytes,
+        macs=ctx.stats.macs,
+        mac_overhead=0.0,
+        latency_ms=lat,
+        detail=(
+            f"place the tensor arena in {region.kind} ({region.size_bytes} bytes): "
+            f"estimated {lat:.1f} ms instead of {ctx.base_ms:.1f} ms from on-chip SRAM"
+        ),
+        notes=_region_notes(region),
+        region=region.name,
+    )
+
+
+def suggest_external_ram(ctx: AdviceContext) -> Found:
+    return tuple(_in_region(ctx, r) for r in ctx.board.external_arena_regions), ()

@@ -1,0 +1,102 @@
+"""The cells every format's tables share, formatted once: the per-layer table and the model
+totals (text and Markdown lay them out; the figures come from the check)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from planner.analysis.layers import human_bytes
+
+if TYPE_CHECKING:
+    from planner.check import FitCheck
+
+LAYER_HEADER: tuple[str, ...] = (
+    "#",
+    "op",
+    "input shape",
+    "output shape",
+    "in B",
+    "out B",
+    "in+out B",
+    "live B",
+    "step B",
+    "scratch B",
+    "out offset",
+    "weights B",
+    "params",
+    "MACs",
+    "est. µs",
+)
+#: Columns of LAYER_HEADER that hold text (left-aligned); the others are numbers.
+LAYER_TEXT_COLUMNS = frozenset({"op", "input shape", "output shape"})
+
+
+def b(n: int) -> str:
+    """Exact bytes with thousands separators and a human unit: '311,040 B (303.8 KiB)'."""
+    if abs(n) < 1024:
+        return f"{n:,} B"
+    sign = "-" if n < 0 else ""
+    return f"{n:,} B ({sign}{human_bytes(abs(n))})"
+
+
+def layer_label(subgraph: int, index: int) -> str:
+    """'12' for subgraph 0, '1:3' for an operator of another subgraph (as the tables write it)."""
+    return f"{index}" if subgraph == 0 else f"{subgraph}:{index}"
+
+
+def shapes_text(shapes: Iterable[Sequence[int]]) -> str:
+    """'1x96x96x3, 1x8' ('scalar' for a rank-0 shape, '-' for none)."""
+    return ", ".join("x".join(str(d) for d in s) if s else "scalar" for s in shapes) or "-"
+
+
+def layer_rows(check: FitCheck) -> list[tuple[str, ...]]:
+    """One row of LAYER_HEADER cells per layer, in execution order."""
+    offsets = check.arena.tensor_offsets
+    scratch = check.arena.scratch_bytes
+    rows: list[tuple[str, ...]] = []
+    for position, lc in enumerate(check.layers):
+        layer = lc.layer
+        off = [offsets.get((layer.subgraph, t)) for t in layer.output_tensors]
+        us = check.layer_latency_us(position)
+        rows.append(
+            (
+                layer_label(layer.subgraph, layer.index),
+                layer.op,
+                shapes_text(layer.input_shapes),
+                shapes_text(layer.output_shapes),
+                f"{layer.input_bytes:,}",
+                f"{layer.output_bytes:,}",
+                f"{layer.io_bytes:,}",
+                f"{layer.live_bytes:,}",
+                f"{lc.step_sram_bytes:,}",
+                f"{scratch.get((layer.subgraph, layer.index), 0):,}",
+                ", ".join("-" if o is None else f"{o:,}" for o in off) or "-",
+                f"{layer.weight_bytes:,}",
+                f"{layer.params:,}",
+                f"{layer.macs:,}",
+                "-" if us is None else f"{us:,.1f}",
+            )
+        )
+    return rows
+
+
+def totals_rows(check: FitCheck, kernels: bool = False) -> list[tuple[str, str]]:
+    """(label, value) rows of the model totals; ``kernels`` names the kernel library in the
+    latency row."""
+    s = check.stats
+    rows = [
+        ("Parameters", f"{s.params:,}"),
+        ("Weight bytes (flash)", b(s.weight_bytes)),
+        ("Total activations", b(s.total_activation_bytes)),
+        ("Peak input+output", b(s.peak_io_bytes)),
+        ("Peak live activations", b(s.peak_live_bytes)),
+    ]
+    if s.variable_bytes:
+        rows.append(("Variable (state) tensors", b(s.variable_bytes)))
+    rows += [("MACs", f"{s.macs:,}"), ("FLOPs (2 x MACs)", f"{s.flops:,}")]
+    if check.latency is not None:
+        lat = check.latency
+        where = f"{lat.milliseconds:,.1f} ms on {lat.core} @ {lat.clock_hz / 1e6:g} MHz"
+        rows.append(("Latency (estimate)", where + (f" ({lat.kernels})" if kernels else "")))
+    return rows

@@ -9,7 +9,10 @@ Each strategy is one module with one function ``(AdviceContext) -> Found``
 * **a smaller input resolution** (:mod:`~planner.advise.resolution`);
 * **a smaller width multiplier** (:mod:`~planner.advise.width`, MobileNet-style graphs);
 * **in-place depthwise convolution** (:mod:`~planner.advise.inplace`, TinyEngine-style);
-* **patch-based inference of the first stage** (:mod:`~planner.advise.patch`, MCUNetV2).
+* **patch-based inference of the first stage** (:mod:`~planner.advise.patch`, MCUNetV2);
+* **flash** (:mod:`~planner.advise.flash`): external QSPI/XIP flash, the heaviest layers.
+
+A suggestion fits only when both its SRAM and its flash fit.
 
 Every arena figure of a candidate graph comes from :func:`planner.api.predict`. Each
 :class:`Suggestion` says whether stock TFLM runs it unchanged.
@@ -22,6 +25,7 @@ depthwise output separately, peaks at 1,505,280 B on the stride-2 depthwise afte
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from planner.advise.base import (
     COST_TIERS,
@@ -37,6 +41,7 @@ from planner.advise.base import (
 )
 from planner.advise.better_plan import suggest_better_plan
 from planner.advise.external_ram import suggest_external_ram
+from planner.advise.flash import suggest_flash, with_flash
 from planner.advise.inplace import inplace_depthwise_peak, suggest_inplace
 from planner.advise.patch import (
     PatchPlan,
@@ -82,7 +87,19 @@ STRATEGIES: tuple[Strategy, ...] = (
     suggest_width,
     suggest_inplace,
     suggest_patches,
+    suggest_flash,
 )
+
+
+def _command(ctx: AdviceContext, s: Suggestion) -> Suggestion:
+    """``s`` with the command that carries it out, where a command here can."""
+    if s.kind != "better-planner":
+        return s
+    from pathlib import Path
+
+    model = Path(ctx.graph.path)
+    out = model.with_name(model.stem + "_optimized.tflite")
+    return replace(s, command=f"planner optimize {model} -b {ctx.board.name} -o {out}")
 
 
 def advise(
@@ -112,7 +129,8 @@ def advise(
         latency=estimate_latency(graph, board, stats=stats),
         options=AdviceOptions(step, min_resolution, widths, better_arena_bytes),
     )
-    fits = arena.min_arena_bytes <= ctx.budget
+    sram_fits = arena.min_arena_bytes <= ctx.budget
+    fits = sram_fits and ctx.flash_fits
     notes: list[str] = []
     if not arena.exact:
         notes.append(f"arena figures are estimates: {arena_how(arena)}")
@@ -120,7 +138,7 @@ def advise(
     if not fits or always:
         for strategy in strategies:
             found, why = strategy(ctx)
-            suggestions.extend(found)
+            suggestions.extend(_command(ctx, with_flash(ctx, s)) for s in found)
             notes.extend(why)
     ranked = sorted(suggestions, key=lambda s: (not s.fits, s.cost_tier, s.latency_ms or 0.0))
     return Advice(
@@ -134,4 +152,7 @@ def advise(
         latency=ctx.latency,
         suggestions=tuple(ranked),
         notes=tuple(notes),
+        flash_bytes=ctx.flash_bytes,
+        flash_budget_bytes=ctx.board.flash_bytes,
+        sram_fits=sram_fits,
     )

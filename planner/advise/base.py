@@ -29,6 +29,7 @@ DEFAULT_WIDTHS: tuple[float, ...] = (1.0, 0.75, 0.5, 0.35, 0.25)
 COST_TIERS: dict[str, int] = {
     "better-planner": 0,
     "external-ram": 1,
+    "external-flash": 1,
     "resolution": 2,
     "width": 3,
     "inplace-depthwise": 4,
@@ -39,6 +40,7 @@ COST_TIERS: dict[str, int] = {
 SuggestionKind = Literal[
     "better-planner",
     "external-ram",
+    "external-flash",
     "resolution",
     "width",
     "inplace-depthwise",
@@ -74,10 +76,32 @@ class Suggestion:
     weight_bytes: int | None = None
     patch: PatchPlan | None = None
     region: str | None = None
+    #: Flash the configuration needs (model file + TFLM code) and the flash it goes in; 0/0
+    #: until :func:`planner.advise.advise` fills them in (``fits`` then needs both).
+    flash_bytes: int = 0
+    flash_budget_bytes: int = 0
+    #: The model file this suggestion ends with, when it is not the current one.
+    model_file_bytes: int | None = None
+    #: The command here that carries it out, if any.
+    command: str | None = None
 
     @property
     def cost_tier(self) -> int:
         return COST_TIERS[self.kind]
+
+    @property
+    def sram_fits(self) -> bool:
+        return self.sram_bytes <= self.budget_bytes
+
+    @property
+    def flash_fits(self) -> bool:
+        return self.flash_bytes <= self.flash_budget_bytes
+
+    @property
+    def arena_size(self) -> int | None:
+        """The ``kTensorArenaSize`` to build with: the arena TFLM needs, when stock TFLM runs
+        it and the figure is exact; else None."""
+        return self.sram_bytes if self.stock_tflm and self.exact else None
 
 
 @dataclass(frozen=True)
@@ -94,6 +118,14 @@ class Advice:
     latency: LatencyEstimate
     suggestions: tuple[Suggestion, ...]
     notes: tuple[str, ...] = field(default=())
+    flash_bytes: int = 0
+    flash_budget_bytes: int = 0
+    #: SRAM alone fits (``fits`` needs flash too).
+    sram_fits: bool = True
+
+    @property
+    def flash_fits(self) -> bool:
+        return self.flash_bytes <= self.flash_budget_bytes
 
     @property
     def fitting(self) -> tuple[Suggestion, ...]:
@@ -152,6 +184,22 @@ class AdviceContext:
     def base_ms(self) -> float:
         return self.latency.milliseconds
 
+    @property
+    def runtime_flash_bytes(self) -> int:
+        """TFLM's code in flash (an estimate: framework + one allowance per kernel)."""
+        from planner.check import runtime_code_bytes
+
+        return runtime_code_bytes(self.board, self.graph.opcodes)
+
+    @property
+    def flash_bytes(self) -> int:
+        """Flash the model needs as it is: its file + TFLM's code."""
+        return self.graph.file_bytes + self.runtime_flash_bytes
+
+    @property
+    def flash_fits(self) -> bool:
+        return self.flash_bytes <= self.board.flash_bytes
+
 
 #: What a strategy returns: its suggestions, and notes on why it made none (or caveats).
 Found = tuple[tuple[Suggestion, ...], tuple[str, ...]]
@@ -195,5 +243,6 @@ def retrained(
         detail=detail[0] if fits else detail[1],
         notes=(*notes, arena_how(arena)),
         weight_bytes=stats.weight_bytes,
+        model_file_bytes=derived.file_bytes,
         **extra,  # type: ignore[arg-type]
     )

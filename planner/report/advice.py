@@ -83,6 +83,12 @@ def _suggestion(s: Suggestion) -> dict[str, Any]:
         "sram_exact": s.exact,
         "budget_bytes": s.budget_bytes,
         "headroom_bytes": s.budget_bytes - s.sram_bytes,
+        "sram_fits": s.sram_fits,
+        "flash_bytes": s.flash_bytes,
+        "flash_budget_bytes": s.flash_budget_bytes,
+        "flash_fits": s.flash_fits,
+        "command": s.command,
+        "k_tensor_arena_size": s.arena_size,
         "macs": s.macs,
         "mac_overhead": s.mac_overhead,
         "latency_ms": s.latency_ms,
@@ -139,11 +145,21 @@ def advice_to_dict(advice: Advice) -> dict[str, Any]:
         "budget_bytes": advice.budget_bytes,
         "required_bytes": advice.required_bytes,
         "required_exact": advice.exact,
+        "sram_fits": advice.sram_fits,
+        "flash_bytes": advice.flash_bytes,
+        "flash_budget_bytes": advice.flash_budget_bytes,
+        "flash_fits": advice.flash_fits,
         "macs": advice.macs,
         "latency": _latency(advice.latency),
         "suggestions": [_suggestion(s) for s in advice.suggestions],
         "notes": list(advice.notes),
     }
+
+
+def _why_not(s: Suggestion) -> str:
+    """'no (SRAM)', 'no (flash)' or 'no (SRAM, flash)'."""
+    short = [what for what, ok in (("SRAM", s.sram_fits), ("flash", s.flash_fits)) if not ok]
+    return f"no ({', '.join(short)})" if short else "no"
 
 
 def _pct(x: float) -> str:
@@ -177,6 +193,7 @@ def render_advice(advice: Advice, console: Console) -> None:
             ("fits", "left"),
             ("stock TFLM", "left"),
             ("SRAM", "right"),
+            ("flash", "right"),
             ("MACs", "right"),
             ("MACs vs now", "right"),
             ("latency", "right"),
@@ -186,9 +203,10 @@ def render_advice(advice: Advice, console: Console) -> None:
             table.add_row(
                 str(i),
                 s.title,
-                Text("yes", style="green") if s.fits else Text("no", style="red"),
+                Text("yes", style="green") if s.fits else Text(_why_not(s), style="red"),
                 ("yes" if s.stock_tflm else "no") + (" (retrain)" if s.retrain else ""),
                 b(s.sram_bytes) + ("" if s.exact else " ~"),
+                b(s.flash_bytes),
                 f"{s.macs:,}",
                 _pct(s.mac_overhead),
                 "-" if s.latency_ms is None else f"{s.latency_ms:.1f} ms",
@@ -198,6 +216,10 @@ def render_advice(advice: Advice, console: Console) -> None:
         for i, s in enumerate(advice.suggestions, start=1):
             console.print(f"\n{i}. {s.title}")
             console.print(f"   {s.detail}")
+            if s.arena_size is not None:
+                console.print(f"   kTensorArenaSize {s.arena_size:,}")
+            if s.command:
+                console.print(f"   run: {s.command}")
             for note in s.notes:
                 console.print(f"   - {note}")
             if s.patch is not None:
@@ -244,6 +266,11 @@ CSV_COLUMNS = (
     "sram_exact",
     "budget_bytes",
     "headroom_bytes",
+    "flash_bytes",
+    "flash_budget_bytes",
+    "flash_fits",
+    "k_tensor_arena_size",
+    "command",
     "macs",
     "mac_overhead",
     "latency_ms_estimate",
@@ -277,6 +304,11 @@ def advice_to_csv(advice: Advice) -> str:
                 str(s.exact).lower(),
                 s.budget_bytes,
                 s.budget_bytes - s.sram_bytes,
+                s.flash_bytes,
+                s.flash_budget_bytes,
+                str(s.flash_fits).lower(),
+                "" if s.arena_size is None else s.arena_size,
+                s.command or "",
                 s.macs,
                 f"{s.mac_overhead:.6f}",
                 "" if s.latency_ms is None else f"{s.latency_ms:.3f}",
@@ -311,19 +343,25 @@ def advice_to_markdown(advice: Advice) -> str:
         lines.append("Nothing to suggest." if advice.fits else "No suggestion found.")
         return "\n".join(lines) + "\n"
     lines += [
-        "| # | suggestion | fits | stock TFLM | SRAM | MACs | MACs vs now | latency (est.) |",
-        "|---:|---|---|---|---:|---:|---:|---:|",
+        "| # | suggestion | fits | stock TFLM | SRAM | flash | MACs | MACs vs now "
+        "| latency (est.) |",
+        "|---:|---|---|---|---:|---:|---:|---:|---:|",
     ]
     for i, s in enumerate(advice.suggestions, start=1):
         lines.append(
-            f"| {i} | {_md_cell(s.title)} | {'✅' if s.fits else '❌'} | "
+            f"| {i} | {_md_cell(s.title)} | {'✅ yes' if s.fits else '❌ ' + _why_not(s)} | "
             f"{'yes' if s.stock_tflm else 'no'}{' (retrain)' if s.retrain else ''} | "
-            f"{b(s.sram_bytes)}{'' if s.exact else ' ~'} | {s.macs:,} | {_pct(s.mac_overhead)} | "
+            f"{b(s.sram_bytes)}{'' if s.exact else ' ~'} | {b(s.flash_bytes)} | {s.macs:,} | "
+            f"{_pct(s.mac_overhead)} | "
             f"{'-' if s.latency_ms is None else f'{s.latency_ms:.1f} ms'} |"
         )
     lines += ["", "~ = estimate (not TFLM-exact)", ""]
     for i, s in enumerate(advice.suggestions, start=1):
         lines.append(f"{i}. **{_md_cell(s.title)}**: {_md_cell(s.detail)}")
+        if s.arena_size is not None:
+            lines.append(f"   - `kTensorArenaSize` {s.arena_size:,}")
+        if s.command:
+            lines.append(f"   - run: `{s.command}`")
         lines += [f"   - {_md_cell(note)}" for note in s.notes]
         if s.patch is not None:
             p = s.patch
@@ -343,10 +381,13 @@ def advice_to_html(advice: Advice) -> str:
     for i, s in enumerate(advice.suggestions, start=1):
         rows.append(
             "<tr>"
-            f"<td>{i}</td><td>{escape(s.title)}<br><small>{escape(s.detail)}</small></td>"
-            f"<td>{'yes' if s.fits else 'no'}</td>"
+            f"<td>{i}</td><td>{escape(s.title)}<br><small>{escape(s.detail)}</small>"
+            + (f"<br><code>{escape(s.command)}</code>" if s.command else "")
+            + "</td>"
+            f"<td class='fits'>{'yes' if s.fits else escape(_why_not(s))}</td>"
             f"<td>{'yes' if s.stock_tflm else 'no'}{' (retrain)' if s.retrain else ''}</td>"
             f"<td class='num'>{s.sram_bytes:,}{'' if s.exact else ' ~'}</td>"
+            f"<td class='num'>{s.flash_bytes:,}</td>"
             f"<td class='num'>{s.macs:,}</td><td class='num'>{_pct(s.mac_overhead)}</td>"
             f"<td class='num'>{'-' if s.latency_ms is None else f'{s.latency_ms:.1f} ms'}</td>"
             "</tr>"
@@ -357,7 +398,8 @@ def advice_to_html(advice: Advice) -> str:
         f"<p>Estimated latency as is: {lat.milliseconds:.1f} ms on {escape(lat.core)} "
         f"@ {lat.clock_hz / 1e6:g} MHz (an estimate). ~ = not TFLM-exact.</p>"
         "<table><thead><tr><th>#</th><th>suggestion</th><th>fits</th><th>stock TFLM</th>"
-        "<th>SRAM B</th><th>MACs</th><th>MACs vs now</th><th>latency</th></tr></thead>"
+        "<th>SRAM B</th><th>flash B</th><th>MACs</th><th>MACs vs now</th><th>latency</th>"
+        "</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></section>"
     )
 

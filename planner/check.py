@@ -159,29 +159,43 @@ class FitCheck:
 
     @property
     def host_differences(self) -> tuple[str, ...]:
-        """Why this board's arena differs from the host's, one reason per line."""
+        """How this board's arena differs from the host's and why, one line per part that
+        differs (an unchanged head or tail is not listed)."""
         if self.host_arena is None:
             return ()
         a, h = self.arena, self.host_arena
+        pointers = a.target.pointer_bits != h.target.pointer_bits
+        kernels = a.target.kernels != h.target.kernels
         notes = []
-        if a.target.pointer_bits != h.target.pointer_bits:
-            notes.append(
-                f"{a.target.pointer_bits}-bit pointers: TFLM's per-tensor, per-op and kernel "
-                f"structs are smaller (tail {a.tail_bytes:,} B here vs {h.tail_bytes:,} B on host)"
-            )
-        if a.target.kernels != h.target.kernels:
-            mine = sum(a.scratch_bytes.values())
-            host = sum(h.scratch_bytes.values())
-            notes.append(
-                f"{a.target.kernels} kernels: their scratch buffers ({mine:,} B in all vs "
-                f"{host:,} B) and kernel data differ from the reference kernels'; head "
-                f"{a.head_bytes:,} B here vs {h.head_bytes:,} B on host"
-            )
+        if a.tail_bytes != h.tail_bytes:
+            why = []
+            if pointers:
+                why.append(
+                    f"{a.target.pointer_bits}-bit pointers shrink TFLM's per-tensor and per-op "
+                    "structs"
+                )
+            if kernels:
+                why.append(f"{a.target.kernels} kernels keep their own persistent kernel data")
+            notes.append(_compare("tail", a.tail_bytes, h.tail_bytes, why))
+        if a.head_bytes != h.head_bytes:
+            mine, host = sum(a.scratch_bytes.values()), sum(h.scratch_bytes.values())
+            why = [f"{a.target.kernels} kernels' scratch buffers: {mine:,} B in all vs {host:,} B"]
+            notes.append(_compare("head", a.head_bytes, h.head_bytes, why if kernels else []))
         return tuple(notes)
 
     @property
     def overflowing_layers(self) -> tuple[LayerCheck, ...]:
         return tuple(c for c in self.layers if c.overflows)
+
+
+def _compare(part: str, here: int, host: int, why: list[str]) -> str:
+    """'tail 154,492 B here vs 159,888 B on host, 5,396 B smaller: <why>'."""
+    diff = here - host
+    text = (
+        f"{part} {here:,} B here vs {host:,} B on host, {abs(diff):,} B "
+        f"{'larger' if diff > 0 else 'smaller'}"
+    )
+    return text + (": " + "; ".join(why) if why else "")
 
 
 def runtime_code_bytes(board: Board, opcodes: tuple[str, ...]) -> int:

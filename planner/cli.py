@@ -48,6 +48,16 @@ def handle_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _one_board(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> str | None:
+    """--board at most once: a second one is a usage error, not "the last one wins"."""
+    if len(value) > 1:
+        raise click.UsageError(
+            f"--board given {len(value)} times ({', '.join(value)}); give one board "
+            "(`planner matrix` compares several)"
+        )
+    return value[0] if value else None
+
+
 def _board_option(fn: F) -> F:
     fn = click.option(
         "--board-file",
@@ -59,6 +69,8 @@ def _board_option(fn: F) -> F:
         "-b",
         "board_name",
         metavar="NAME",
+        multiple=True,
+        callback=_one_board,
         help="Board name or alias from the catalog (see `planner boards`).",
     )(fn)
     return fn
@@ -80,9 +92,22 @@ def _pick_board(board_name: str | None, board_file: Path | None, default: str | 
     return resolve_board(board_name)
 
 
+def _stdout_gone() -> None:
+    """The reader of stdout went away (`planner fit ... | head -2`): drop the rest of the
+    output quietly so the exit status stays the command's own."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def _emit(text: str, output: Path | None) -> None:
     if output is None:
-        click.echo(text, nl=not text.endswith("\n"))
+        try:
+            click.echo(text, nl=not text.endswith("\n"))
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _stdout_gone()
     else:
         try:
             output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
@@ -165,6 +190,12 @@ def _format_options(fn: F) -> F:
 @_format_options
 @_planner_option
 @click.option("--advise", "with_advice", is_flag=True, help="When it does not fit, say what would.")
+@click.option(
+    "--emit-header",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Also write a C header with kTensorArenaSize and the figures behind it.",
+)
 @handle_errors
 def fit(
     model: Path,
@@ -174,6 +205,7 @@ def fit(
     output: Path | None,
     planner: str,
     with_advice: bool,
+    emit_header: Path | None,
 ) -> None:
     """Verdict for MODEL on a board; exit 0 if it fits, 1 if not (or if it cannot tell).
 
@@ -187,6 +219,10 @@ def fit(
     if with_advice and not check.fits:
         advice = _advice(check.graph, board)
     _render(check, fmt, output, full=False, advice=advice)
+    if emit_header is not None:
+        from planner.report.header import render_header
+
+        _emit(render_header(check), emit_header)
     sys.exit(EXIT_FITS if check.fits else EXIT_DOES_NOT_FIT)
 
 
@@ -284,7 +320,7 @@ def report(
     planner: str,
 ) -> None:
     """Every layer of MODEL with its memory, weights, MACs and estimated latency, and the
-    model totals.
+    model totals. Exit 0 if it fits, 1 if not (or if it cannot tell), as `planner fit`.
 
     Example: planner report ../shared/models/vww_96_int8.tflite --board stm32l4r5
     """
@@ -293,6 +329,7 @@ def report(
     board = _pick_board(board_name, board_file)
     check = run_fit(model, board, planner=planner)
     _render(check, fmt, output, full=True)
+    sys.exit(EXIT_FITS if check.fits else EXIT_DOES_NOT_FIT)
 
 
 @main.command()

@@ -20,6 +20,7 @@ from typing import Any
 from planner.check import FitCheck
 from planner.report.document import to_document
 from planner.report.plot import COLOURS, chart_svg, layer_label
+from planner.report.rows import check_verdict_words
 
 CSS = """
 :root { --bad: #b3261e; --good: #1b6e35; --muted: #5f6368; --line: #dadce0; }
@@ -342,7 +343,7 @@ def render_html(
         if over
         else ""
     )
-    title = f"{name} on {doc['board']}: {'fits' if doc['fits'] else 'does not fit'}"
+    title = f"{name} on {doc['board']}: {check_verdict_words(check)}"
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>

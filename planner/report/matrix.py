@@ -22,6 +22,7 @@ from planner import __version__
 from planner.analysis.layers import human_bytes
 from planner.check import Cell, Matrix
 from planner.errors import PlannerError
+from planner.report.rows import VERDICT_WORDS
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -221,6 +222,8 @@ def render_markdown(matrix: Matrix) -> str:
                 cells.append("-")
             elif c.fits:
                 cells.append(f"✅ +{human_bytes(c.sram_headroom_bytes)}")
+            elif c.verdict == "unknown":
+                cells.append(f"❔ cannot tell (headroom ≤ {_short(c.sram_headroom_bytes)})")
             elif not c.fits_sram:
                 short = f"❌ −{human_bytes(-c.sram_headroom_bytes)}"
                 cells.append(short + (" (and flash)" if not c.fits_flash else ""))
@@ -229,7 +232,8 @@ def render_markdown(matrix: Matrix) -> str:
         lines.append("| " + " | ".join(md_cell(x) if i else x for i, x in enumerate(cells)) + " |")
     out = ["\n".join(lines), ""]
     out.append(
-        "✅ fits, with the SRAM headroom (budget minus the arena TFLM needs); ❌ does not fit, "
+        "✅ fits, with the SRAM headroom (budget minus the arena TFLM needs); ❔ cannot tell "
+        "(the arena figure is a floor: some operators' memory is unknown); ❌ does not fit, "
         "short of SRAM by the figure shown, or of flash. Headers: board and SRAM budget."
     )
     for m, err in matrix.errors.items():
@@ -240,6 +244,7 @@ def render_markdown(matrix: Matrix) -> str:
 CSV_COLUMNS = (
     "model",
     "board",
+    "verdict",
     "fits",
     "fits_sram",
     "fits_flash",
@@ -265,13 +270,14 @@ def render_csv(matrix: Matrix) -> str:
     writer.writerow(CSV_COLUMNS)
     for m in matrix.models:
         if m in matrix.errors:
-            writer.writerow([m, "", *[""] * 11, matrix.errors[m]])
+            writer.writerow([m, "", *[""] * (len(CSV_COLUMNS) - 3), matrix.errors[m]])
             continue
         for b in matrix.boards:
             c = matrix.cell(m, b.name)
             if c is None:
                 continue
             row = asdict(c)
+            row["verdict"] = VERDICT_WORDS[c.verdict]
             writer.writerow(
                 [
                     ("true" if row[k] else "false") if isinstance(row[k], bool) else row[k]

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from planner.analysis.layers import human_bytes
 from planner.errors import PlannerError
-from planner.report.rows import layer_label
+from planner.report.rows import check_verdict_words, layer_label
 from planner.runtimes.tflm.allocation_info import planned_tensor_bytes
 
 if TYPE_CHECKING:
@@ -173,10 +173,7 @@ def _title(check: FitCheck) -> str:
 
 
 def _verdict(check: FitCheck) -> str:
-    if check.fits:
-        return "fits"
-    parts = [p for p, ok in (("SRAM", check.fits_sram), ("flash", check.fits_flash)) if not ok]
-    return "does not fit (" + " and ".join(parts) + ")"
+    return check_verdict_words(check)
 
 
 def _tick_step(n: int, room: int) -> int:

@@ -40,6 +40,23 @@ def b(n: int) -> str:
     return f"{n:,} B ({sign}{human_bytes(abs(n))})"
 
 
+#: The three verdicts, in the words every format uses.
+VERDICT_WORDS = {"fits": "fits", "does not fit": "does not fit", "unknown": "cannot tell"}
+
+
+def verdict_words(verdict: str, sram_short: bool, flash_short: bool) -> str:
+    """'fits', 'cannot tell', or 'does not fit (SRAM and flash)'."""
+    if verdict != "does not fit":
+        return VERDICT_WORDS[verdict]
+    parts = [p for p, short in (("SRAM", sram_short), ("flash", flash_short)) if short]
+    return "does not fit" + (f" ({' and '.join(parts)})" if parts else "")
+
+
+def check_verdict_words(check: FitCheck) -> str:
+    """:func:`verdict_words` of a check."""
+    return verdict_words(check.verdict, check.sram_headroom_bytes < 0, not check.fits_flash)
+
+
 def layer_label(subgraph: int, index: int) -> str:
     """'12' for subgraph 0, '1:3' for an operator of another subgraph (as the tables write it)."""
     return f"{index}" if subgraph == 0 else f"{subgraph}:{index}"

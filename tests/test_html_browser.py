@@ -177,3 +177,46 @@ def test_table_sorts_and_filters_without_errors(driver: Any, tmp_path: Path) -> 
     ]
     assert len(shown) == over
     assert [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"] == []
+
+
+def test_advice_table_fits_sram_and_flash_columns_visible_at_1400_px(
+    driver: Any, tmp_path: Path
+) -> None:
+    """Issue 14: at 1,400 px the advice table shows fits, SRAM and flash without scrolling."""
+    from selenium.webdriver.common.by import By
+
+    from planner.advise import advise
+    from planner.api import load
+    from planner.report import render
+
+    big = ROOT / "models" / "mobilenet_v2_1.0_224_int8.tflite"
+    check = fit(big, "stm32f746")
+    advice = advise(load(big), check.board)
+    path = tmp_path / "advice.html"
+    path.write_text(render(check, "html", advice=advice), encoding="utf-8")
+    driver.set_window_size(1400, 900)
+    _open(driver, path)
+    width = driver.execute_script("return window.innerWidth")
+    heads = driver.find_elements(By.CSS_SELECTOR, "section#advice thead th")
+    names = [h.text for h in heads]
+    for wanted in ("fits", "SRAM B", "flash B"):
+        head = heads[names.index(wanted)]
+        right = driver.execute_script(
+            "const r = arguments[0].getBoundingClientRect(); return r.right;", head
+        )
+        assert 0 < right <= width, (wanted, right, width)
+    assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    rows = driver.find_elements(By.CSS_SELECTOR, "section#advice tbody tr")
+    assert len(rows) == len(advice.suggestions)
+    fits_cells = [r.find_elements(By.CSS_SELECTOR, "td")[names.index("fits")].text for r in rows]
+    assert fits_cells == ["yes" if s.fits else fits_text(s) for s in advice.suggestions]
+    driver.execute_script("document.getElementById('advice').scrollIntoView()")
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / "advice-1400.png"))
+    assert (ARTIFACTS / "advice-1400.png").stat().st_size > 10_000
+
+
+def fits_text(s: Any) -> str:
+    """'no (SRAM)', 'no (flash)' or 'no (SRAM, flash)', from the suggestion's own flags."""
+    short = [w for w, ok in (("SRAM", s.sram_fits), ("flash", s.flash_fits)) if not ok]
+    return f"no ({', '.join(short)})"

@@ -609,16 +609,16 @@ def test_matrix_json_lists_every_pair() -> None:
     }
 
 
-def test_matrix_of_the_whole_corpus_on_every_board_is_fast() -> None:
-    """`planner matrix ../shared/models/*.tflite models/*.tflite --board all` in a few seconds."""
-    import time
+def test_matrix_of_the_whole_corpus_on_every_board() -> None:
+    """`planner matrix ../shared/models/*.tflite models/*.tflite --board all` reports every pair.
 
+    How long it takes is a benchmark's business (issue 14: no wall-clock assertion in tests).
+    """
     from planner.targets.boards import catalog
 
     models = [str(p) for p in shared_models()] + sorted(
         str(p) for p in ROOT.glob("models/*.tflite")
     )
-    start = time.monotonic()
     out = subprocess.run(
         [sys.executable, "-m", "planner.cli", "matrix", *models, "--board", "all", "-f", "json"],
         capture_output=True,
@@ -626,9 +626,7 @@ def test_matrix_of_the_whole_corpus_on_every_board_is_fast() -> None:
         cwd=ROOT,
         check=False,
     )
-    elapsed = time.monotonic() - start
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
     assert doc["errors"] == []
     assert len(doc["results"]) == len(models) * len(catalog())
-    assert elapsed < 10, f"matrix took {elapsed:.1f} s"

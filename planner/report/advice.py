@@ -381,13 +381,14 @@ def advice_to_html(advice: Advice) -> str:
     for i, s in enumerate(advice.suggestions, start=1):
         rows.append(
             "<tr>"
-            f"<td>{i}</td><td>{escape(s.title)}<br><small>{escape(s.detail)}</small>"
+            f"<td>{i}</td><td class='what'>{escape(s.title)}<br><small>{escape(s.detail)}"
+            "</small>"
             + (f"<br><code>{escape(s.command)}</code>" if s.command else "")
             + "</td>"
             f"<td class='fits'>{'yes' if s.fits else escape(_why_not(s))}</td>"
-            f"<td>{'yes' if s.stock_tflm else 'no'}{' (retrain)' if s.retrain else ''}</td>"
             f"<td class='num'>{s.sram_bytes:,}{'' if s.exact else ' ~'}</td>"
             f"<td class='num'>{s.flash_bytes:,}</td>"
+            f"<td>{'yes' if s.stock_tflm else 'no'}{' (retrain)' if s.retrain else ''}</td>"
             f"<td class='num'>{s.macs:,}</td><td class='num'>{_pct(s.mac_overhead)}</td>"
             f"<td class='num'>{'-' if s.latency_ms is None else f'{s.latency_ms:.1f} ms'}</td>"
             "</tr>"
@@ -397,8 +398,8 @@ def advice_to_html(advice: Advice) -> str:
         '<section id="advice"><h2>What would make it fit</h2>'
         f"<p>Estimated latency as is: {lat.milliseconds:.1f} ms on {escape(lat.core)} "
         f"@ {lat.clock_hz / 1e6:g} MHz (an estimate). ~ = not TFLM-exact.</p>"
-        "<table><thead><tr><th>#</th><th>suggestion</th><th>fits</th><th>stock TFLM</th>"
-        "<th>SRAM B</th><th>flash B</th><th>MACs</th><th>MACs vs now</th><th>latency</th>"
+        "<table><thead><tr><th>#</th><th>suggestion</th><th>fits</th><th>SRAM B</th>"
+        "<th>flash B</th><th>stock TFLM</th><th>MACs</th><th>MACs vs now</th><th>latency</th>"
         "</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></section>"
     )

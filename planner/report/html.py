@@ -57,6 +57,9 @@ th, td { padding: 4px 8px; border-bottom: 1px solid #eee; white-space: nowrap; }
 th { position: sticky; top: 0; background: #f1f3f4; text-align: left; cursor: pointer;
      user-select: none; }
 th.num, td.num { text-align: right; }
+#advice td { white-space: normal; vertical-align: top; }
+#advice td.num, #advice td.fits { white-space: nowrap; }
+#advice td.what { min-width: 18em; max-width: 38em; }
 th[aria-sort="ascending"]::after { content: " \\25B2"; }
 th[aria-sort="descending"]::after { content: " \\25BC"; }
 tr.overflow td { background: #fce8e6; }

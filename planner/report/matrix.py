@@ -223,7 +223,7 @@ def render_markdown(matrix: Matrix) -> str:
             elif c.fits:
                 cells.append(f"✅ +{human_bytes(c.sram_headroom_bytes)}")
             elif c.verdict == "unknown":
-                cells.append(f"❔ cannot tell (headroom ≤ {_short(c.sram_headroom_bytes)})")
+                cells.append(f"❔ cannot tell (headroom ≤ +{human_bytes(c.sram_headroom_bytes)})")
             elif not c.fits_sram:
                 short = f"❌ −{human_bytes(-c.sram_headroom_bytes)}"
                 cells.append(short + (" (and flash)" if not c.fits_flash else ""))

@@ -157,9 +157,9 @@ def test_emit_header(tmp_path: Path) -> None:
     assert int(defines["TFLM_PLANNER_ARENA_TAIL_BYTES"]) == check.arena.tail_bytes
     assert int(defines["TFLM_PLANNER_SRAM_BUDGET_BYTES"]) == check.sram_budget_bytes
     assert defines["TFLM_PLANNER_BOARD"] == '"stm32h743"'
-    from planner import __version__
+    from importlib.metadata import version
 
-    assert defines["TFLM_PLANNER_VERSION"] == f'"{__version__}"'
+    assert defines["TFLM_PLANNER_VERSION"] == f'"{version("tflm-planner")}"'
     assert text.count("#ifndef") == 1 and text.rstrip().endswith("*/")
 
 

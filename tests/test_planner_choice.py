@@ -123,8 +123,10 @@ def test_advice_in_every_format() -> None:
     doc = json.loads(_cli("advise", str(MBV2), "-b", "stm32f746", "-f", "json")[1])
     n = len(doc["suggestions"])
     assert n >= 3
-    fitting = [s for s in doc["suggestions"] if s["fits"]]
-    assert fitting, "some suggestion must fit MobileNetV2 224 on the F746"
+    # Issue 14: SRAM alone fits for some; its 3.9 MB of weights still overflow the 1 MB flash.
+    fitting = [s for s in doc["suggestions"] if s["sram_fits"]]
+    assert fitting, "some suggestion must fit MobileNetV2 224's SRAM on the F746"
+    assert not any(s["fits"] for s in doc["suggestions"]) and not doc["flash_fits"]
     rows = list(
         csv.DictReader(io.StringIO(_cli("advise", str(MBV2), "-b", "stm32f746", "-f", "csv")[1]))
     )

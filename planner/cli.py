@@ -58,7 +58,28 @@ def _one_board(ctx: click.Context, param: click.Parameter, value: tuple[str, ...
     return value[0] if value else None
 
 
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    ctx.meta[f"planner.{param.name}"] = value
+    return value
+
+
 def _board_option(fn: F) -> F:
+    fn = click.option(
+        "--allocator",
+        type=click.Choice(["plain", "recording"]),
+        expose_value=False,
+        callback=_remember,
+        help="TFLM's allocator on the board: plain (MicroInterpreter, the board default) or "
+        "recording (RecordingMicroInterpreter).",
+    )(fn)
+    fn = click.option(
+        "--int-enums",
+        is_flag=True,
+        expose_value=False,
+        callback=_remember,
+        help="TFLM built with -fno-short-enums (int-sized enums) rather than GCC's "
+        "arm-none-eabi default of short enums.",
+    )(fn)
     fn = click.option(
         "--board-file",
         type=click.Path(dir_okay=False, path_type=Path),
@@ -84,12 +105,26 @@ def _pick_board(board_name: str | None, board_file: Path | None, default: str | 
     if board_file is not None and board_name:
         raise click.UsageError("give --board or --board-file, not both")
     if board_file is not None:
-        return load_board_file(board_file)
-    if not board_name:
-        if default is not None:
-            return resolve_board(default)
+        board = load_board_file(board_file)
+    elif board_name:
+        board = resolve_board(board_name)
+    elif default is not None:
+        board = resolve_board(default)
+    else:
         raise click.UsageError("missing --board NAME (or --board-file FILE); see `planner boards`")
-    return resolve_board(board_name)
+    return _with_build_options(board)
+
+
+def _with_build_options(board: Any) -> Any:
+    """The board as --int-enums and --allocator say its firmware builds TFLM."""
+    from dataclasses import replace
+
+    meta = click.get_current_context().meta
+    if meta.get("planner.int_enums"):
+        board = replace(board, short_enums=False)
+    if meta.get("planner.allocator"):
+        board = replace(board, allocator=meta["planner.allocator"])
+    return board
 
 
 def _stdout_gone() -> None:

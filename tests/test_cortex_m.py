@@ -191,3 +191,31 @@ def test_planner_verify_says_what_is_missing_without_probes(
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("planner: error: ")
     assert ("probe_m4_cmsis.a15.elf" in lines[0]) or ("qemu-arm is not installed" in lines[0])
+
+
+@pytest.mark.parametrize(
+    "options,short_enums,allocator",
+    [
+        ([], True, "plain"),
+        (["--int-enums"], False, "plain"),
+        (["--allocator", "recording"], True, "recording"),
+    ],
+)
+def test_fit_options_choose_how_the_board_builds_tflm(
+    options: list[str], short_enums: bool, allocator: str
+) -> None:
+    """The board's defaults (GCC's short enums, MicroInterpreter's plain allocator) and the
+    options that change them reach the prediction (each build is checked against its probe
+    above: person_detect's tail is 27,012 / 27,020 / 27,124 B on the STM32F746's build)."""
+    import json
+
+    model = ROOT.parent / "shared" / "models" / "person_detect.tflite"
+    if not model.exists():
+        model = ROOT / "models" / "mobilenet_v1_0.25_96_int8.tflite"
+    result = CliRunner().invoke(
+        main, ["fit", str(model), "-b", "stm32f746", "-f", "json", *options]
+    )
+    arena = json.loads(result.output)["arena"]
+    expected = replace(BUILDS["m7_cmsis"], short_enums=short_enums, allocator=allocator)
+    assert (arena["short_enums"], arena["allocator"]) == (short_enums, allocator)
+    assert arena["tail_bytes"] == predict_arena(load(model), expected).tail_bytes

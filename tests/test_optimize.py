@@ -46,6 +46,7 @@ from hypothesis import strategies as st
 
 from planner.cli import main
 from planner.memory.placement import (
+    exact_placement,
     interval_lower_bound,
     lower_bound,
     place,
@@ -593,18 +594,14 @@ def test_small_placements_are_optimal(raw: list[tuple[int, int, int]]) -> None:
 )
 def test_exact_search_is_complete(raw: list[tuple[int, int, int]]) -> None:
     # The branch-and-bound finds a placement at the optimum and proves none exists below it.
-    from planner.memory.placement import _exact, _Instance
-
     sizes = [16 * s for s, _, _ in raw]
     firsts = [f for _, f, _ in raw]
     lasts = [f + d for _, f, d in raw]
     best = _brute_force(sizes, firsts, lasts)
-    n = len(sizes)
-    inst = _Instance(sizes, firsts, lasts, [None] * n, [False] * n, lambda o: 0)
-    found = _exact(inst, list(range(n)), best, 10**6)
+    found = exact_placement(sizes, firsts, lasts, best, node_budget=10**6)
     assert found is not None and _valid(sizes, firsts, lasts, found)
     assert max(o + s for o, s in zip(found, sizes, strict=True)) <= best
-    assert _exact(inst, list(range(n)), best - 16, 10**6) is None
+    assert exact_placement(sizes, firsts, lasts, best - 16, node_budget=10**6) is None
 
 
 def test_chain_with_scratch_reaches_the_bound_when_tflm_does_not() -> None:

@@ -227,12 +227,16 @@ def _orders(inst: _Instance, items: Sequence[int]) -> list[tuple[str, list[int]]
     return [(name, sorted(items, key=key)) for name, key in keys]
 
 
+class SearchBudgetError(Exception):
+    """The exact search ran out of nodes before it could answer."""
+
+
 def _exact(inst: _Instance, items: Sequence[int], target: int, budget: int) -> list[int] | None:
     """A placement of ``items`` (on top of the fixed ones) with every end <= target, or None.
 
     Searches bottom-left normal placements in increasing offset order: each next buffer sits
     at 0 or on the end of a placed buffer alive with it, at or above the previous offset.
-    Raises ``_Budget`` when the node budget runs out.
+    Raises :class:`SearchBudgetError` when the node budget runs out.
     """
     sizes, nbrs = inst.sizes, inst.nbrs
     offsets = list(inst.base)
@@ -266,7 +270,7 @@ def _exact(inst: _Instance, items: Sequence[int], target: int, budget: int) -> l
             return True
         nodes += 1
         if nodes > budget:
-            raise _BudgetError
+            raise SearchBudgetError
         options: list[tuple[int, int, list[int]]] = []
         for i in remaining:
             if lowest_fit(i, floor) + sizes[i] > target:
@@ -295,8 +299,107 @@ def _exact(inst: _Instance, items: Sequence[int], target: int, budget: int) -> l
     return offsets if dfs(0, -1) else None
 
 
-class _BudgetError(Exception):
-    pass
+class _Best:
+    """The best candidate so far, scored by ``evaluate``; says when the bound is reached."""
+
+    def __init__(self, evaluate: Evaluate, bound: int) -> None:
+        self.evaluate = evaluate
+        self.bound = bound
+        self.placement: Placement | None = None
+
+    @property
+    def head(self) -> int:
+        return self.placement.head_bytes if self.placement is not None else 1 << 62
+
+    def consider(self, offsets: Sequence[int], method: str) -> bool:
+        """Score a candidate; True when the lower bound is reached (stop searching)."""
+        head = self.evaluate(offsets)
+        if head < self.head:
+            self.placement = Placement(tuple(offsets), head, self.bound, method, head <= self.bound)
+        return self.head <= self.bound
+
+
+#: A greedy run: (realised head, method, order, best fit).
+_Run = tuple[int, str, list[int], bool]
+
+
+def _greedy_and_sweep(
+    inst: _Instance, best: _Best, item_sets: Sequence[tuple[str, list[int]]]
+) -> list[_Run] | None:
+    """Steps 1-2: every greedy order, first- and best-fit, then the sweep. Returns the greedy
+    runs, or None when a candidate reached the lower bound."""
+    runs: list[_Run] = []
+    for prefix, items in item_sets:
+        for name, order in _orders(inst, items):
+            for best_fit in (False, True):
+                offsets = inst.place_in_order(order, best_fit)
+                method = f"{prefix}{name} {'best' if best_fit else 'first'}-fit"
+                if best.consider(offsets, method):
+                    return None
+                runs.append((inst.evaluate(offsets), method, order, best_fit))
+        for target in (best.bound, best.head - ARENA_ALIGNMENT):
+            if best.consider(inst.sweep(target, items), f"{prefix}sweep to {target}"):
+                return None
+    return runs
+
+
+def _local_search(
+    inst: _Instance, best: _Best, runs: list[_Run], seed: int, deadline: float
+) -> bool:
+    """Step 3: move buffers to earlier turns in the two best greedy orders, keeping moves that
+    do not raise the head. True when a candidate reached the lower bound."""
+    rng = random.Random(seed)
+    work = LOCAL_SEARCH_WORK
+    for head, method, order, best_fit in sorted(runs, key=lambda r: r[0])[:2]:
+        current = list(order)
+        offsets = inst.place_in_order(current, best_fit)
+        current_head = head
+        m = len(current)
+        if m < 2:
+            continue
+        position = {item: k for k, item in enumerate(current)}
+        for _ in range(LOCAL_SEARCH_MOVES // 2):
+            if time.perf_counter() > deadline or work <= 0:
+                break
+            # Half the moves take a buffer that ends at the current head (one of those that
+            # set it) and give it an earlier turn; the others move any buffer.
+            top = [position[i] for i in current if offsets[i] + inst.sizes[i] >= current_head]
+            a = rng.choice(top) if top and rng.random() < 0.5 else rng.randrange(1, m)
+            if a == 0:
+                continue
+            b = rng.randrange(0, a)
+            work -= m - b
+            moved = [*current[:b], current[a], *current[b:a], *current[a + 1 :]]
+            trial = list(offsets)
+            for i in moved[b:]:
+                trial[i] = -1
+            trial = inst.place_in_order(moved, best_fit, start=trial, skip=b)
+            trial_head = inst.evaluate(trial)
+            if trial_head <= current_head:
+                current, offsets, current_head = moved, trial, trial_head
+                position = {item: k for k, item in enumerate(current)}
+                if best.consider(offsets, f"{method} + local search"):
+                    return True
+    return False
+
+
+def _exact_phase(inst: _Instance, best: _Best) -> None:
+    """Step 4: the exact search below the best head, down to the lower bound."""
+    target = best.head - ARENA_ALIGNMENT
+    try:
+        while target >= best.bound:
+            found = _exact(inst, inst.free, target, EXACT_NODE_BUDGET)
+            if found is None:
+                # No placement of the reserved buffers ends at or below target. With no
+                # online buffers that proves the best head optimal.
+                if not any(inst.online) and best.placement is not None:
+                    best.placement = replace(best.placement, proven_optimal=True)
+                return
+            if best.consider(found, "exact search"):
+                return
+            target = min(target, best.head) - ARENA_ALIGNMENT
+    except SearchBudgetError:
+        pass
 
 
 def place(
@@ -318,106 +421,72 @@ def place(
     TFLM's own plan) scored the same way. Deterministic for a given ``seed``.
     """
     n = len(sizes)
-    fixed = [None] * n if fixed is None else list(fixed)
-    online = [False] * n if online is None else list(online)
+    if n == 0:
+        return Placement((), 0, 0, "empty", True)
+    inst = _instance(sizes, firsts, lasts, fixed, online, evaluate)
+    deadline = time.perf_counter() + TIME_CAP_SECONDS
+    best = _Best(inst.evaluate, interval_lower_bound(sizes, firsts, lasts))
+
+    def result() -> Placement:
+        assert best.placement is not None
+        return best.placement
+
+    if any(best.consider(vector, "given") for vector in extra):
+        return result()
+    tensors_only = [i for i in inst.free if not inst.online[i]]
+    item_sets = [("", list(inst.free))]
+    if len(tensors_only) != len(inst.free):
+        item_sets.append(("tensors-only ", tensors_only))
+    runs = _greedy_and_sweep(inst, best, item_sets)
+    if runs is None or _local_search(inst, best, runs, seed, deadline):
+        return result()
+    if len(inst.free) <= EXACT_MAX_ITEMS and time.perf_counter() < deadline:
+        _exact_phase(inst, best)
+    return result()
+
+
+def _instance(
+    sizes: Sequence[int],
+    firsts: Sequence[int],
+    lasts: Sequence[int],
+    fixed: Sequence[int | None] | None = None,
+    online: Sequence[bool] | None = None,
+    evaluate: Evaluate | None = None,
+) -> _Instance:
+    n = len(sizes)
     size_list = list(sizes)
     if evaluate is None:
 
         def evaluate(offsets: Sequence[int]) -> int:
             return _top(offsets, size_list)
 
-    bound = interval_lower_bound(sizes, firsts, lasts)
-    inst = _Instance(sizes, firsts, lasts, fixed, online, evaluate)
-    deadline = time.perf_counter() + TIME_CAP_SECONDS
-    best: list[Placement] = []
+    return _Instance(
+        sizes,
+        firsts,
+        lasts,
+        [None] * n if fixed is None else list(fixed),
+        [False] * n if online is None else list(online),
+        evaluate,
+    )
 
-    def consider(offsets: Sequence[int], method: str) -> bool:
-        """Score a candidate; True when the lower bound is reached (stop searching)."""
-        head = evaluate(offsets)
-        if not best or head < best[0].head_bytes:
-            best[:] = [Placement(tuple(offsets), head, bound, method, head <= bound)]
-        return best[0].head_bytes <= bound
 
-    if n == 0:
-        return Placement((), 0, 0, "empty", True)
-    for vector in extra:
-        if consider(vector, "given"):
-            return best[0]
+def exact_placement(
+    sizes: Sequence[int],
+    firsts: Sequence[int],
+    lasts: Sequence[int],
+    height: int,
+    *,
+    fixed: Sequence[int | None] | None = None,
+    node_budget: int = EXACT_NODE_BUDGET,
+) -> tuple[int, ...] | None:
+    """Offsets with every ``offset + size <= height``, by the exact branch-and-bound of
+    :func:`place` (step 4), or None when the search proves there are none.
 
-    everything = list(inst.free)
-    tensors_only = [i for i in inst.free if not online[i]]
-    item_sets = [("", everything)]
-    if len(tensors_only) != len(everything):
-        item_sets.append(("tensors-only ", tensors_only))
-
-    # 1-2. Greedy orders and the sweep.
-    greedy_runs: list[tuple[int, str, list[int], bool, list[int]]] = []
-    for prefix, items in item_sets:
-        for name, order in _orders(inst, items):
-            for best_fit in (False, True):
-                offsets = inst.place_in_order(order, best_fit)
-                method = f"{prefix}{name} {'best' if best_fit else 'first'}-fit"
-                if consider(offsets, method):
-                    return best[0]
-                greedy_runs.append((evaluate(offsets), method, order, best_fit, items))
-        for target in (bound, best[0].head_bytes - ARENA_ALIGNMENT):
-            if consider(inst.sweep(target, items), f"{prefix}sweep to {target}"):
-                return best[0]
-
-    # 3. Local search from the best greedy order.
-    greedy_runs.sort(key=lambda r: r[0])
-    rng = random.Random(seed)
-    work = LOCAL_SEARCH_WORK
-    for head, method, order, best_fit, _items in greedy_runs[:2]:
-        current = list(order)
-        offsets = inst.place_in_order(current, best_fit)
-        current_head = head
-        m = len(current)
-        if m < 2:
-            continue
-        position = {item: k for k, item in enumerate(current)}
-        for _ in range(LOCAL_SEARCH_MOVES // 2):
-            if time.perf_counter() > deadline or work <= 0:
-                break
-            # Half the moves take a buffer that ends at the current head (one of those that
-            # set it) and give it an earlier turn; the others move any buffer.
-            top = [position[i] for i in current if offsets[i] + size_list[i] >= current_head]
-            a = rng.choice(top) if top and rng.random() < 0.5 else rng.randrange(1, m)
-            if a == 0:
-                continue
-            b = rng.randrange(0, a)
-            work -= m - b
-            moved = [*current[:b], current[a], *current[b:a], *current[a + 1 :]]
-            trial = list(offsets)
-            for i in moved[b:]:
-                trial[i] = -1
-            trial = inst.place_in_order(moved, best_fit, start=trial, skip=b)
-            trial_head = evaluate(trial)
-            if trial_head <= current_head:
-                current, offsets, current_head = moved, trial, trial_head
-                position = {item: k for k, item in enumerate(current)}
-                if consider(offsets, f"{method} + local search"):
-                    return best[0]
-
-    # 4. Exact search on small instances.
-    free = everything
-    if len(free) <= EXACT_MAX_ITEMS and time.perf_counter() < deadline:
-        target = best[0].head_bytes - ARENA_ALIGNMENT
-        try:
-            while target >= bound:
-                found = _exact(inst, free, target, EXACT_NODE_BUDGET)
-                if found is None:
-                    # No placement of the reserved buffers ends at or below target. With no
-                    # online buffers that proves the best head optimal.
-                    if not any(online):
-                        best[0] = replace(best[0], proven_optimal=True)
-                    break
-                if consider(found, "exact search"):
-                    break
-                target = min(target, best[0].head_bytes) - ARENA_ALIGNMENT
-        except _BudgetError:
-            pass
-    return best[0]
+    Raises :class:`SearchBudgetError` when ``node_budget`` nodes do not settle it.
+    """
+    inst = _instance(sizes, firsts, lasts, fixed)
+    found = _exact(inst, inst.free, height, node_budget)
+    return None if found is None else tuple(found)
 
 
 def realize(buffers: Sequence[Buffer], offsets: Sequence[int]) -> Plan:
@@ -513,6 +582,8 @@ __all__ = [
     "EXACT_MAX_ITEMS",
     "PLANNER_NAME",
     "Placement",
+    "SearchBudgetError",
+    "exact_placement",
     "interval_lower_bound",
     "lower_bound",
     "place",

@@ -53,7 +53,7 @@ from planner.memory.placement import (
     realized_evaluator,
 )
 from planner.model.graph import Graph
-from planner.offline_plan.reorder import Schedule, best_schedule, reorder_graph
+from planner.offline_plan.reorder import Schedule, alias_root, best_schedule, reorder_graph
 from planner.runtimes.tflm.allocation_info import (
     Buffer,
     scratch_requests,
@@ -157,14 +157,6 @@ def reshape_aliases(graph: Graph) -> dict[int, int]:
     return out
 
 
-def _root(aliases: Mapping[int, int], t: int) -> int:
-    for _ in range(len(aliases) + 1):
-        if t not in aliases:
-            return t
-        t = aliases[t]
-    return t  # pragma: no cover - aliases point from outputs to earlier inputs: no cycles
-
-
 def _scratch_by_op(graph: Graph, target: Target) -> dict[int, int]:
     out: dict[int, int] = {}
     for sg_index, op_index, size, _ in scratch_requests(graph, target):
@@ -219,7 +211,7 @@ def _plan_order(
         if b.is_scratch or b.offline_offset is not None:
             items.append([i])
             continue
-        root = _root(live_aliases, b.tensor_index if b.tensor_index is not None else -1)
+        root = alias_root(live_aliases, b.tensor_index if b.tensor_index is not None else -1)
         key = index_of.get(root, i)
         if key in group_of:
             items[group_of[key]].append(i)

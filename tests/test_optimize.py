@@ -32,7 +32,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -618,16 +617,15 @@ def test_chain_with_scratch_reaches_the_bound_when_tflm_does_not() -> None:
     assert plan.head_bytes == lower_bound(buffers) <= plan_greedy(buffers).head_bytes
 
 
-def test_placement_of_hundreds_of_buffers_is_fast() -> None:
+def test_placement_of_hundreds_of_buffers_is_valid() -> None:
+    # Its time, as the problem grows: benchmarks/bench_search.py.
     rng = np.random.default_rng(0)
     sizes, firsts, lasts = [], [], []
     for i in range(400):
         sizes.append(16 * int(rng.integers(1, 300)))
         firsts.append(i)
         lasts.append(i + int(rng.choice([1, 1, 1, 2, 3, 8])))
-    start = time.perf_counter()
     placement = place(sizes, firsts, lasts)
-    assert time.perf_counter() - start < 1.0
     assert _valid(sizes, firsts, lasts, placement.offsets)
     assert placement.head_bytes >= interval_lower_bound(sizes, firsts, lasts)
 
@@ -698,6 +696,8 @@ def _all_orders(graph: Graph) -> list[tuple[int, ...]]:
 def test_exact_reorder_is_optimal_over_every_order(graph: Graph) -> None:
     schedule = best_schedule(graph)
     assert is_valid_order(graph, schedule.order)
+    assert schedule.peak_bytes == schedule_peak(graph, schedule.order)
+    assert schedule.peak_bytes <= schedule.original_peak_bytes
     assert schedule.exact
     brute = min(schedule_peak(graph, order) for order in _all_orders(graph))
     assert schedule.peak_bytes == min(brute, schedule.original_peak_bytes) == brute
@@ -741,19 +741,18 @@ def test_stateful_operators_keep_their_order() -> None:
     assert not is_valid_order(graph, (2, 1, 0))
 
 
-def test_hundreds_of_ops_reorder_quickly() -> None:
-    # 300 operators: a chain with a skip connection around every third operator.
+def test_hundreds_of_ops_reorder_validly() -> None:
+    # 300 operators: a chain with a skip connection around every third operator. The search's
+    # time, as the graph grows: benchmarks/bench_search.py.
     n = 300
     edges = [(k,) if k % 3 or k < 3 else (k, k - 2) for k in range(n)]
     graph = _dag_graph(n, edges, [16 * (1 + (7 * i) % 50) for i in range(n + 1)])
-    start = time.perf_counter()
     schedule = best_schedule(graph)
-    assert time.perf_counter() - start < 2.0
     assert is_valid_order(graph, schedule.order)
+    assert schedule.peak_bytes == schedule_peak(graph, schedule.order)
+    assert schedule.peak_bytes <= schedule.original_peak_bytes
     wide = _dag_graph(60, [(0,) if k < 30 else (k - 29, k - 28) for k in range(60)], [16 * 20] * 61)
-    start = time.perf_counter()
     beam = best_schedule(wide, state_limit=2_000)
-    assert time.perf_counter() - start < 2.0
     assert not beam.exact and "beam" in beam.method
     assert is_valid_order(wide, beam.order)
     assert beam.peak_bytes <= beam.original_peak_bytes

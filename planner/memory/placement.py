@@ -1,4 +1,7 @@
-"""A memory planner that beats TFLM's greedy one: offsets for the buffers of a fixed order.
+"""Optimal placement: offsets for the buffers of a fixed order that beat TFLM's greedy ones.
+
+The home of placement algorithms that are not a runtime's own (TFLM's greedy planner, the
+one the runtime runs, is :mod:`planner.runtimes.tflm.memory_planner.greedy`).
 
 The problem
     Each buffer has a size (16-rounded) and an inclusive lifetime ``[first, last]``; buffers
@@ -36,10 +39,13 @@ Online buffers and the runtime
     Candidates are tried both with the scratch buffers reserved by the heuristic and with
     them left entirely to TFLM.
 
-:func:`plan_optimal` is registered as the ``"optimized"`` planner. It keeps offsets the model
-already fixes (``OfflineMemoryAllocation``), and returns TFLM's own plan (planner
-``"tflm"``) whenever nothing better is found, so it never reports a larger head than TFLM's.
-Operator reordering and buffer sharing are in :mod:`planner.offline_plan.optimize`.
+:func:`plan_optimal` places TFLM's buffers (a peer of the greedy planner's ``plan_greedy``,
+same arguments, same :class:`Plan`). It keeps offsets the model already fixes
+(``OfflineMemoryAllocation``), and returns TFLM's own plan (planner ``"tflm"``) whenever
+nothing better is found, so it never reports a larger head than TFLM's. The *optimized* plan
+(``planner optimize``, ``fit(..., planner="optimized")``) is
+:func:`planner.offline_plan.optimize.optimize`: operator reordering and buffer sharing, with
+offsets from :func:`place`, written into the model.
 """
 
 from __future__ import annotations
@@ -54,7 +60,7 @@ from planner.runtimes.tflm.allocation_info import Buffer
 from planner.runtimes.tflm.allocations import ARENA_ALIGNMENT
 from planner.runtimes.tflm.memory_planner.greedy import Plan, greedy_order, plan_greedy
 
-PLANNER_NAME = "optimized"
+PLANNER_NAME = "optimal placement"
 
 #: Largest number of free buffers the exact search is tried on.
 EXACT_MAX_ITEMS = 14
@@ -550,9 +556,17 @@ def _realized_head(buffers: Sequence[Buffer]) -> Evaluate:
     )
 
 
-def place_buffers(buffers: Sequence[Buffer], *, seed: int = 0) -> Placement:
-    """:func:`place` for TFLM's buffers: tensors get offsets, scratch buffers stay online."""
-    tflm = plan_greedy(buffers)
+def place_buffers(
+    buffers: Sequence[Buffer],
+    *,
+    seed: int = 0,
+    extra: Sequence[Sequence[int]] | None = None,
+) -> Placement:
+    """:func:`place` for TFLM's buffers: tensors get offsets, scratch buffers stay online and
+    are placed by TFLM's greedy rule in every candidate's score. ``extra``: further candidate
+    offset vectors, by default TFLM's own greedy plan of ``buffers``."""
+    if extra is None:
+        extra = (plan_greedy(buffers).offsets,)
     return place(
         [b.size_bytes for b in buffers],
         [b.first_step for b in buffers],
@@ -561,7 +575,7 @@ def place_buffers(buffers: Sequence[Buffer], *, seed: int = 0) -> Placement:
         online=[b.is_scratch for b in buffers],
         evaluate=_realized_head(buffers),
         seed=seed,
-        extra=(tflm.offsets,),
+        extra=extra,
     )
 
 

@@ -79,17 +79,19 @@ Evaluate = Callable[[Sequence[int]], int]
 
 @dataclass(frozen=True)
 class Placement:
-    """Offsets for every item and the head they give."""
+    """Offsets for every item and the head they give.
+
+    ``head_bytes`` is the realised head (``evaluate`` of the offsets); ``lower_bound`` the
+    largest sum of sizes alive at one step (no placement goes below it); ``method`` the
+    heuristic that produced the offsets; ``proven_optimal`` is True when the head is proven
+    the least possible for these lifetimes: it equals the lower bound, or the exact search
+    covered every placement.
+    """
 
     offsets: tuple[int, ...]
-    #: The realised head (``evaluate`` of the offsets).
     head_bytes: int
-    #: The largest sum of sizes alive at one step: no placement goes below it.
     lower_bound: int
-    #: Which heuristic produced the offsets.
     method: str
-    #: True when the head is proven the least possible for these lifetimes: it equals the lower
-    #: bound, or the exact search covered every placement.
     proven_optimal: bool
 
 
@@ -429,7 +431,14 @@ def place(
     n = len(sizes)
     if n == 0:
         return Placement((), 0, 0, "empty", True)
-    inst = _instance(sizes, firsts, lasts, fixed, online, evaluate)
+    inst = _Instance(
+        sizes,
+        firsts,
+        lasts,
+        [None] * n if fixed is None else fixed,
+        [False] * n if online is None else online,
+        evaluate or _top_evaluator(sizes),
+    )
     deadline = time.perf_counter() + TIME_CAP_SECONDS
     best = _Best(inst.evaluate, interval_lower_bound(sizes, firsts, lasts))
 
@@ -451,29 +460,10 @@ def place(
     return result()
 
 
-def _instance(
-    sizes: Sequence[int],
-    firsts: Sequence[int],
-    lasts: Sequence[int],
-    fixed: Sequence[int | None] | None = None,
-    online: Sequence[bool] | None = None,
-    evaluate: Evaluate | None = None,
-) -> _Instance:
-    n = len(sizes)
+def _top_evaluator(sizes: Sequence[int]) -> Evaluate:
+    """The default score: the highest ``offset + size`` of the placed items."""
     size_list = list(sizes)
-    if evaluate is None:
-
-        def evaluate(offsets: Sequence[int]) -> int:
-            return _top(offsets, size_list)
-
-    return _Instance(
-        sizes,
-        firsts,
-        lasts,
-        [None] * n if fixed is None else list(fixed),
-        [False] * n if online is None else list(online),
-        evaluate,
-    )
+    return lambda offsets: _top(offsets, size_list)
 
 
 def exact_placement(
@@ -490,7 +480,9 @@ def exact_placement(
 
     Raises :class:`SearchBudgetError` when ``node_budget`` nodes do not settle it.
     """
-    inst = _instance(sizes, firsts, lasts, fixed)
+    n = len(sizes)
+    free: list[int | None] = [None] * n
+    inst = _Instance(sizes, firsts, lasts, fixed or free, [False] * n, _top_evaluator(sizes))
     found = _exact(inst, inst.free, height, node_budget)
     return None if found is None else tuple(found)
 
@@ -519,7 +511,7 @@ def realized_evaluator(
     online = set(online_order)
     size_list = list(sizes)
     if not online:
-        return lambda offsets: _top(offsets, size_list)
+        return _top_evaluator(sizes)
     fixed = [i for i in range(len(sizes)) if i not in online]
 
     def evaluate(offsets: Sequence[int]) -> int:

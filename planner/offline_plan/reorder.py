@@ -88,17 +88,19 @@ _CONTROL_FLOW = {
 
 @dataclass(frozen=True)
 class Schedule:
-    """A run order for subgraph 0 and its peak live bytes."""
+    """A run order for subgraph 0 and its peak live bytes.
 
-    #: Original operator indices, in the order they are to run.
+    ``order`` lists the original operator indices in the order they are to run;
+    ``peak_bytes`` is the largest live bytes at one operator step in that order (the cost
+    model above), ``original_peak_bytes`` the same for the original order; ``exact`` is True
+    when ``peak_bytes`` is proven the least over every allowed order; ``states`` counts the
+    search states visited and ``method`` names the search.
+    """
+
     order: tuple[int, ...]
-    #: Largest live bytes at one operator step in this order (the cost model above).
     peak_bytes: int
-    #: The same figure for the original order.
     original_peak_bytes: int
-    #: True when ``peak_bytes`` is proven the least over every allowed order.
     exact: bool
-    #: Search states visited.
     states: int
     method: str
 

@@ -570,32 +570,33 @@ def _brute_force(sizes: list[int], firsts: list[int], lasts: list[int]) -> int:
     return best
 
 
-@settings(max_examples=25, deadline=None)
-@given(
-    st.lists(
-        st.tuples(st.integers(1, 4), st.integers(0, 3), st.integers(0, 2)), min_size=1, max_size=4
+#: Up to four buffers of 16-64 B, starting at steps 0-3 and living 1-3 steps: small enough to
+#: try every placement.
+_small_lifetimes = st.lists(
+    st.tuples(st.integers(1, 4), st.integers(0, 3), st.integers(0, 2)), min_size=1, max_size=4
+).map(
+    lambda raw: (
+        [16 * s for s, _, _ in raw],
+        [f for _, f, _ in raw],
+        [f + d for _, f, d in raw],
     )
 )
-def test_small_placements_are_optimal(raw: list[tuple[int, int, int]]) -> None:
-    sizes = [16 * s for s, _, _ in raw]
-    firsts = [f for _, f, _ in raw]
-    lasts = [f + d for _, f, d in raw]
+
+
+@settings(max_examples=25, deadline=None)
+@given(_small_lifetimes)
+def test_small_placements_are_optimal(lifetimes: tuple[list[int], list[int], list[int]]) -> None:
+    sizes, firsts, lasts = lifetimes
     placement = place(sizes, firsts, lasts)
     assert _valid(sizes, firsts, lasts, placement.offsets)
     assert placement.head_bytes == _brute_force(sizes, firsts, lasts)
 
 
 @settings(max_examples=30, deadline=None)
-@given(
-    st.lists(
-        st.tuples(st.integers(1, 4), st.integers(0, 3), st.integers(0, 2)), min_size=1, max_size=4
-    )
-)
-def test_exact_search_is_complete(raw: list[tuple[int, int, int]]) -> None:
+@given(_small_lifetimes)
+def test_exact_search_is_complete(lifetimes: tuple[list[int], list[int], list[int]]) -> None:
     # The branch-and-bound finds a placement at the optimum and proves none exists below it.
-    sizes = [16 * s for s, _, _ in raw]
-    firsts = [f for _, f, _ in raw]
-    lasts = [f + d for _, f, d in raw]
+    sizes, firsts, lasts = lifetimes
     best = _brute_force(sizes, firsts, lasts)
     found = exact_placement(sizes, firsts, lasts, best, node_budget=10**6)
     assert found is not None and _valid(sizes, firsts, lasts, found)

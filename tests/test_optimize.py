@@ -789,14 +789,48 @@ def test_rewrite_round_trip_keeps_the_model() -> None:
     assert again.metadata_names.count("OfflineMemoryAllocation") == 1
 
 
-def test_several_subgraphs_get_no_offline_plan() -> None:
+def test_several_subgraphs_stay_unchanged_when_tflm_plans_best() -> None:
+    # A chain 64 -> 128 -> 64 B (TFLM's plan: the 128 B tensor at 0, the others above it,
+    # 192 B, the chain's lower bound) and a subgraph nobody calls (its tensor at step -1).
     tensors = (_tensor(0, 64), _tensor(1, 128), _tensor(2, 64))
     ops = (Operator(0, "RELU", (0,), (1,)), Operator(1, "RELU", (1,), (2,)))
     sg0 = Subgraph(0, "main", tensors, ops, (0,), (2,))
     sg1 = Subgraph(1, "other", (_tensor(0, 32),), (), (0,), (0,))
     result = optimize(Graph((sg0, sg1), file_bytes=0))
-    assert result.offline_offsets is None
-    assert result.head_bytes <= result.tflm_head_bytes
+    assert result.tflm_head_bytes == result.head_bytes == 192
+    assert not result.changed and result.offline_offsets is None
+
+
+@needs_runtime
+@pytest.mark.parametrize(
+    ("name", "tflm_head", "head"),
+    [
+        # CALL_ONCE, whose init subgraph adds a 96 B constant to itself and takes a MEAN.
+        ("call_once", 656, 576),
+        # IF with a plan that puts one tensor of subgraph 1 at 4,096: re-planned.
+        ("if_offline_in_subgraph_1", 4_160, 336),
+    ],
+)
+def test_several_subgraphs_get_an_offline_plan_the_runtime_follows(
+    name: str, tflm_head: int, head: int
+) -> None:
+    # The control-flow models are tests/test_head.py's (one builder for them).
+    from .builder import Model
+    from .test_head import BUILT
+
+    path = _TMP / f"{name}.tflite"
+    model = Model()
+    BUILT[name](model)
+    model.write(path)
+    graph = load_model(path)
+    result = optimize(graph)
+    assert result.offline_offsets is not None
+    assert len(result.offline_offsets) == sum(len(sg.tensors) for sg in graph.subgraphs)
+    out = _write(f"{name}_optimized.tflite", write_optimized(graph, path.read_bytes(), result))
+    run = _run(graph, [("original", path), ("optimized", out)])
+    assert run.heads["original"] == result.tflm_head_bytes == tflm_head
+    assert run.heads["optimized"] == result.head_bytes == head == result.lower_bound_final
+    _assert_same_outputs(run, "original", "optimized", graph)
 
 
 def test_cli_optimize(tmp_path: Path) -> None:

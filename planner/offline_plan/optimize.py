@@ -29,11 +29,11 @@ Buffer sharing: RESHAPE
     for equal pointers) nor is EXPAND_DIMS (no model here proves it in the runtime).
 
 Limits
-    * Offsets are written only for single-subgraph models; models with several subgraphs
-      are only reordered, and not at all if they carry a plan already. The metadata lists all
-      subgraphs' tensors in a row, and tests/test_head.py shows the pip runtime reads it that
-      way (an offset given to a tensor of subgraph 1 lands where that reading predicts), so
-      extending the placement to every subgraph is the next step; it is not done yet.
+    * Only subgraph 0 is reordered and only its RESHAPEs share buffers. The offsets cover the
+      tensors of every subgraph: the metadata lists all subgraphs' tensors in a row, the way
+      the pip runtime reads it (tests/test_head.py: an offset given to a tensor of subgraph 1
+      lands where that reading predicts), and the lifetimes of the other subgraphs' tensors
+      are the steps TFLM gives them while the control-flow operators walk them.
     * Variable tensors (LSTM/SVDF state) keep whatever the model gave them: planning one into
       the head would drop its state between invocations.
 """
@@ -56,7 +56,7 @@ from planner.runtimes.tflm.allocation_info import (
 )
 from planner.runtimes.tflm.allocations import planned_bytes
 from planner.runtimes.tflm.arena import HOST, ArenaPrediction, Target, predict_arena
-from planner.runtimes.tflm.memory_planner.greedy import Plan, plan_greedy
+from planner.runtimes.tflm.memory_planner.greedy import Plan
 
 #: Operators whose output may share the input's buffer (their kernel skips the copy).
 IN_PLACE_OPS = frozenset({"RESHAPE"})
@@ -185,8 +185,10 @@ def _plan_order(
     g = reorder_graph(graph, order)
     buffers = _buffers(g, baseline.target)
     # Items: one per group of tensor buffers sharing storage, one per scratch buffer.
-    index_of = {b.tensor_index: i for i, b in enumerate(buffers) if b.key[0] == "tensor"}
-    shared = tuple((x, y) for y, x in sorted(aliases.items()) if x in index_of and y in index_of)
+    index_of = {(b.subgraph, b.tensor_index): i for i, b in enumerate(buffers) if not b.is_scratch}
+    shared = tuple(
+        (x, y) for y, x in sorted(aliases.items()) if (0, x) in index_of and (0, y) in index_of
+    )
     live_aliases = {y: x for x, y in shared}
     group_of: dict[int, int] = {}
     items: list[list[int]] = []
@@ -194,8 +196,9 @@ def _plan_order(
         if b.is_scratch or b.offline_offset is not None:
             items.append([i])
             continue
-        root = alias_root(live_aliases, b.tensor_index if b.tensor_index is not None else -1)
-        key = index_of.get(root, i)
+        tensor = b.tensor_index if b.tensor_index is not None else -1
+        root = alias_root(live_aliases, tensor) if b.subgraph == 0 else tensor
+        key = index_of.get((b.subgraph, root), i)
         if key in group_of:
             items[group_of[key]].append(i)
         else:
@@ -265,23 +268,14 @@ def optimize(
     n_ops = len(graph.main.operators)
     identity = tuple(range(n_ops))
     notes: list[str] = []
-    single = len(graph.subgraphs) == 1
-    if not single:
-        notes.append(
-            "several subgraphs: no offline plan is written (not supported yet), "
-            "only the operator order is optimized"
-        )
-    if not single and graph.offline_offsets is not None:
-        reorder = False
-        notes.append("the model carries an offline plan for several subgraphs: left as it is")
     if not original.exact:
         notes.append(
             "some operators' memory needs are unknown ("
             + ", ".join(original.unknown)
             + "): TFLM places their scratch buffers around the plan, the figures may be low"
         )
-    base = replace(graph, offline_offsets=_kept_offsets(graph)) if single else graph
-    aliases = reshape_aliases(graph) if share and single else {}
+    base = replace(graph, offline_offsets=_kept_offsets(graph))
+    aliases = reshape_aliases(graph) if share else {}
     scratch = _scratch_by_op(graph, target)
 
     orders: list[tuple[int, ...]] = [identity]
@@ -301,12 +295,6 @@ def optimize(
     tflm = _baseline(graph, original, lb_reordered, exact, notes)
     candidates = [tflm]
     for order in orders:
-        if not single:
-            buffers = _buffers(reorder_graph(base, order), target)
-            head = plan_greedy(buffers).head_bytes
-            bound = lower_bound(buffers)
-            candidates.append(replace(tflm, order=order, head_bytes=head, lower_bound_final=bound))
-            continue
         for use in ({}, aliases) if aliases else ({},):
             candidates.append(_plan_order(tflm, base, order, use))
     # The first of the least heads: ties go to the candidate that changes the model least.
@@ -370,10 +358,8 @@ def plan_for_order(
     that can share its buffer sharing it when ``share`` — whether or not that beats TFLM.
 
     For tests and experiments (e.g. proving sharing in the runtime where it does not pay);
-    :func:`optimize` is the call that never does worse than TFLM. Single-subgraph models only.
+    :func:`optimize` is the call that never does worse than TFLM.
     """
-    if len(graph.subgraphs) != 1:
-        raise PlannerError(f"{graph.path}: offline plans are written for one subgraph only")
     start = time.perf_counter()
     original = predict_arena(graph, target)
     chosen = tuple(range(len(graph.main.operators))) if order is None else tuple(order)

@@ -159,10 +159,6 @@ def _scratch_by_op(graph: Graph, target: Target) -> dict[int, int]:
     return out
 
 
-def _buffers(graph: Graph, target: Target) -> tuple[Buffer, ...]:
-    return tflm_buffers(graph, target)
-
-
 def _kept_offsets(graph: Graph) -> tuple[int, ...] | None:
     """The model's offline offsets for variable tensors only (the rest is re-planned)."""
     if graph.offline_offsets is None:
@@ -183,7 +179,7 @@ def _plan_order(
     """``baseline`` changed to an offline plan for ``graph`` run in ``order`` with ``aliases``
     shared: offsets for all tensors, the head TFLM realises, the lower bound, the method."""
     g = reorder_graph(graph, order)
-    buffers = _buffers(g, baseline.target)
+    buffers = tflm_buffers(g, baseline.target)
     # Items: one per group of tensor buffers sharing storage, one per scratch buffer.
     index_of = {(b.subgraph, b.tensor_index): i for i, b in enumerate(buffers) if not b.is_scratch}
     shared = tuple(
@@ -290,7 +286,7 @@ def optimize(
                 orders.append(shared_schedule.order)
             if not shared_schedule.exact:
                 schedule = replace(schedule, exact=False)
-    lb_reordered = min(lower_bound(_buffers(reorder_graph(base, o), target)) for o in orders)
+    lb_reordered = min(lower_bound(tflm_buffers(reorder_graph(base, o), target)) for o in orders)
     exact = schedule.exact if schedule is not None else True
     tflm = _baseline(graph, original, lb_reordered, exact, notes)
     candidates = [tflm]
@@ -365,7 +361,7 @@ def plan_for_order(
     chosen = tuple(range(len(graph.main.operators))) if order is None else tuple(order)
     base = replace(graph, offline_offsets=_kept_offsets(graph))
     aliases = reshape_aliases(graph) if share else {}
-    lb = lower_bound(_buffers(reorder_graph(base, chosen), target))
+    lb = lower_bound(tflm_buffers(reorder_graph(base, chosen), target))
     baseline = _baseline(graph, original, lb, False, ())
     return _finish(graph, _plan_order(baseline, base, chosen, aliases), start)
 

@@ -496,8 +496,8 @@ def bench_synthetic(
 
 
 def bench_greedy(report: Report, directory: Path, sizes: list[int]) -> None:
-    from planner.memory.planners import greedy
     from planner.runtimes.tflm.allocation_info import tflm_buffers
+    from planner.runtimes.tflm.memory_planner import greedy
 
     reference = getattr(greedy, "plan_greedy_reference", None)
     if reference is None:

@@ -20,7 +20,6 @@ from types import MappingProxyType
 import numpy as np
 import pytest
 
-from planner.memory.planners import PLANNERS, plan_greedy
 from planner.model.graph import Graph, Operator, Quantization, Subgraph, Tensor
 from planner.model.tflite_reader import load_model
 from planner.runtimes.tflm.allocation_info import (
@@ -30,7 +29,7 @@ from planner.runtimes.tflm.allocation_info import (
     unknown_scratch_ops,
 )
 from planner.runtimes.tflm.kernels import OpView, kernel_for
-from planner.runtimes.tflm.memory_planner.greedy import greedy_order
+from planner.runtimes.tflm.memory_planner.greedy import greedy_order, plan_greedy
 from planner.runtimes.tflm.smallest_arena import (
     planning_head_bytes,
     post_planning_tail_bytes,
@@ -558,7 +557,6 @@ def test_greedy_places_overlapping_buffers_above_each_other() -> None:
     assert plan.offsets == (0, 48, 0)
     assert plan.head_bytes == 64
     assert plan.planner == "tflm"
-    assert PLANNERS["tflm"] is plan_greedy
 
 
 def test_greedy_breaks_size_ties_by_reverse_order_of_addition() -> None:

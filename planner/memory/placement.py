@@ -1,4 +1,7 @@
-"""A memory planner that beats TFLM's greedy one: offsets for the buffers of a fixed order.
+"""Optimal placement: offsets for the buffers of a fixed order that beat TFLM's greedy ones.
+
+The home of placement algorithms that are not a runtime's own (TFLM's greedy planner, the
+one the runtime runs, is :mod:`planner.runtimes.tflm.memory_planner.greedy`).
 
 The problem
     Each buffer has a size (16-rounded) and an inclusive lifetime ``[first, last]``; buffers
@@ -36,10 +39,13 @@ Online buffers and the runtime
     Candidates are tried both with the scratch buffers reserved by the heuristic and with
     them left entirely to TFLM.
 
-:func:`plan_optimal` is registered as the ``"optimized"`` planner. It keeps offsets the model
-already fixes (``OfflineMemoryAllocation``), and returns TFLM's own plan (planner
-``"tflm"``) whenever nothing better is found, so it never reports a larger head than TFLM's.
-Operator reordering and buffer sharing are in :mod:`planner.offline_plan.optimize`.
+:func:`plan_optimal` places TFLM's buffers (a peer of the greedy planner's ``plan_greedy``,
+same arguments, same :class:`Plan`). It keeps offsets the model already fixes
+(``OfflineMemoryAllocation``), and returns TFLM's own plan (planner ``"tflm"``) whenever
+nothing better is found, so it never reports a larger head than TFLM's. The *optimized* plan
+(``planner optimize``, ``fit(..., planner="optimized")``) is
+:func:`planner.offline_plan.optimize.optimize`: operator reordering and buffer sharing, with
+offsets from :func:`place`, written into the model.
 """
 
 from __future__ import annotations
@@ -54,7 +60,7 @@ from planner.runtimes.tflm.allocation_info import Buffer
 from planner.runtimes.tflm.allocations import ARENA_ALIGNMENT
 from planner.runtimes.tflm.memory_planner.greedy import Plan, greedy_order, plan_greedy
 
-PLANNER_NAME = "optimized"
+PLANNER_NAME = "optimal placement"
 
 #: Largest number of free buffers the exact search is tried on.
 EXACT_MAX_ITEMS = 14
@@ -73,17 +79,19 @@ Evaluate = Callable[[Sequence[int]], int]
 
 @dataclass(frozen=True)
 class Placement:
-    """Offsets for every item and the head they give."""
+    """Offsets for every item and the head they give.
+
+    ``head_bytes`` is the realised head (``evaluate`` of the offsets); ``lower_bound`` the
+    largest sum of sizes alive at one step (no placement goes below it); ``method`` the
+    heuristic that produced the offsets; ``proven_optimal`` is True when the head is proven
+    the least possible for these lifetimes: it equals the lower bound, or the exact search
+    covered every placement.
+    """
 
     offsets: tuple[int, ...]
-    #: The realised head (``evaluate`` of the offsets).
     head_bytes: int
-    #: The largest sum of sizes alive at one step: no placement goes below it.
     lower_bound: int
-    #: Which heuristic produced the offsets.
     method: str
-    #: True when the head is proven the least possible for these lifetimes: it equals the lower
-    #: bound, or the exact search covered every placement.
     proven_optimal: bool
 
 
@@ -227,12 +235,16 @@ def _orders(inst: _Instance, items: Sequence[int]) -> list[tuple[str, list[int]]
     return [(name, sorted(items, key=key)) for name, key in keys]
 
 
+class SearchBudgetError(Exception):
+    """The exact search ran out of nodes before it could answer."""
+
+
 def _exact(inst: _Instance, items: Sequence[int], target: int, budget: int) -> list[int] | None:
     """A placement of ``items`` (on top of the fixed ones) with every end <= target, or None.
 
     Searches bottom-left normal placements in increasing offset order: each next buffer sits
     at 0 or on the end of a placed buffer alive with it, at or above the previous offset.
-    Raises ``_Budget`` when the node budget runs out.
+    Raises :class:`SearchBudgetError` when the node budget runs out.
     """
     sizes, nbrs = inst.sizes, inst.nbrs
     offsets = list(inst.base)
@@ -266,7 +278,7 @@ def _exact(inst: _Instance, items: Sequence[int], target: int, budget: int) -> l
             return True
         nodes += 1
         if nodes > budget:
-            raise _BudgetError
+            raise SearchBudgetError
         options: list[tuple[int, int, list[int]]] = []
         for i in remaining:
             if lowest_fit(i, floor) + sizes[i] > target:
@@ -295,8 +307,107 @@ def _exact(inst: _Instance, items: Sequence[int], target: int, budget: int) -> l
     return offsets if dfs(0, -1) else None
 
 
-class _BudgetError(Exception):
-    pass
+class _Best:
+    """The best candidate so far, scored by ``evaluate``; says when the bound is reached."""
+
+    def __init__(self, evaluate: Evaluate, bound: int) -> None:
+        self.evaluate = evaluate
+        self.bound = bound
+        self.placement: Placement | None = None
+
+    @property
+    def head(self) -> int:
+        return self.placement.head_bytes if self.placement is not None else 1 << 62
+
+    def consider(self, offsets: Sequence[int], method: str) -> bool:
+        """Score a candidate; True when the lower bound is reached (stop searching)."""
+        head = self.evaluate(offsets)
+        if head < self.head:
+            self.placement = Placement(tuple(offsets), head, self.bound, method, head <= self.bound)
+        return self.head <= self.bound
+
+
+#: A greedy run: (realised head, method, order, best fit).
+_Run = tuple[int, str, list[int], bool]
+
+
+def _greedy_and_sweep(
+    inst: _Instance, best: _Best, item_sets: Sequence[tuple[str, list[int]]]
+) -> list[_Run] | None:
+    """Steps 1-2: every greedy order, first- and best-fit, then the sweep. Returns the greedy
+    runs, or None when a candidate reached the lower bound."""
+    runs: list[_Run] = []
+    for prefix, items in item_sets:
+        for name, order in _orders(inst, items):
+            for best_fit in (False, True):
+                offsets = inst.place_in_order(order, best_fit)
+                method = f"{prefix}{name} {'best' if best_fit else 'first'}-fit"
+                if best.consider(offsets, method):
+                    return None
+                runs.append((inst.evaluate(offsets), method, order, best_fit))
+        for target in (best.bound, best.head - ARENA_ALIGNMENT):
+            if best.consider(inst.sweep(target, items), f"{prefix}sweep to {target}"):
+                return None
+    return runs
+
+
+def _local_search(
+    inst: _Instance, best: _Best, runs: list[_Run], seed: int, deadline: float
+) -> bool:
+    """Step 3: move buffers to earlier turns in the two best greedy orders, keeping moves that
+    do not raise the head. True when a candidate reached the lower bound."""
+    rng = random.Random(seed)
+    work = LOCAL_SEARCH_WORK
+    for head, method, order, best_fit in sorted(runs, key=lambda r: r[0])[:2]:
+        current = list(order)
+        offsets = inst.place_in_order(current, best_fit)
+        current_head = head
+        m = len(current)
+        if m < 2:
+            continue
+        position = {item: k for k, item in enumerate(current)}
+        for _ in range(LOCAL_SEARCH_MOVES // 2):
+            if time.perf_counter() > deadline or work <= 0:
+                break
+            # Half the moves take a buffer that ends at the current head (one of those that
+            # set it) and give it an earlier turn; the others move any buffer.
+            top = [position[i] for i in current if offsets[i] + inst.sizes[i] >= current_head]
+            a = rng.choice(top) if top and rng.random() < 0.5 else rng.randrange(1, m)
+            if a == 0:
+                continue
+            b = rng.randrange(0, a)
+            work -= m - b
+            moved = [*current[:b], current[a], *current[b:a], *current[a + 1 :]]
+            trial = list(offsets)
+            for i in moved[b:]:
+                trial[i] = -1
+            trial = inst.place_in_order(moved, best_fit, start=trial, skip=b)
+            trial_head = inst.evaluate(trial)
+            if trial_head <= current_head:
+                current, offsets, current_head = moved, trial, trial_head
+                position = {item: k for k, item in enumerate(current)}
+                if best.consider(offsets, f"{method} + local search"):
+                    return True
+    return False
+
+
+def _exact_phase(inst: _Instance, best: _Best) -> None:
+    """Step 4: the exact search below the best head, down to the lower bound."""
+    target = best.head - ARENA_ALIGNMENT
+    try:
+        while target >= best.bound:
+            found = _exact(inst, inst.free, target, EXACT_NODE_BUDGET)
+            if found is None:
+                # No placement of the reserved buffers ends at or below target. With no
+                # online buffers that proves the best head optimal.
+                if not any(inst.online) and best.placement is not None:
+                    best.placement = replace(best.placement, proven_optimal=True)
+                return
+            if best.consider(found, "exact search"):
+                return
+            target = min(target, best.head) - ARENA_ALIGNMENT
+    except SearchBudgetError:
+        pass
 
 
 def place(
@@ -318,106 +429,62 @@ def place(
     TFLM's own plan) scored the same way. Deterministic for a given ``seed``.
     """
     n = len(sizes)
-    fixed = [None] * n if fixed is None else list(fixed)
-    online = [False] * n if online is None else list(online)
-    size_list = list(sizes)
-    if evaluate is None:
-
-        def evaluate(offsets: Sequence[int]) -> int:
-            return _top(offsets, size_list)
-
-    bound = interval_lower_bound(sizes, firsts, lasts)
-    inst = _Instance(sizes, firsts, lasts, fixed, online, evaluate)
-    deadline = time.perf_counter() + TIME_CAP_SECONDS
-    best: list[Placement] = []
-
-    def consider(offsets: Sequence[int], method: str) -> bool:
-        """Score a candidate; True when the lower bound is reached (stop searching)."""
-        head = evaluate(offsets)
-        if not best or head < best[0].head_bytes:
-            best[:] = [Placement(tuple(offsets), head, bound, method, head <= bound)]
-        return best[0].head_bytes <= bound
-
     if n == 0:
         return Placement((), 0, 0, "empty", True)
-    for vector in extra:
-        if consider(vector, "given"):
-            return best[0]
+    inst = _Instance(
+        sizes,
+        firsts,
+        lasts,
+        [None] * n if fixed is None else fixed,
+        [False] * n if online is None else online,
+        evaluate or _top_evaluator(sizes),
+    )
+    deadline = time.perf_counter() + TIME_CAP_SECONDS
+    best = _Best(inst.evaluate, interval_lower_bound(sizes, firsts, lasts))
 
-    everything = list(inst.free)
-    tensors_only = [i for i in inst.free if not online[i]]
-    item_sets = [("", everything)]
-    if len(tensors_only) != len(everything):
+    def result() -> Placement:
+        assert best.placement is not None
+        return best.placement
+
+    if any(best.consider(vector, "given") for vector in extra):
+        return result()
+    tensors_only = [i for i in inst.free if not inst.online[i]]
+    item_sets = [("", list(inst.free))]
+    if len(tensors_only) != len(inst.free):
         item_sets.append(("tensors-only ", tensors_only))
+    runs = _greedy_and_sweep(inst, best, item_sets)
+    if runs is None or _local_search(inst, best, runs, seed, deadline):
+        return result()
+    if len(inst.free) <= EXACT_MAX_ITEMS and time.perf_counter() < deadline:
+        _exact_phase(inst, best)
+    return result()
 
-    # 1-2. Greedy orders and the sweep.
-    greedy_runs: list[tuple[int, str, list[int], bool, list[int]]] = []
-    for prefix, items in item_sets:
-        for name, order in _orders(inst, items):
-            for best_fit in (False, True):
-                offsets = inst.place_in_order(order, best_fit)
-                method = f"{prefix}{name} {'best' if best_fit else 'first'}-fit"
-                if consider(offsets, method):
-                    return best[0]
-                greedy_runs.append((evaluate(offsets), method, order, best_fit, items))
-        for target in (bound, best[0].head_bytes - ARENA_ALIGNMENT):
-            if consider(inst.sweep(target, items), f"{prefix}sweep to {target}"):
-                return best[0]
 
-    # 3. Local search from the best greedy order.
-    greedy_runs.sort(key=lambda r: r[0])
-    rng = random.Random(seed)
-    work = LOCAL_SEARCH_WORK
-    for head, method, order, best_fit, _items in greedy_runs[:2]:
-        current = list(order)
-        offsets = inst.place_in_order(current, best_fit)
-        current_head = head
-        m = len(current)
-        if m < 2:
-            continue
-        position = {item: k for k, item in enumerate(current)}
-        for _ in range(LOCAL_SEARCH_MOVES // 2):
-            if time.perf_counter() > deadline or work <= 0:
-                break
-            # Half the moves take a buffer that ends at the current head (one of those that
-            # set it) and give it an earlier turn; the others move any buffer.
-            top = [position[i] for i in current if offsets[i] + size_list[i] >= current_head]
-            a = rng.choice(top) if top and rng.random() < 0.5 else rng.randrange(1, m)
-            if a == 0:
-                continue
-            b = rng.randrange(0, a)
-            work -= m - b
-            moved = [*current[:b], current[a], *current[b:a], *current[a + 1 :]]
-            trial = list(offsets)
-            for i in moved[b:]:
-                trial[i] = -1
-            trial = inst.place_in_order(moved, best_fit, start=trial, skip=b)
-            trial_head = evaluate(trial)
-            if trial_head <= current_head:
-                current, offsets, current_head = moved, trial, trial_head
-                position = {item: k for k, item in enumerate(current)}
-                if consider(offsets, f"{method} + local search"):
-                    return best[0]
+def _top_evaluator(sizes: Sequence[int]) -> Evaluate:
+    """The default score: the highest ``offset + size`` of the placed items."""
+    size_list = list(sizes)
+    return lambda offsets: _top(offsets, size_list)
 
-    # 4. Exact search on small instances.
-    free = everything
-    if len(free) <= EXACT_MAX_ITEMS and time.perf_counter() < deadline:
-        target = best[0].head_bytes - ARENA_ALIGNMENT
-        try:
-            while target >= bound:
-                found = _exact(inst, free, target, EXACT_NODE_BUDGET)
-                if found is None:
-                    # No placement of the reserved buffers ends at or below target. With no
-                    # online buffers that proves the best head optimal.
-                    if not any(online):
-                        best[0] = replace(best[0], proven_optimal=True)
-                    break
-                if consider(found, "exact search"):
-                    break
-                target = min(target, best[0].head_bytes) - ARENA_ALIGNMENT
-        except _BudgetError:
-            pass
-    return best[0]
+
+def exact_placement(
+    sizes: Sequence[int],
+    firsts: Sequence[int],
+    lasts: Sequence[int],
+    height: int,
+    *,
+    fixed: Sequence[int | None] | None = None,
+    node_budget: int = EXACT_NODE_BUDGET,
+) -> tuple[int, ...] | None:
+    """Offsets with every ``offset + size <= height``, by the exact branch-and-bound of
+    :func:`place` (step 4), or None when the search proves there are none.
+
+    Raises :class:`SearchBudgetError` when ``node_budget`` nodes do not settle it.
+    """
+    n = len(sizes)
+    free: list[int | None] = [None] * n
+    inst = _Instance(sizes, firsts, lasts, fixed or free, [False] * n, _top_evaluator(sizes))
+    found = _exact(inst, inst.free, height, node_budget)
+    return None if found is None else tuple(found)
 
 
 def realize(buffers: Sequence[Buffer], offsets: Sequence[int]) -> Plan:
@@ -444,7 +511,7 @@ def realized_evaluator(
     online = set(online_order)
     size_list = list(sizes)
     if not online:
-        return lambda offsets: _top(offsets, size_list)
+        return _top_evaluator(sizes)
     fixed = [i for i in range(len(sizes)) if i not in online]
 
     def evaluate(offsets: Sequence[int]) -> int:
@@ -481,9 +548,17 @@ def _realized_head(buffers: Sequence[Buffer]) -> Evaluate:
     )
 
 
-def place_buffers(buffers: Sequence[Buffer], *, seed: int = 0) -> Placement:
-    """:func:`place` for TFLM's buffers: tensors get offsets, scratch buffers stay online."""
-    tflm = plan_greedy(buffers)
+def place_buffers(
+    buffers: Sequence[Buffer],
+    *,
+    seed: int = 0,
+    extra: Sequence[Sequence[int]] | None = None,
+) -> Placement:
+    """:func:`place` for TFLM's buffers: tensors get offsets, scratch buffers stay online and
+    are placed by TFLM's greedy rule in every candidate's score. ``extra``: further candidate
+    offset vectors, by default TFLM's own greedy plan of ``buffers``."""
+    if extra is None:
+        extra = (plan_greedy(buffers).offsets,)
     return place(
         [b.size_bytes for b in buffers],
         [b.first_step for b in buffers],
@@ -492,7 +567,7 @@ def place_buffers(buffers: Sequence[Buffer], *, seed: int = 0) -> Placement:
         online=[b.is_scratch for b in buffers],
         evaluate=_realized_head(buffers),
         seed=seed,
-        extra=(tflm.offsets,),
+        extra=extra,
     )
 
 
@@ -513,6 +588,8 @@ __all__ = [
     "EXACT_MAX_ITEMS",
     "PLANNER_NAME",
     "Placement",
+    "SearchBudgetError",
+    "exact_placement",
     "interval_lower_bound",
     "lower_bound",
     "place",

@@ -29,11 +29,11 @@ Buffer sharing: RESHAPE
     for equal pointers) nor is EXPAND_DIMS (no model here proves it in the runtime).
 
 Limits
-    * Offsets are written only for single-subgraph models; models with several subgraphs
-      are only reordered, and not at all if they carry a plan already. The metadata lists all
-      subgraphs' tensors in a row, and tests/test_head.py shows the pip runtime reads it that
-      way (an offset given to a tensor of subgraph 1 lands where that reading predicts), so
-      extending the placement to every subgraph is the next step; it is not done yet.
+    * Only subgraph 0 is reordered and only its RESHAPEs share buffers. The offsets cover the
+      tensors of every subgraph: the metadata lists all subgraphs' tensors in a row, the way
+      the pip runtime reads it (tests/test_head.py: an offset given to a tensor of subgraph 1
+      lands where that reading predicts), and the lifetimes of the other subgraphs' tensors
+      are the steps TFLM gives them while the control-flow operators walk them.
     * Variable tensors (LSTM/SVDF state) keep whatever the model gave them: planning one into
       the head would drop its state between invocations.
 """
@@ -45,15 +45,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from planner.errors import PlannerError
-from planner.memory.placement import (
-    interval_lower_bound,
-    lower_bound,
-    place,
-    realize,
-    realized_evaluator,
-)
+from planner.memory.placement import lower_bound, place_buffers, realize
 from planner.model.graph import Graph
-from planner.offline_plan.reorder import Schedule, best_schedule, reorder_graph
+from planner.offline_plan.reorder import Schedule, alias_root, best_schedule, reorder_graph
 from planner.runtimes.tflm.allocation_info import (
     Buffer,
     scratch_requests,
@@ -62,7 +56,7 @@ from planner.runtimes.tflm.allocation_info import (
 )
 from planner.runtimes.tflm.allocations import planned_bytes
 from planner.runtimes.tflm.arena import HOST, ArenaPrediction, Target, predict_arena
-from planner.runtimes.tflm.memory_planner.greedy import Plan, greedy_order, plan_greedy
+from planner.runtimes.tflm.memory_planner.greedy import Plan
 
 #: Operators whose output may share the input's buffer (their kernel skips the copy).
 IN_PLACE_OPS = frozenset({"RESHAPE"})
@@ -157,24 +151,12 @@ def reshape_aliases(graph: Graph) -> dict[int, int]:
     return out
 
 
-def _root(aliases: Mapping[int, int], t: int) -> int:
-    for _ in range(len(aliases) + 1):
-        if t not in aliases:
-            return t
-        t = aliases[t]
-    return t  # pragma: no cover - aliases point from outputs to earlier inputs: no cycles
-
-
 def _scratch_by_op(graph: Graph, target: Target) -> dict[int, int]:
     out: dict[int, int] = {}
     for sg_index, op_index, size, _ in scratch_requests(graph, target):
         if sg_index == 0:
             out[op_index] = out.get(op_index, 0) + planned_bytes(size)
     return out
-
-
-def _buffers(graph: Graph, target: Target) -> tuple[Buffer, ...]:
-    return tflm_buffers(graph, target)
 
 
 def _kept_offsets(graph: Graph) -> tuple[int, ...] | None:
@@ -191,27 +173,18 @@ def _kept_offsets(graph: Graph) -> tuple[int, ...] | None:
     return tuple(kept) if any(o != -1 for o in kept) else None
 
 
-@dataclass(frozen=True)
-class _Candidate:
-    head: int
-    rank: int
-    order: tuple[int, ...]
-    offsets: tuple[int, ...] | None
-    shared: tuple[tuple[int, int], ...]
-    bound: int
-    method: str
-
-
 def _plan_order(
-    graph: Graph, order: tuple[int, ...], aliases: Mapping[int, int], target: Target
-) -> tuple[tuple[int, ...], int, int, str, tuple[tuple[int, int], ...]]:
-    """Offline offsets for ``graph`` run in ``order`` with ``aliases`` shared:
-    (offsets for all tensors, realised head, lower bound, method, shared pairs)."""
+    baseline: OptimizeResult, graph: Graph, order: tuple[int, ...], aliases: Mapping[int, int]
+) -> OptimizeResult:
+    """``baseline`` changed to an offline plan for ``graph`` run in ``order`` with ``aliases``
+    shared: offsets for all tensors, the head TFLM realises, the lower bound, the method."""
     g = reorder_graph(graph, order)
-    buffers = _buffers(g, target)
+    buffers = tflm_buffers(g, baseline.target)
     # Items: one per group of tensor buffers sharing storage, one per scratch buffer.
-    index_of = {b.tensor_index: i for i, b in enumerate(buffers) if b.key[0] == "tensor"}
-    shared = tuple((x, y) for y, x in sorted(aliases.items()) if x in index_of and y in index_of)
+    index_of = {(b.subgraph, b.tensor_index): i for i, b in enumerate(buffers) if not b.is_scratch}
+    shared = tuple(
+        (x, y) for y, x in sorted(aliases.items()) if (0, x) in index_of and (0, y) in index_of
+    )
     live_aliases = {y: x for x, y in shared}
     group_of: dict[int, int] = {}
     items: list[list[int]] = []
@@ -219,40 +192,40 @@ def _plan_order(
         if b.is_scratch or b.offline_offset is not None:
             items.append([i])
             continue
-        root = _root(live_aliases, b.tensor_index if b.tensor_index is not None else -1)
-        key = index_of.get(root, i)
+        tensor = b.tensor_index if b.tensor_index is not None else -1
+        root = alias_root(live_aliases, tensor) if b.subgraph == 0 else tensor
+        key = index_of.get((b.subgraph, root), i)
         if key in group_of:
             items[group_of[key]].append(i)
         else:
             group_of[key] = len(items)
             items.append([i])
-    sizes = [max(buffers[i].size_bytes for i in m) for m in items]
-    firsts = [min(buffers[i].first_step for i in m) for m in items]
-    lasts = [max(buffers[i].last_step for i in m) for m in items]
-    fixed = [buffers[m[0]].offline_offset for m in items]
-    online = [buffers[m[0]].is_scratch for m in items]
-
-    def expand(item_offsets: Sequence[int]) -> list[int]:
-        out = [-1] * len(buffers)
-        for m, o in zip(items, item_offsets, strict=True):
-            for i in m:
-                out[i] = o
-        return out
-
-    # TFLM places the scratch buffers (online) in its greedy order, after the fixed tensors.
-    item_of = {m[0]: k for k, m in enumerate(items) if online[k]}
-    online_order = [item_of[i] for i in greedy_order(buffers) if i in item_of]
-    evaluate = realized_evaluator(sizes, firsts, lasts, online_order)
-
-    tflm = plan_greedy(buffers)
-    extra = []
-    if not shared:
-        extra.append(tuple(tflm.offsets))
-    placement = place(sizes, firsts, lasts, fixed, online=online, evaluate=evaluate, extra=extra)
-    plan = realize(buffers, expand(placement.offsets))
-    bound = interval_lower_bound(sizes, firsts, lasts)
-    offsets = _offline_vector(g, buffers, plan)
-    return offsets, plan.head_bytes, bound, placement.method, shared
+    # One buffer per group, alive while any member is, as large as the largest.
+    merged = [
+        replace(
+            buffers[m[0]],
+            size_bytes=max(buffers[i].size_bytes for i in m),
+            first_step=min(buffers[i].first_step for i in m),
+            last_step=max(buffers[i].last_step for i in m),
+        )
+        for m in items
+    ]
+    # With sharing TFLM's own plan of the unshared buffers is no candidate for the groups.
+    placement = place_buffers(merged, extra=() if shared else None)
+    expanded = [-1] * len(buffers)
+    for m, o in zip(items, placement.offsets, strict=True):
+        for i in m:
+            expanded[i] = o
+    plan = realize(buffers, expanded)
+    return replace(
+        baseline,
+        order=order,
+        offline_offsets=_offline_vector(g, buffers, plan),
+        shared=shared,
+        head_bytes=plan.head_bytes,
+        lower_bound_final=placement.lower_bound,
+        placement_method=placement.method,
+    )
 
 
 def _offline_vector(graph: Graph, buffers: Sequence[Buffer], plan: Plan) -> tuple[int, ...]:
@@ -290,25 +263,15 @@ def optimize(
     original = predict_arena(graph, target)
     n_ops = len(graph.main.operators)
     identity = tuple(range(n_ops))
-    lb_original = lower_bound(original.buffers)
     notes: list[str] = []
-    single = len(graph.subgraphs) == 1
-    if not single:
-        notes.append(
-            "several subgraphs: no offline plan is written (not supported yet), "
-            "only the operator order is optimized"
-        )
-    if not single and graph.offline_offsets is not None:
-        reorder = False
-        notes.append("the model carries an offline plan for several subgraphs: left as it is")
     if not original.exact:
         notes.append(
             "some operators' memory needs are unknown ("
             + ", ".join(original.unknown)
             + "): TFLM places their scratch buffers around the plan, the figures may be low"
         )
-    base = replace(graph, offline_offsets=_kept_offsets(graph)) if single else graph
-    aliases = reshape_aliases(graph) if share and single else {}
+    base = replace(graph, offline_offsets=_kept_offsets(graph))
+    aliases = reshape_aliases(graph) if share else {}
     scratch = _scratch_by_op(graph, target)
 
     orders: list[tuple[int, ...]] = [identity]
@@ -323,80 +286,60 @@ def optimize(
                 orders.append(shared_schedule.order)
             if not shared_schedule.exact:
                 schedule = replace(schedule, exact=False)
-    lb_reordered = min(lower_bound(_buffers(reorder_graph(base, o), target)) for o in orders)
-
-    candidates: list[_Candidate] = [
-        _Candidate(original.head_bytes, 0, identity, None, (), lb_original, "TFLM greedy")
-    ]
-    for k, order in enumerate(orders):
-        if not single:
-            g = reorder_graph(base, order)
-            head = plan_greedy(_buffers(g, target)).head_bytes
-            bound = lower_bound(_buffers(g, target))
-            candidates.append(_Candidate(head, 1 + 2 * k, order, None, (), bound, "TFLM greedy"))
-            continue
-        for s, use in enumerate((({}), aliases) if aliases else ({},)):
-            offsets, head, bound, method, shared = _plan_order(base, order, use, target)
-            candidates.append(
-                _Candidate(head, 1 + 2 * k + s, order, offsets, shared, bound, method)
-            )
-    best = min(candidates, key=lambda c: (c.head, c.rank))
-    if best.rank == 0 or best.head >= original.head_bytes:
-        best = candidates[0]
-
-    return _finish(
-        graph,
-        target,
-        original,
-        best,
-        lb_original,
-        lb_reordered,
-        schedule.exact if schedule is not None else True,
-        notes,
-        start,
-    )
+    lb_reordered = min(lower_bound(tflm_buffers(reorder_graph(base, o), target)) for o in orders)
+    exact = schedule.exact if schedule is not None else True
+    tflm = _baseline(graph, original, lb_reordered, exact, notes)
+    candidates = [tflm]
+    for order in orders:
+        for use in ({}, aliases) if aliases else ({},):
+            candidates.append(_plan_order(tflm, base, order, use))
+    # The first of the least heads: ties go to the candidate that changes the model least.
+    best = min(candidates, key=lambda c: c.head_bytes)
+    return _finish(graph, best if best.head_bytes < tflm.head_bytes else tflm, start)
 
 
-def _finish(
+def _baseline(
     graph: Graph,
-    target: Target,
     original: ArenaPrediction,
-    best: _Candidate,
-    lb_original: int,
     lb_reordered: int,
     exact: bool,
     notes: Sequence[str],
-    start: float,
 ) -> OptimizeResult:
-    result = OptimizeResult(
-        path=graph.path,
-        target=target,
+    """The result that keeps TFLM's own plan of the model as it is; every candidate is a
+    change of it."""
+    bound = lower_bound(original.buffers)
+    return OptimizeResult(
+        graph.path,
+        original.target,
         tflm_head_bytes=original.head_bytes,
         tflm_min_arena_bytes=original.min_arena_bytes,
-        lower_bound_original=lb_original,
+        lower_bound_original=bound,
         lower_bound_reordered=lb_reordered,
-        lower_bound_final=best.bound,
-        head_bytes=best.head,
+        lower_bound_final=bound,
+        head_bytes=original.head_bytes,
         min_arena_bytes=original.min_arena_bytes,
-        order=best.order,
-        offline_offsets=best.offsets,
-        shared=best.shared,
+        order=tuple(range(len(graph.main.operators))),
+        offline_offsets=None,
+        shared=(),
         reorder_exact=exact,
-        placement_method=best.method,
+        placement_method="TFLM greedy",
         seconds=0.0,
         guarantees=GUARANTEES,
         notes=tuple(notes),
     )
+
+
+def _finish(graph: Graph, result: OptimizeResult, start: float) -> OptimizeResult:
+    """``result`` checked against a fresh prediction of the optimized model, with its
+    smallest arena and the time taken."""
     final = optimized_prediction(graph, result)
-    if final.head_bytes != best.head:  # pragma: no cover - the two simulations are one code
+    if final.head_bytes != result.head_bytes:  # pragma: no cover - one code simulates both
         raise PlannerError(
             f"{graph.path}: internal error: the optimized plan realises {final.head_bytes} B, "
-            f"not the {best.head} B it was chosen for"
+            f"not the {result.head_bytes} B it was chosen for"
         )
     return replace(
-        result,
-        min_arena_bytes=final.min_arena_bytes,
-        seconds=time.perf_counter() - start,
+        result, min_arena_bytes=final.min_arena_bytes, seconds=time.perf_counter() - start
     )
 
 
@@ -411,21 +354,16 @@ def plan_for_order(
     that can share its buffer sharing it when ``share`` — whether or not that beats TFLM.
 
     For tests and experiments (e.g. proving sharing in the runtime where it does not pay);
-    :func:`optimize` is the call that never does worse than TFLM. Single-subgraph models only.
+    :func:`optimize` is the call that never does worse than TFLM.
     """
-    if len(graph.subgraphs) != 1:
-        raise PlannerError(f"{graph.path}: offline plans are written for one subgraph only")
     start = time.perf_counter()
     original = predict_arena(graph, target)
     chosen = tuple(range(len(graph.main.operators))) if order is None else tuple(order)
     base = replace(graph, offline_offsets=_kept_offsets(graph))
     aliases = reshape_aliases(graph) if share else {}
-    offsets, head, bound, method, shared = _plan_order(base, chosen, aliases, target)
-    lb = lower_bound(_buffers(reorder_graph(base, chosen), target))
-    best = _Candidate(head, 1, chosen, offsets, shared, bound, method)
-    return _finish(
-        graph, target, original, best, lower_bound(original.buffers), lb, False, (), start
-    )
+    lb = lower_bound(tflm_buffers(reorder_graph(base, chosen), target))
+    baseline = _baseline(graph, original, lb, False, ())
+    return _finish(graph, _plan_order(baseline, base, chosen, aliases), start)
 
 
 def optimized_prediction(graph: Graph, result: OptimizeResult) -> ArenaPrediction:

@@ -88,17 +88,19 @@ _CONTROL_FLOW = {
 
 @dataclass(frozen=True)
 class Schedule:
-    """A run order for subgraph 0 and its peak live bytes."""
+    """A run order for subgraph 0 and its peak live bytes.
 
-    #: Original operator indices, in the order they are to run.
+    ``order`` lists the original operator indices in the order they are to run;
+    ``peak_bytes`` is the largest live bytes at one operator step in that order (the cost
+    model above), ``original_peak_bytes`` the same for the original order; ``exact`` is True
+    when ``peak_bytes`` is proven the least over every allowed order; ``states`` counts the
+    search states visited and ``method`` names the search.
+    """
+
     order: tuple[int, ...]
-    #: Largest live bytes at one operator step in this order (the cost model above).
     peak_bytes: int
-    #: The same figure for the original order.
     original_peak_bytes: int
-    #: True when ``peak_bytes`` is proven the least over every allowed order.
     exact: bool
-    #: Search states visited.
     states: int
     method: str
 
@@ -181,6 +183,46 @@ def reorder_graph(graph: Graph, order: Sequence[int]) -> Graph:
     return replace(graph, subgraphs=(replace(main, operators=ops), *graph.subgraphs[1:]))
 
 
+def alias_root(aliases: Mapping[int, int], t: int) -> int:
+    """The tensor whose buffer ``t`` shares, following ``aliases`` (tensor -> tensor) to its
+    end; ``t`` itself when it shares none."""
+    for _ in range(len(aliases) + 1):
+        if t not in aliases:
+            return t
+        t = aliases[t]
+    return t  # pragma: no cover - aliases point from outputs to earlier inputs: no cycles
+
+
+def _buffer_groups(graph: Graph, aliases: Mapping[int, int]) -> tuple[dict[int, int], list[int]]:
+    """Planned tensors of subgraph 0 grouped by shared buffer: (tensor -> group, group sizes)."""
+    sg = graph.main
+    group_of: dict[int, int] = {}
+    sizes: list[int] = []
+    for t in range(len(sg.tensors)):
+        size = _planned_bytes(graph, sg, t)
+        if size == 0:
+            continue
+        r = alias_root(aliases, t)
+        if r not in group_of:
+            group_of[r] = len(sizes)
+            sizes.append(0)
+        g = group_of[r]
+        group_of[t] = g
+        sizes[g] = max(sizes[g], size)
+    return group_of, sizes
+
+
+def _called_bytes(graph: Graph, op: Operator) -> int:
+    """Every planned byte of the subgraphs a control-flow operator calls (an over-estimate)."""
+    total = 0
+    for name in _CONTROL_FLOW.get(op.opcode, ()):
+        called = op.options.get(name)
+        if isinstance(called, int) and 0 < called < len(graph.subgraphs):
+            inner = graph.subgraphs[called]
+            total += sum(_planned_bytes(graph, inner, t) for t in range(len(inner.tensors)))
+    return total
+
+
 class _CostModel:
     """Groups of tensors that share a buffer, as bitmasks over the operators."""
 
@@ -200,80 +242,49 @@ class _CostModel:
         for v in range(n):
             for p in deps[v]:
                 self.succs[p].append(v)
+        group_of, self.size = _buffer_groups(graph, aliases)
+        self._mark_uses(graph, group_of)
+        self.extra = [scratch.get(op.index, 0) + _called_bytes(graph, op) for op in sg.operators]
+        #: Bytes operator v needs at its step in any order: its inputs, outputs and scratch.
+        self.op_min = [self.extra[v] + sum(self.size[g] for g in self.touches[v]) for v in range(n)]
+        self.full = (1 << n) - 1
+        self.start_mem = sum(self.size[g] for g in range(len(self.size)) if self.live(g, 0))
 
-        def root(t: int) -> int:
-            seen = 0
-            while t in aliases and seen <= len(aliases):
-                t = aliases[t]
-                seen += 1
-            return t
-
-        group_of: dict[int, int] = {}
-        sizes: list[int] = []
-        members: dict[int, list[int]] = {}
-        for t in range(len(sg.tensors)):
-            size = _planned_bytes(graph, sg, t)
-            if size == 0:
-                continue
-            r = root(t)
-            if r not in members:
-                members[r] = []
-                group_of[r] = len(sizes)
-                sizes.append(0)
-            members[r].append(t)
-            g = group_of[r]
-            group_of[t] = g
-            sizes[g] = max(sizes[g], size)
-        m = len(sizes)
-        self.size = sizes
-        prod = [0] * m
-        cons = [0] * m
+    def _mark_uses(self, graph: Graph, group_of: Mapping[int, int]) -> None:
+        """Which operators produce, read and touch each group; which groups are subgraph
+        outputs, and which are alive before any operator runs."""
+        sg = graph.main
+        m = len(self.size)
+        self.prod = [0] * m
+        self.cons = [0] * m
         has_producer = [False] * len(sg.tensors)
         consumed = [False] * len(sg.tensors)
-        self.produces: list[list[int]] = [[] for _ in range(n)]
-        self.touches: list[list[int]] = [[] for _ in range(n)]
+        self.produces: list[list[int]] = [[] for _ in sg.operators]
+        self.touches: list[list[int]] = [[] for _ in sg.operators]
         for op in sg.operators:
             for t in op.outputs:
                 if t >= 0:
                     has_producer[t] = True
                     if t in group_of:
                         g = group_of[t]
-                        prod[g] |= 1 << op.index
+                        self.prod[g] |= 1 << op.index
                         if g not in self.produces[op.index]:
                             self.produces[op.index].append(g)
             for t in op.inputs:
                 if t >= 0:
                     consumed[t] = True
                     if t in group_of:
-                        cons[group_of[t]] |= 1 << op.index
+                        self.cons[group_of[t]] |= 1 << op.index
             touched = {group_of[t] for t in (*op.inputs, *op.outputs) if t in group_of}
             self.touches[op.index] = sorted(touched)
-        self.prod = prod
-        self.cons = cons
-        is_out = [False] * m
-        free_start = [False] * m
+        self.is_out = [False] * m
+        self.free_start = [False] * m
         inputs, outputs = set(sg.inputs), set(sg.outputs)
         for t, g in group_of.items():
             if t in outputs:
-                is_out[g] = True
+                self.is_out[g] = True
             if not has_producer[t] and (t in inputs or t in outputs or consumed[t]):
-                free_start[g] = True
-        self.is_out = is_out
-        self.free_start = free_start
-        extra = dict(scratch)
-        for op in sg.operators:
-            for name in _CONTROL_FLOW.get(op.opcode, ()):
-                called = op.options.get(name)
-                if isinstance(called, int) and 0 < called < len(graph.subgraphs):
-                    inner = graph.subgraphs[called]
-                    extra[op.index] = extra.get(op.index, 0) + sum(
-                        _planned_bytes(graph, inner, t) for t in range(len(inner.tensors))
-                    )
-        self.extra = [extra.get(v, 0) for v in range(n)]
-        #: Bytes operator v needs at its step in any order: its inputs, outputs and scratch.
-        self.op_min = [self.extra[v] + sum(self.size[g] for g in self.touches[v]) for v in range(n)]
-        self.full = (1 << n) - 1
-        self.start_mem = sum(sizes[g] for g in range(m) if self.live(g, 0))
+                self.free_start[g] = True
 
     def live(self, g: int, done: int) -> bool:
         """Is group ``g`` alive between steps once the operators in ``done`` have run?"""
@@ -553,6 +564,7 @@ __all__ = [
     "STATEFUL_OPS",
     "STATE_LIMIT",
     "Schedule",
+    "alias_root",
     "best_schedule",
     "dependencies",
     "is_valid_order",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from planner._gc import gc_paused
-from planner.memory.planners import PLANNERS
+from planner.errors import PlannerError
 from planner.model.graph import Graph
 from planner.runtimes.tflm.allocation_info import Buffer, tflm_buffers, unknown_scratch_ops
 from planner.runtimes.tflm.allocations import TailPrediction
@@ -94,13 +94,18 @@ def predict_arena(
 ) -> ArenaPrediction:
     """Predict TFLM's arena for ``graph`` on ``target``.
 
-    ``planner`` "tflm" places the head with the target's own memory planner; another name
-    from :data:`planner.memory.planners.PLANNERS` places the same buffers with that algorithm
-    (as TFLM realises it when the offsets are given to it offline).
+    ``planner`` "tflm" (the only one) places the head with the target's own memory planner.
+    The optimized plan (operators reordered, offsets given to TFLM as an offline plan) is
+    :func:`planner.offline_plan.optimize.optimize`'s, checked by
+    ``planner.api.fit(..., planner="optimized")``.
     """
+    if planner != "tflm":
+        raise PlannerError(
+            f"predict_arena plans with TFLM's own planner, not {planner!r}; the optimized "
+            "plan is planner.offline_plan.optimize's (fit(..., planner='optimized'))"
+        )
     buffers = tflm_buffers(graph, target)
-    place = planner_for(target).plan if planner == "tflm" else PLANNERS[planner]
-    plan = place(buffers)
+    plan = planner_for(target).plan(buffers)
     tail = persistent_tail(graph, target, sum(1 for b in buffers if b.is_scratch))
     return ArenaPrediction(
         target=target,

@@ -113,9 +113,7 @@ class _Builder:
             self.buffers += 1
             buffer = self.buffers
         index = len(self.tensors)
-        self.tensors.append(
-            Tensor(index, name, shape, dtype, buffer, constant_bytes, False, quant)
-        )
+        self.tensors.append(Tensor(index, name, shape, dtype, buffer, constant_bytes, False, quant))
         return index
 
     def weights(self, name: str, shape: tuple[int, ...], channels: int, axis: int) -> int:
@@ -158,13 +156,24 @@ class _Builder:
         y = self.tensor(name, out_shape, ACT_QUANT if act == RELU6 else LINEAR_QUANT)
         if depthwise:
             return self.op(
-                "DEPTHWISE_CONV_2D", (x, wt, b), y, padding=0, stride_w=stride,
-                stride_h=stride, depth_multiplier=1, fused_activation_function=act,
-            )  # fmt: skip
+                "DEPTHWISE_CONV_2D",
+                (x, wt, b),
+                y,
+                padding=0,
+                stride_w=stride,
+                stride_h=stride,
+                depth_multiplier=1,
+                fused_activation_function=act,
+            )
         return self.op(
-            "CONV_2D", (x, wt, b), y, padding=0, stride_w=stride, stride_h=stride,
+            "CONV_2D",
+            (x, wt, b),
+            y,
+            padding=0,
+            stride_w=stride,
+            stride_h=stride,
             fused_activation_function=act,
-        )  # fmt: skip
+        )
 
 
 def _head(b: _Builder, x: int, subnet: Subnet) -> int:
@@ -201,8 +210,15 @@ def build_network(subnet: Subnet) -> BuiltNetwork:
         y = x
         if block.expansion != 1:
             y = b.conv(y, f"{name}/expand", block.hidden_channels, 1, 1, RELU6)
-        y = b.conv(y, f"{name}/depthwise", block.hidden_channels, block.kernel, block.stride,
-                   RELU6, depthwise=True)  # fmt: skip
+        y = b.conv(
+            y,
+            f"{name}/depthwise",
+            block.hidden_channels,
+            block.kernel,
+            block.stride,
+            RELU6,
+            depthwise=True,
+        )
         y = b.conv(y, f"{name}/project", block.out_channels, 1, 1, NO_ACTIVATION)
         if block.residual:
             out = b.tensor(f"{name}/add", b.tensors[y].shape, LINEAR_QUANT)

@@ -133,13 +133,16 @@ def dask_client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
             yield client
         return
     n = workers or os.cpu_count() or 1
-    with LocalCluster(
-        n_workers=n,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-    ) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=n,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         yield client
 
 
@@ -189,10 +192,7 @@ def _arrow_schema() -> Any:
     }
     booleans = {"exact", "fits_sram", "fits_flash", "fits", "fits_optimized"}
     return pa.schema(
-        [
-            (c, types.get(c, pa.bool_() if c in booleans else pa.int64()))
-            for c in COLUMNS
-        ]
+        [(c, types.get(c, pa.bool_() if c in booleans else pa.int64())) for c in COLUMNS]
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from planner.space.build import build_network
 from planner.space.export import with_file_bytes
@@ -55,7 +56,7 @@ COLUMNS = (
     "fits_optimized",
 )
 
-Row = dict[str, object]
+Row = dict[str, Any]
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,12 @@ from planner.render.matrix import resolve_boards
 from planner.verify import RuntimeMeasurement, measure_runtime, runtime_available
 
 __all__ = [
+    "PLANNERS",
     "ArenaPrediction",
     "Board",
     "Graph",
     "ModelStats",
     "Operator",
-    "PLANNERS",
     "PlannerError",
     "Quantization",
     "RuntimeMeasurement",

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 KERNEL_SIZES = (3, 5, 7)
 EXPANSIONS = (3, 4, 6)
 DEPTHS = (2, 3, 4)
@@ -129,10 +127,13 @@ def sample_subnet(
 ) -> Subnet:
     """The ``index``-th subnet of the (width, resolution) space for ``seed``: uniform choices,
     from a random stream that depends on these four numbers only."""
+    import numpy as np  # here, so that `planner --help` does not import numpy
+
     rng = np.random.default_rng([seed, _width_key(width), resolution, index])
+    drawn = rng.integers(0, len(DEPTHS), len(STAGES))
     depths = tuple(
         int(DEPTHS[i]) if searchable else 1
-        for i, (_, _, searchable) in zip(rng.integers(0, len(DEPTHS), len(STAGES)), STAGES, strict=True)
+        for i, (_, _, searchable) in zip(drawn, STAGES, strict=True)
     )
     n = sum(depths)
     kernels = tuple(int(KERNEL_SIZES[i]) for i in rng.integers(0, len(KERNEL_SIZES), n))

@@ -190,6 +190,10 @@ def space(
         raise PlannerError("; ".join(problems))
     if fmt == "parquet" and output is None:
         raise PlannerError("--format parquet writes a file: give -o FILE.parquet")
+    if chart is not None:
+        from planner.space.report import check_chart_path
+
+        check_chart_path(chart)
     if serial and (scheduler or workers):
         raise PlannerError("--serial runs without Dask: drop --scheduler/--workers")
     run(

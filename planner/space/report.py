@@ -168,18 +168,25 @@ def render_text(explorations: Sequence[BoardExploration], header: str) -> str:
 CHART_HIGHLIGHTS = 5
 
 
+def check_chart_path(path: Path) -> None:
+    """Refuse a chart file the run could not write, before the run."""
+    import importlib.util
+
+    if path.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise PlannerError(f"{path}: the chart is written as .png, .svg or .pdf")
+    if importlib.util.find_spec("matplotlib") is None:
+        raise PlannerError("the chart needs matplotlib: pip install 'tflm-planner[plot]'")
+
+
 def save_cdf_chart(explorations: Sequence[BoardExploration], path: Path, dpi: int = 150) -> None:
     """TinyNAS' chart, per board: the cumulative distribution of MACs among the subnets that
     fit, one step line per space; the recommended space bold, the next best in colour."""
-    if path.suffix.lower() not in (".png", ".svg", ".pdf"):
-        raise PlannerError(f"{path}: the chart is written as .png, .svg or .pdf")
-    try:
-        import matplotlib
+    check_chart_path(path)
+    import matplotlib
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError as exc:
-        raise PlannerError("the chart needs matplotlib: pip install 'tflm-planner[plot]'") from exc
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     n = max(1, len(explorations))
     fig, axes = plt.subplots(1, n, figsize=(5.2 * n, 4.2), squeeze=False)
     colours = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]

@@ -125,7 +125,7 @@ def _board_text(e: BoardExploration) -> list[str]:
     cells = {(s.width, s.resolution): s for s in e.spaces}
     lines.append("  width \\ res " + "".join(f"{res:>15}" for res in resolutions))
     for w in widths:
-        row = f"  {w:<11g} "
+        row = f"  {w:<11.2f} "
         for res in resolutions:
             s = cells.get((w, res))
             text = (

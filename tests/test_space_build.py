@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from planner.analysis import analyse
-from planner.api import board_target, resolve_board
-from planner.arena import predict_arena
-from planner.loader import load_model, load_model_bytes
 from planner.space.build import build_network
 from planner.space.evaluate import COLUMNS, evaluate_subnet, target_arena
 from planner.space.export import file_bytes_bound, model_bytes, with_file_bytes
+from planner.space.pipeline import (
+    analyse,
+    board_target,
+    load_model,
+    load_model_bytes,
+    predict_arena,
+    resolve_board,
+)
 from planner.space.supernet import (
     DEPTHS,
     EXPANSIONS,

@@ -10,13 +10,17 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from planner.arena import HOST, predict_arena
 from planner.cli import main
-from planner.loader import load_model
 from planner.space.build import build_network
 from planner.space.export import write_model
+from planner.space.pipeline import (
+    HOST,
+    load_model,
+    measure_runtime,
+    predict_arena,
+    runtime_available,
+)
 from planner.space.supernet import sample_subnet
-from planner.verify import measure_runtime, runtime_available
 
 pytest.importorskip("pyarrow", reason="pyarrow is not installed (the space extra)")
 

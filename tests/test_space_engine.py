@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from planner.api import resolve_board
 from planner.space.engine import SpaceJob, dask_client, read_parquet, run_job
 from planner.space.explore import explore
+from planner.space.pipeline import resolve_board
 
 pytest.importorskip("distributed", reason="dask[distributed] is not installed (the space extra)")
 pytest.importorskip("pyarrow", reason="pyarrow is not installed (the space extra)")

@@ -72,9 +72,7 @@ def target_arena(graph: Graph, target: Target) -> TargetArena:
     (what ``predict_arena(graph, target, "optimized")`` computes, without replanning it all)."""
     arena = predict_arena(graph, target)
     plan = PLANNERS["optimized"](arena.buffers)
-    optimized = smallest_arena_bytes(
-        graph, arena.buffers, plan, arena.tail_bytes, pointer_bits=target.pointer_bits
-    )
+    optimized = smallest_arena_bytes(graph, arena.buffers, plan, arena.tail_bytes, target)
     return TargetArena(arena, optimized)
 
 

@@ -5,21 +5,30 @@ When the package's modules move, only these imports change.
 
 from __future__ import annotations
 
-from planner.analysis import ModelStats, analyse
-from planner.api import board_target, fit, resolve_board
-from planner.arena import ArenaPrediction, Target, predict_arena
-from planner.boards import Board
+from planner.analysis.latency import estimate_latency
+from planner.analysis.layers import ModelStats, analyse
+from planner.api import fit, resolve_board
 from planner.check import runtime_code_bytes
 from planner.errors import PlannerError
-from planner.graph import Graph, Operator, Quantization, Subgraph, Tensor
-from planner.latency import estimate_latency
-from planner.loader import load_model, load_model_bytes
-from planner.minimum import smallest_arena_bytes
-from planner.planners import PLANNERS
-from planner.render.matrix import resolve_boards
-from planner.verify import RuntimeMeasurement, measure_runtime, runtime_available
+from planner.memory.planners import PLANNERS
+from planner.model.graph import Graph, Operator, Quantization, Subgraph, Tensor
+from planner.model.tflite_reader import load_model, load_model_bytes
+from planner.report.matrix import resolve_boards
+from planner.runtimes.tflm.arena import ArenaPrediction, predict_arena
+from planner.runtimes.tflm.smallest_arena import smallest_arena_bytes
+from planner.runtimes.tflm.verify.host import (
+    RuntimeMeasurement,
+    measure_runtime,
+    runtime_available,
+)
+from planner.targets.boards import Board
+from planner.targets.target import HOST, Target, target_for
+
+#: The arena target a board implies (pointer width, kernel library, allocator).
+board_target = target_for
 
 __all__ = [
+    "HOST",
     "PLANNERS",
     "ArenaPrediction",
     "Board",

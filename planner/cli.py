@@ -550,5 +550,9 @@ def optimize(
     click.echo(f"wrote {output}", err=True)
 
 
+from planner.space.cli import space as _space_command  # noqa: E402
+
+main.add_command(_space_command)
+
 if __name__ == "__main__":
     main()

@@ -22,7 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from planner.space.engine import SpaceJob, dask_client, run_job  # noqa: E402
+from planner.parallel import dask_client  # noqa: E402
+from planner.space.engine import SpaceJob, run_job  # noqa: E402
 from planner.space.pipeline import resolve_boards  # noqa: E402
 from planner.space.supernet import DEFAULT_RESOLUTIONS, DEFAULT_WIDTHS  # noqa: E402
 

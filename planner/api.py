@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from planner._gc import gc_paused
 from planner.analysis.latency import estimate_latency
@@ -133,27 +134,46 @@ def _recalled() -> ArenaOf:
     return recall
 
 
+def _matrix_row(
+    name: str, boards: Sequence[Board], planner: str
+) -> tuple[dict[str, Cell], str | None]:
+    """One model against every board: its cells by board name, or the error that stopped it."""
+    try:
+        graph = load(name)
+        recall = _recalled()
+        return {b.name: Cell.of(name, _fit(name, graph, b, planner, recall)) for b in boards}, None
+    except PlannerError as exc:
+        return {}, str(exc)
+
+
 def fit_matrix(
     models: Sequence[str | Path],
     boards: Sequence[Board],
     planner: str = "tflm",
     progress: Callable[[int, int, str], None] | None = None,
+    client: Any | None = None,
 ) -> Matrix:
     """Every model against every board (``planner matrix``): each cell is :func:`fit`'s
-    verdict, with one parse per model and one arena prediction per distinct board target."""
+    verdict, with one parse per model and one arena prediction per distinct board target.
+    With a Dask ``client`` (:func:`planner.parallel.dask_client`) the models run on its
+    workers; the result is the same."""
+    from planner.parallel import run_tasks
+
     names = tuple(dict.fromkeys(str(m) for m in models))
-    cells: dict[tuple[str, str], Cell] = {}
-    errors: dict[str, str] = {}
-    targets = len({target_for(b) for b in boards})
-    for done, name in enumerate(names, start=1):
-        try:
-            graph = load(name)
-            recall = _recalled()
-            for board in boards:
-                check = _fit(name, graph, board, planner, recall)
-                cells[(name, board.name)] = Cell.of(name, check)
-        except PlannerError as exc:
-            errors[name] = str(exc)
+    done = 0
+
+    def finished(position: int, _row: object) -> None:
+        nonlocal done
+        done += 1
         if progress is not None:
-            progress(done, len(names), Path(name).name)
+            progress(done, len(names), Path(names[position]).name)
+
+    rows = run_tasks(
+        _matrix_row, names, client=client, on_result=finished, boards=tuple(boards), planner=planner
+    )
+    cells = {
+        (n, board): c for n, (row, _) in zip(names, rows, strict=True) for board, c in row.items()
+    }
+    errors = {n: e for n, (_, e) in zip(names, rows, strict=True) if e is not None}
+    targets = len({target_for(b) for b in boards})
     return Matrix(models=names, boards=tuple(boards), cells=cells, errors=errors, targets=targets)

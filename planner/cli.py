@@ -424,22 +424,44 @@ def plot(
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE."
 )
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Run on the Dask cluster at ADDRESS (e.g. tcp://10.0.0.5:8786).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Run on a local Dask cluster of N worker processes.",
+)
 @handle_errors
 def matrix(
-    models: tuple[Path, ...], board_names: tuple[str, ...], fmt: str, output: Path | None
+    models: tuple[Path, ...],
+    board_names: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+    scheduler: str | None,
+    workers: int | None,
 ) -> None:
     """Which MODELS fit which boards, with the SRAM headroom of each.
 
     Exit 0; 2 if a model cannot be read (the others are still shown).
 
     Example: planner matrix ../shared/models/*.tflite models/*.tflite --board all
+    (add --scheduler tcp://HOST:8786 to run on a Dask cluster, --workers N for a local one)
     """
     from planner.api import fit_matrix
     from planner.report.matrix import progress_bar, render, resolve_boards
 
     boards_ = resolve_boards(board_names)
     with progress_bar() as progress:
-        result = fit_matrix(list(models), boards_, progress=progress)
+        if scheduler is None and workers is None:
+            result = fit_matrix(list(models), boards_, progress=progress)
+        else:
+            from planner.parallel import dask_client
+
+            with dask_client(scheduler, workers) as client:
+                result = fit_matrix(list(models), boards_, progress=progress, client=client)
     _show(lambda terminal: render(result, fmt, terminal=terminal), output)
     sys.exit(EXIT_BAD_INPUT if result.errors else 0)
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from planner.space.engine import SpaceJob, dask_client, read_parquet, run_job
+from planner.parallel import dask_client
+from planner.space.engine import SpaceJob, read_parquet, run_job
 from planner.space.explore import explore
 from planner.space.pipeline import resolve_board
 

@@ -216,7 +216,8 @@ def space(
 
 def run(**o: Any) -> None:
     """`planner space` after its options are checked."""
-    from planner.space.engine import SpaceJob, dask_client, require, run_job
+    from planner.parallel import dask_client, require
+    from planner.space.engine import SpaceJob, run_job
     from planner.space.explore import explore
 
     if not o["serial"]:

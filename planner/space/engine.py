@@ -13,21 +13,18 @@ as ``subnets.parquet`` and ``subnets.csv``.
 On Dask (``dask.distributed``): a :class:`~distributed.LocalCluster` of worker processes (one
 thread each, all cores by default), or an existing cluster's scheduler address. Workers only
 compute; the client writes the files, so workers need no shared file system.
-:func:`run_tasks` is the generic part (any picklable function over items) that other commands
-can use.
+:func:`planner.parallel.run_tasks` is the generic part, shared with ``planner matrix``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
-import os
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from planner.parallel import require, run_tasks
 from planner.space.evaluate import COLUMNS, Row, evaluate_subnet
 from planner.space.pipeline import Board, PlannerError
 from planner.space.supernet import sample_subnet
@@ -83,6 +80,7 @@ class SpaceJob:
         """The results folder name: everything a chunk's rows depend on besides the chunk."""
         boards = ";".join(
             f"{b.name},{b.core},{b.clock_mhz},{b.pointer_bits},{b.kernels},{b.dsp},{b.mve},"
+            f"{b.short_enums},{b.allocator},"
             f"{b.flash_bytes},{b.sram_budget_bytes},{b.arena_region.kind}"
             for b in self.boards
         )
@@ -97,84 +95,6 @@ def evaluate_chunk(chunk: Chunk, seed: int, classes: int, boards: Sequence[Board
         subnet = sample_subnet(seed, chunk.width, chunk.resolution, index, classes)
         rows.extend(evaluate_subnet(subnet, boards))
     return rows
-
-
-# ---------------------------------------------------------------------------------------------
-# Dask
-
-
-def dask_available() -> bool:
-    return importlib.util.find_spec("distributed") is not None
-
-
-def require(module: str, what: str) -> None:
-    """One clear error when an optional dependency of `planner space` is missing."""
-    if importlib.util.find_spec(module) is None:
-        raise PlannerError(
-            f"{what} needs the '{module}' package: pip install 'tflm-planner[space]'"
-        )
-
-
-@contextmanager
-def dask_client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
-    """A client of the cluster at ``scheduler``, or of a new local cluster of ``workers``
-    processes (default: one per core), closed on exit."""
-    require("distributed", "running on Dask")
-    import logging
-
-    from distributed import Client, LocalCluster
-
-    if scheduler is not None:
-        try:
-            client = Client(scheduler, timeout="10s")
-        except OSError as exc:
-            raise PlannerError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
-        with client:
-            yield client
-        return
-    n = workers or os.cpu_count() or 1
-    with (
-        LocalCluster(
-            n_workers=n,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        yield client
-
-
-def run_tasks(
-    fn: Callable[..., R],
-    items: Sequence[T],
-    *,
-    client: Any | None = None,
-    on_result: Callable[[int, R], None] | None = None,
-    **kwargs: Any,
-) -> list[R]:
-    """``[fn(item, **kwargs) for item in items]``, serially or on a Dask ``client``; results in
-    ``items`` order, ``on_result(position, result)`` called as each one finishes."""
-    results: list[Any] = [None] * len(items)
-    if client is None:
-        for i, item in enumerate(items):
-            results[i] = fn(item, **kwargs)
-            if on_result is not None:
-                on_result(i, results[i])
-        return results
-    from distributed import as_completed
-
-    shared = {k: client.scatter(v, broadcast=True) for k, v in kwargs.items()}
-    futures = client.map(fn, list(items), pure=False, **shared)
-    position = {f.key: i for i, f in enumerate(futures)}
-    for future in as_completed(futures):
-        i = position[future.key]
-        results[i] = future.result()
-        future.release()
-        if on_result is not None:
-            on_result(i, results[i])
-    return results
 
 
 # ---------------------------------------------------------------------------------------------

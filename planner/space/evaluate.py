@@ -14,7 +14,6 @@ from typing import Any
 from planner.space.build import build_network
 from planner.space.export import with_file_bytes
 from planner.space.pipeline import (
-    PLANNERS,
     ArenaPrediction,
     Board,
     Graph,
@@ -22,6 +21,7 @@ from planner.space.pipeline import (
     analyse,
     board_target,
     estimate_latency,
+    plan_optimal,
     predict_arena,
     runtime_code_bytes,
     smallest_arena_bytes,
@@ -68,10 +68,11 @@ class TargetArena:
 
 
 def target_arena(graph: Graph, target: Target) -> TargetArena:
-    """TFLM's arena and, on the same buffers and tail, the optimized plan's smallest arena
-    (what ``predict_arena(graph, target, "optimized")`` computes, without replanning it all)."""
+    """TFLM's arena and, on the same buffers and tail, the smallest arena with the optimal
+    placement (:func:`planner.memory.placement.plan_optimal`, what ``planner optimize`` writes
+    for a model it does not reorder)."""
     arena = predict_arena(graph, target)
-    plan = PLANNERS["optimized"](arena.buffers)
+    plan = plan_optimal(arena.buffers)
     optimized = smallest_arena_bytes(graph, arena.buffers, plan, arena.tail_bytes, target)
     return TargetArena(arena, optimized)
 

@@ -10,7 +10,7 @@ from planner.analysis.layers import ModelStats, analyse
 from planner.api import fit, resolve_board
 from planner.check import runtime_code_bytes
 from planner.errors import PlannerError
-from planner.memory.planners import PLANNERS
+from planner.memory.placement import plan_optimal
 from planner.model.graph import Graph, Operator, Quantization, Subgraph, Tensor
 from planner.model.tflite_reader import load_model, load_model_bytes
 from planner.report.matrix import resolve_boards
@@ -29,7 +29,6 @@ board_target = target_for
 
 __all__ = [
     "HOST",
-    "PLANNERS",
     "ArenaPrediction",
     "Board",
     "Graph",
@@ -48,6 +47,7 @@ __all__ = [
     "load_model",
     "load_model_bytes",
     "measure_runtime",
+    "plan_optimal",
     "predict_arena",
     "resolve_board",
     "resolve_boards",

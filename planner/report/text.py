@@ -19,8 +19,11 @@ from planner.report.rows import (
     LAYER_TEXT_COLUMNS,
     b,
     layer_rows,
+    plan_layout_words,
     shapes_text,
+    sources_words,
     totals_rows,
+    verify_words,
 )
 from planner.targets.boards import Board
 
@@ -86,6 +89,33 @@ def _verdict(check: FitCheck) -> Text:
     return Text(f"DOES NOT FIT ({' and '.join(parts)})", style="bold red")
 
 
+def _comparison_rows(check: FitCheck, grid: Table) -> None:
+    """The rows under "SRAM needed": the saving against TFLM's plan, the host's figures and
+    how they differ, how to verify, and where the figures come from."""
+    arena = check.arena
+    if check.tflm_arena is not None:
+        t = check.tflm_arena
+        grid.add_row(
+            "vs TFLM's plan",
+            Text(b(check.saving_bytes) + " saved", style="green" if check.saving_bytes else ""),
+            f"{check.saving_percent:.1f} %: TFLM's own plan needs {t.min_arena_bytes:,} B "
+            f"(head {t.head_bytes:,} B), this one {arena.min_arena_bytes:,} B "
+            f"(head {arena.head_bytes:,} B); `planner optimize` writes it into the model",
+        )
+    if check.host_arena is not None:
+        h = check.host_arena
+        grid.add_row(
+            "",
+            "",
+            f"  on host ({h.target.label}): {h.min_arena_bytes:,} B; differs by:",
+        )
+        for note in check.host_differences:
+            grid.add_row("", "", f"    - {note}")
+    for words in (verify_words(check), sources_words(check)):
+        if words:
+            grid.add_row("", "", f"  {words}")
+
+
 def render_summary(check: FitCheck, console: Console) -> None:
     board = check.board
     region = board.arena_region
@@ -112,25 +142,7 @@ def render_summary(check: FitCheck, console: Console) -> None:
     grid.add_row("", "", f"  head {arena.head_bytes:,} B (planned activations and scratch)")
     grid.add_row("", "", f"  tail {arena.tail_bytes:,} B (persistent: tensors, ops, kernel data)")
     grid.add_row("", "", f"  TFLM reports {arena.total_bytes:,} B used after allocation")
-    if check.tflm_arena is not None:
-        t = check.tflm_arena
-        grid.add_row(
-            "vs TFLM's plan",
-            Text(b(check.saving_bytes) + " saved", style="green" if check.saving_bytes else ""),
-            f"{check.saving_percent:.1f} %: TFLM's own plan needs {t.min_arena_bytes:,} B "
-            f"(head {t.head_bytes:,} B), this one {arena.min_arena_bytes:,} B "
-            f"(head {arena.head_bytes:,} B); `planner optimize` writes it into the model",
-        )
-    if check.host_arena is not None:
-        h = check.host_arena
-        grid.add_row(
-            "",
-            "",
-            f"  on host ({h.target.label}, checkable with `planner verify`): "
-            f"{h.min_arena_bytes:,} B; differs by:",
-        )
-        for note in check.host_differences:
-            grid.add_row("", "", f"    - {note}")
+    _comparison_rows(check, grid)
     grid.add_row(
         "SRAM budget",
         b(check.sram_budget_bytes),
@@ -156,6 +168,9 @@ def render_summary(check: FitCheck, console: Console) -> None:
         "",
     )
     console.print(grid)
+    layout = plan_layout_words(check)
+    if layout:
+        console.print(Text(f"Why it does not fit: {layout}", style="yellow"))
     for note in check.warnings:
         console.print(Text(f"warning: {note}", style="yellow"))
 

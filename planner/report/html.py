@@ -18,9 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from planner.check import FitCheck
+from planner.report.arena_map import map_html
 from planner.report.document import to_document
 from planner.report.plot import COLOURS, chart_svg, layer_label
-from planner.report.rows import check_verdict_words
+from planner.report.rows import (
+    check_verdict_words,
+    plan_layout_words,
+    sources_words,
+    verify_words,
+)
 
 CSS = """
 :root { --bad: #b3261e; --good: #1b6e35; --muted: #5f6368; --line: #dadce0; }
@@ -214,6 +220,24 @@ def _summary(doc: dict[str, Any]) -> str:
     return f'<section class="cards" id="summary">{"".join(cards)}</section>{warnings}'
 
 
+def _notes(check: FitCheck) -> str:
+    """Why it does not fit, the host comparison, how to verify, where the figures come from."""
+    parts = []
+    layout = plan_layout_words(check)
+    if layout:
+        parts.append(f'<p class="warn" id="plan-layout">Why it does not fit: {escape(layout)}</p>')
+    if check.host_arena is not None:
+        items = "".join(f"<li>{escape(d)}</li>" for d in check.host_differences)
+        parts.append(
+            f'<p id="host">On host ({escape(check.host_arena.target.label)}): '
+            f"{check.host_arena.min_arena_bytes:,} B.</p>" + (f"<ul>{items}</ul>" if items else "")
+        )
+    for key, words in (("verify", verify_words(check)), ("sources", sources_words(check))):
+        if words:
+            parts.append(f'<p id="{key}">{escape(words[0].upper() + words[1:])}.</p>')
+    return "\n".join(parts)
+
+
 def _totals(doc: dict[str, Any]) -> str:
     t = doc["totals"]
     rows = [
@@ -332,6 +356,7 @@ def render_html(
     info = doc["board_info"]
     memory = chart_svg(check, "memory", use_matplotlib)
     layers = chart_svg(check, "layers", use_matplotlib)
+    arena_chart = chart_svg(check, "arena", use_matplotlib)
     over = doc["overflowing_layers"]
     labels = [
         layer_label(layer["subgraph"], layer["index"])
@@ -364,6 +389,7 @@ def render_html(
  {info["pointer_bits"]}-bit, {escape(info["kernels"])} kernels</p>
 <p>{_verdict(doc)}</p>
 {_summary(doc)}
+{_notes(check)}
 <h2>Memory over the execution steps</h2>
 <figure class="chart" id="chart-memory">{memory}
 <figcaption>Each bar is what must be resident in the arena while one operator runs (the
@@ -380,6 +406,14 @@ weight bytes (flash).</figcaption>
 </figure>
 <h2>Per layer, in execution order</h2>
 {_layer_table(doc)}
+<h2>Arena map</h2>
+<figure class="chart" id="chart-arena">{arena_chart}
+<figcaption>Where TFLM's planner puts each buffer of the arena head, and when it is alive (what
+TFLM's PrintMemoryPlan draws): one bar per planned tensor (blue) or kernel scratch buffer (pink)
+at its offset, from its first to its last operator step; the top of the highest bar is the head,
+{doc["arena"]["head_bytes"]:,} B.</figcaption>
+</figure>
+{map_html(doc)}
 <h2>Model totals</h2>
 {_totals(doc)}
 {extra_sections}

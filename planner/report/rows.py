@@ -163,8 +163,8 @@ def sources_words(check: FitCheck) -> str | None:
     if not check.figures_from_sources:
         return None
     return (
-        f"{check.arena.target.kernels} figures come from Espressif's esp-nn and "
-        "esp-tflite-micro sources, not from measurements on a chip"
+        "the ESP-NN figures come from Espressif's esp-nn and esp-tflite-micro sources, "
+        "not from measurements on a chip"
     )
 
 

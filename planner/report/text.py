@@ -314,6 +314,20 @@ def fitted_table(
     return table, [header[i] for i in range(len(header)) if i not in keep]
 
 
+def print_table(console: Console, table: Table, wide: bool) -> None:
+    """Print ``table`` at the console's width, or (``wide``) at its natural width, however
+    narrow the console (the terminal wraps the lines then; no cell is squeezed)."""
+    if not wide:
+        console.print(table)
+        return
+    width = console.width
+    console.width = WIDE
+    try:
+        console.print(table, crop=False)
+    finally:
+        console.width = width
+
+
 def render_report(check: FitCheck, console: Console, wide: bool = False) -> None:
     """`planner report`: the summary, every layer, the model totals and the arena map.
 
@@ -325,7 +339,7 @@ def render_report(check: FitCheck, console: Console, wide: bool = False) -> None
     styles = ["red" if lc.overflows else None for lc in check.layers]
     title = "\nPer layer, in execution order"
     table, left_out = fitted_table(title, LAYER_HEADER, rows, width, LAYER_TEXT_COLUMNS, styles)
-    console.print(table, width=WIDE if wide else console.width, crop=False)
+    print_table(console, table, wide)
     if left_out:
         console.print(
             Text(
@@ -353,7 +367,7 @@ def render_arena_map(check: FitCheck, console: Console, wide: bool = False) -> N
     )
     text = frozenset({"first op", "last op", "buffer"})
     table, _ = fitted_table(title, MAP_HEADER, map_rows(check), None, text)
-    console.print(table, width=WIDE if wide else console.width, crop=False)
+    print_table(console, table, wide)
 
 
 def render_boards(boards: Iterable[Board], console: Console) -> None:

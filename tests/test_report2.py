@@ -234,6 +234,7 @@ def test_report_wide_shows_every_column() -> None:
     text = run("report", SMALL, "-b", "stm32f746", "--wide", env={"COLUMNS": "80"}).output
     header, rows = layer_table(text)
     assert header == list(LAYER_HEADER)
+    assert len(rows) == len(fit(SMALL, "stm32f746").layers)
     assert "Not shown" not in text and "…" not in text
 
 
@@ -242,7 +243,8 @@ def test_report_wide_shows_every_column() -> None:
 
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """x (1x4x4x4, 64 B) -> 1x1 CONV_2D -> y (1x4x4x8, 128 B) -> 1x1 CONV_2D -> z (1x4x4x2, 32 B)."""
+    """x (1x4x4x4, 64 B) -> 1x1 CONV_2D -> y (1x4x4x8, 128 B) -> 1x1 CONV_2D -> z (1x4x4x2,
+    32 B)."""
     m = Model()
     g = m.subgraph()
     x = g.tensor([1, 4, 4, 4], scale=0.1)

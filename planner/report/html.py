@@ -343,6 +343,18 @@ def _json_script(doc: dict[str, Any]) -> str:
     return f'<script type="application/json" id="report-data">{text}</script>'
 
 
+def _arena_section(check: FitCheck, doc: dict[str, Any], use_matplotlib: bool | None) -> str:
+    """The arena map: the offset-over-time chart and the table."""
+    return f"""<h2>Arena map</h2>
+<figure class="chart" id="chart-arena">{chart_svg(check, "arena", use_matplotlib)}
+<figcaption>Where TFLM's planner puts each buffer of the arena head, and when it is alive (what
+TFLM's PrintMemoryPlan draws): one bar per planned tensor (blue) or kernel scratch buffer (pink)
+at its offset, from its first to its last operator step; the top of the highest bar is the head,
+{doc["arena"]["head_bytes"]:,} B.</figcaption>
+</figure>
+{map_html(doc)}"""
+
+
 def render_html(
     check: FitCheck, use_matplotlib: bool | None = None, extra_sections: str = ""
 ) -> str:
@@ -356,7 +368,6 @@ def render_html(
     info = doc["board_info"]
     memory = chart_svg(check, "memory", use_matplotlib)
     layers = chart_svg(check, "layers", use_matplotlib)
-    arena_chart = chart_svg(check, "arena", use_matplotlib)
     over = doc["overflowing_layers"]
     labels = [
         layer_label(layer["subgraph"], layer["index"])
@@ -406,14 +417,7 @@ weight bytes (flash).</figcaption>
 </figure>
 <h2>Per layer, in execution order</h2>
 {_layer_table(doc)}
-<h2>Arena map</h2>
-<figure class="chart" id="chart-arena">{arena_chart}
-<figcaption>Where TFLM's planner puts each buffer of the arena head, and when it is alive (what
-TFLM's PrintMemoryPlan draws): one bar per planned tensor (blue) or kernel scratch buffer (pink)
-at its offset, from its first to its last operator step; the top of the highest bar is the head,
-{doc["arena"]["head_bytes"]:,} B.</figcaption>
-</figure>
-{map_html(doc)}
+{_arena_section(check, doc, use_matplotlib)}
 <h2>Model totals</h2>
 {_totals(doc)}
 {extra_sections}

@@ -21,7 +21,7 @@ from typing import Any
 from planner._gc import gc_paused
 from planner.analysis.latency import estimate_latency
 from planner.analysis.layers import ModelStats, analyse
-from planner.check import Cell, FitCheck, Matrix, check_fit
+from planner.check import Cell, FitCheck, Matrix, PlanLayout, check_fit, host_path
 from planner.errors import PlannerError
 from planner.model.graph import Graph
 from planner.model.tflite_reader import load_model
@@ -92,16 +92,22 @@ def fit(
         raise PlannerError(
             f"unknown planner {planner!r}; choose one of {', '.join(PLANNER_CHOICES)}"
         )
-    return _fit(model, load(model), resolve_board(board), planner, predict_arena)
+    return _fit(model, load(model), resolve_board(board), planner, predict_arena, explain=True)
 
 
 ArenaOf = Callable[[Graph, Target], ArenaPrediction]
 
 
 def _fit(
-    model: str | Path | Graph, graph: Graph, b: Board, planner: str, arena_of: ArenaOf
+    model: str | Path | Graph,
+    graph: Graph,
+    b: Board,
+    planner: str,
+    arena_of: ArenaOf,
+    explain: bool = False,
 ) -> FitCheck:
-    """`fit` on a loaded graph; ``arena_of`` predicts (or recalls) an arena per target."""
+    """`fit` on a loaded graph; ``arena_of`` predicts (or recalls) an arena per target.
+    ``explain`` adds what the reports explain: the host-to-board steps and the plan layout."""
     target = target_for(b)
     arena = tflm_arena = arena_of(graph, target)
     compared: ArenaPrediction | None = None
@@ -110,7 +116,7 @@ def _fit(
         compared = tflm_arena
     stats: ModelStats = analyse(graph)
     host = None if target == HOST else arena_of(graph, HOST)
-    return check_fit(
+    check = check_fit(
         graph,
         stats,
         arena,
@@ -119,6 +125,28 @@ def _fit(
         planner=planner,
         tflm_arena=compared,
         latency=estimate_latency(graph, b, stats=stats),
+    )
+    return _explained(model, check, target) if explain else check
+
+
+def _explained(model: str | Path | Graph, check: FitCheck, target: Target) -> FitCheck:
+    """The check with the arenas between host and board (one cause at a time) and, when only
+    TFLM's plan layout is in the way, what `planner optimize` really achieves."""
+    graph = check.graph
+    steps = tuple((cause, predict_arena(graph, t)) for cause, t in host_path(target))
+    layout = None
+    if check.planner == "tflm" and check.fails_only_by_layout:
+        from planner.memory.placement import lower_bound
+
+        _, optimized = _optimized(model, graph, target)
+        layout = PlanLayout(
+            head_bytes=check.arena.head_bytes,
+            lower_bound_bytes=lower_bound(check.arena.buffers),
+            optimized_min_arena_bytes=optimized.min_arena_bytes,
+            sram_budget_bytes=check.sram_budget_bytes,
+        )
+    return replace(
+        check, host_steps=steps if check.host_arena is not None else (), plan_layout=layout
     )
 
 

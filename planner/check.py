@@ -5,7 +5,8 @@ Pure functions over the analysis, the arena prediction and the board; no I/O.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 from planner._gc import gc_paused
 from planner.analysis.latency import LatencyEstimate
@@ -14,6 +15,7 @@ from planner.model.graph import Graph
 from planner.runtimes.tflm.allocation_info import planned_tensor_bytes
 from planner.runtimes.tflm.arena import ArenaPrediction
 from planner.targets.boards import Board
+from planner.targets.target import HOST, Target
 
 #: TFLM's framework code without kernels, measured by TFLM's memory_footprint example
 #: (tensorflow/tflite-micro examples/memory_footprint/README.md): Cortex-M3 and x86-64.
@@ -24,6 +26,64 @@ RUNTIME_CODE_BYTES_64BIT = 20_411
 #: small reference kernels; optimised kernels (CMSIS-NN conv, LSTM) are larger, so the
 #: planner allows 4 KiB per kernel. This is an estimate, and reports say so.
 KERNEL_CODE_BYTES_ESTIMATE = 4_096
+
+
+#: What makes a board's arena differ from the host's, one cause per group of Target fields,
+#: with how to name the board's value of it. :func:`host_path` changes them in this order.
+HOST_CAUSES: tuple[tuple[tuple[str, ...], Callable[[Target], str]], ...] = (
+    (("pointer_bits",), lambda t: f"{t.pointer_bits}-bit pointers"),
+    (("short_enums",), lambda t: "short enums" if t.short_enums else "int-sized enums"),
+    (
+        ("kernels", "dsp", "mve", "optimized_for_speed"),
+        lambda t: t.label.split(", ", 1)[1],
+    ),
+    (("allocator",), lambda t: f"{t.allocator} allocator"),
+    (
+        ("compression", "tflm", "memory_planner"),
+        lambda t: f"TFLM {t.tflm} {'with' if t.compression else 'without'} compression",
+    ),
+)
+
+
+def host_path(target: Target) -> tuple[tuple[str, Target], ...]:
+    """The targets from :data:`HOST` to ``target``, changing one cause of
+    :data:`HOST_CAUSES` at a time (causes that do not differ are skipped), each named."""
+    steps, current = [], HOST
+    for fields, name in HOST_CAUSES:
+        changed = {
+            f: getattr(target, f) for f in fields if getattr(target, f) != getattr(current, f)
+        }
+        if changed:
+            current = replace(current, **changed)
+            steps.append((name(current), current))
+    return tuple(steps)
+
+
+def saving_percent(before_bytes: int, after_bytes: int) -> float:
+    """The one definition of a saving every command prints: smallest arena saved, as a
+    percentage of the smallest arena before (0 when there was nothing)."""
+    return 100.0 * (before_bytes - after_bytes) / before_bytes if before_bytes else 0.0
+
+
+@dataclass(frozen=True)
+class PlanLayout:
+    """Why a model whose every step fits does not fit: TFLM's plan leaves gaps. Figures from
+    the arena prediction and from running `planner optimize` (never a guess)."""
+
+    #: TFLM's head and the in-order lower bound (largest sum of buffers live at one step).
+    head_bytes: int
+    lower_bound_bytes: int
+    #: Smallest kTensorArenaSize with the optimized model, and the budget it is measured against.
+    optimized_min_arena_bytes: int
+    sram_budget_bytes: int
+
+    @property
+    def gaps_bytes(self) -> int:
+        return self.head_bytes - self.lower_bound_bytes
+
+    @property
+    def optimize_fits(self) -> bool:
+        return self.optimized_min_arena_bytes <= self.sram_budget_bytes
 
 
 @dataclass(frozen=True)
@@ -70,6 +130,11 @@ class FitCheck:
     tflm_arena: ArenaPrediction | None = None
     #: Estimated latency per layer and in total (an estimate: see planner.analysis.latency).
     latency: LatencyEstimate | None = None
+    #: The arenas on the way from ``host_arena`` to ``arena``, one cause changed at a time
+    #: (:func:`host_path`): (cause, arena after it). Empty when not computed.
+    host_steps: tuple[tuple[str, ArenaPrediction], ...] = ()
+    #: Set when the model fails only because of TFLM's plan layout (see :class:`PlanLayout`).
+    plan_layout: PlanLayout | None = None
 
     @property
     def model_path(self) -> str:
@@ -147,9 +212,20 @@ class FitCheck:
 
     @property
     def saving_percent(self) -> float:
-        if self.tflm_arena is None or self.tflm_arena.min_arena_bytes == 0:
+        if self.tflm_arena is None:
             return 0.0
-        return 100.0 * self.saving_bytes / self.tflm_arena.min_arena_bytes
+        return saving_percent(self.tflm_arena.min_arena_bytes, self.arena.min_arena_bytes)
+
+    @property
+    def fails_only_by_layout(self) -> bool:
+        """Does not fit SRAM, though no step needs more than the budget and flash fits: only
+        TFLM's placement of the buffers is in the way."""
+        return (
+            self.exact
+            and self.fits_flash
+            and self.sram_required_bytes > self.sram_budget_bytes
+            and not any(c.live_overflows for c in self.layers)
+        )
 
     def layer_latency_us(self, position: int) -> float | None:
         """Estimated microseconds of the ``position``-th layer (in ``layers`` order)."""
@@ -160,28 +236,33 @@ class FitCheck:
     @property
     def host_differences(self) -> tuple[str, ...]:
         """How this board's arena differs from the host's and why, one line per part that
-        differs (an unchanged head or tail is not listed)."""
+        differs (an unchanged head or tail is not listed). Each cause carries its own signed
+        share, measured by predicting with the host's target changed one cause at a time
+        (``host_steps``); the shares add up to the line's difference."""
         if self.host_arena is None:
             return ()
-        a, h = self.arena, self.host_arena
-        pointers = a.target.pointer_bits != h.target.pointer_bits
-        kernels = a.target.kernels != h.target.kernels
         notes = []
-        if a.tail_bytes != h.tail_bytes:
-            why = []
-            if pointers:
-                why.append(
-                    f"{a.target.pointer_bits}-bit pointers shrink TFLM's per-tensor and per-op "
-                    "structs"
-                )
-            if kernels:
-                why.append(f"{a.target.kernels} kernels keep their own persistent kernel data")
-            notes.append(_compare("tail", a.tail_bytes, h.tail_bytes, why))
-        if a.head_bytes != h.head_bytes:
-            mine, host = sum(a.scratch_bytes.values()), sum(h.scratch_bytes.values())
-            why = [f"{a.target.kernels} kernels' scratch buffers: {mine:,} B in all vs {host:,} B"]
-            notes.append(_compare("head", a.head_bytes, h.head_bytes, why if kernels else []))
+        for part in ("tail", "head"):
+            here, host = (
+                getattr(self.arena, f"{part}_bytes"),
+                getattr(self.host_arena, f"{part}_bytes"),
+            )
+            if here == host:
+                continue
+            why, before = [], self.host_arena
+            for cause, after in self.host_steps:
+                share = getattr(after, f"{part}_bytes") - getattr(before, f"{part}_bytes")
+                if share:
+                    why.append(f"{cause} {share:+,} B")
+                before = after
+            notes.append(_compare(part, here, host, why))
         return tuple(notes)
+
+    @property
+    def figures_from_sources(self) -> bool:
+        """True when the board's kernels (ESP-NN) are modelled from their sources alone: no
+        probe has measured them on a chip."""
+        return self.arena.target.kernels == "esp-nn"
 
     @property
     def overflowing_layers(self) -> tuple[LayerCheck, ...]:
@@ -189,7 +270,8 @@ class FitCheck:
 
 
 def _compare(part: str, here: int, host: int, why: list[str]) -> str:
-    """'tail 154,492 B here vs 159,888 B on host, 5,396 B smaller: <why>'."""
+    """'tail 81,236 B here vs 26,676 B on host, 54,560 B larger: 32-bit pointers -5,372 B;
+    cmsis-nn kernels +59,932 B'."""
     diff = here - host
     text = (
         f"{part} {here:,} B here vs {host:,} B on host, {abs(diff):,} B "

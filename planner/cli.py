@@ -171,10 +171,27 @@ def _show(render: Callable[[bool], str], output: Path | None) -> None:
     _emit(render(terminal), output)
 
 
-def _render(check: Any, fmt: str, output: Path | None, full: bool, advice: Any = None) -> None:
+def _render(
+    check: Any, fmt: str, output: Path | None, full: bool, advice: Any = None, **layout: Any
+) -> None:
+    """Render ``check``; ``layout`` passes `report`'s width, --wide and --arena-map on."""
     from planner.report import render
 
-    _show(lambda terminal: render(check, fmt, full=full, advice=advice, terminal=terminal), output)
+    _show(
+        lambda terminal: render(check, fmt, full=full, advice=advice, terminal=terminal, **layout),
+        output,
+    )
+
+
+def _columns() -> int | None:
+    """The width $COLUMNS asks for (piped output has no terminal to measure), else None."""
+    import os
+
+    try:
+        value = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        return None
+    return value if value >= 40 else None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -345,6 +362,18 @@ def advise(
 @_board_option
 @_format_options
 @_planner_option
+@click.option(
+    "--wide",
+    is_flag=True,
+    help="Text: every column of the layer table, whatever the terminal width.",
+)
+@click.option(
+    "--arena-map",
+    "arena_map",
+    is_flag=True,
+    help="With -f csv: one row per planned buffer (name, size, first and last operator, "
+    "offset) instead of one per layer. The other formats always include the arena map.",
+)
 @handle_errors
 def report(
     model: Path,
@@ -353,17 +382,24 @@ def report(
     fmt: str,
     output: Path | None,
     planner: str,
+    wide: bool,
+    arena_map: bool,
 ) -> None:
-    """Every layer of MODEL with its memory, weights, MACs and estimated latency, and the
-    model totals. Exit 0 if it fits, 1 if not (or if it cannot tell), as `planner fit`.
+    """Every layer of MODEL with its memory, weights, MACs and estimated latency, the model
+    totals and the arena map. Exit 0 if it fits, 1 if not (or if it cannot tell), as `fit`.
 
-    Example: planner report ../shared/models/vww_96_int8.tflite --board stm32l4r5
+    Text keeps to the terminal's width (or $COLUMNS when piped) without cutting a figure:
+    the layer table leaves out the columns that do not fit and says which; --wide shows all.
+
+    Example: planner report models/mobilenet_v2_0.35_144_int8.tflite --board stm32l4r5
     """
     from planner.api import fit as run_fit
 
+    if arena_map and fmt != "csv":
+        raise click.UsageError("--arena-map is for -f csv; the other formats include the map")
     board = _pick_board(board_name, board_file)
     check = run_fit(model, board, planner=planner)
-    _render(check, fmt, output, full=True)
+    _render(check, fmt, output, full=True, width=_columns(), wide=wide, arena_map=arena_map)
     sys.exit(EXIT_FITS if check.fits else EXIT_DOES_NOT_FIT)
 
 
@@ -373,10 +409,11 @@ def report(
 @_required_output("Image file; .png, .svg or .pdf picks the type.")
 @click.option(
     "--chart",
-    type=click.Choice(("memory", "layers")),
+    type=click.Choice(("memory", "layers", "arena")),
     default="memory",
     show_default=True,
-    help="memory: arena bytes per execution step; layers: per-layer activations and weights.",
+    help="memory: arena bytes per execution step; layers: per-layer activations and weights; "
+    "arena: each planned buffer's offset from its first to its last step (the arena map).",
 )
 @click.option("--dpi", type=click.IntRange(30, 1200), default=150, show_default=True)
 @handle_errors

@@ -210,6 +210,7 @@ MEMORY_BANDWIDTH: Mapping[str, MemoryBandwidth] = MappingProxyType(
     }
 )
 
+
 def kernel_library(kernels: str, dsp: bool) -> str:
     """The table's library key for a board's kernels and DSP flag."""
     if kernels == "cmsis-nn" and not dsp:

@@ -96,12 +96,20 @@ class OptimizeResult:
     notes: tuple[str, ...] = ()
 
     @property
-    def saving_bytes(self) -> int:
+    def head_saving_bytes(self) -> int:
         return self.tflm_head_bytes - self.head_bytes
 
     @property
+    def saving_bytes(self) -> int:
+        """Smallest kTensorArenaSize saved against TFLM's own plan (what `fit` reports)."""
+        return self.tflm_min_arena_bytes - self.min_arena_bytes
+
+    @property
     def saving_percent(self) -> float:
-        return 100.0 * self.saving_bytes / self.tflm_head_bytes if self.tflm_head_bytes else 0.0
+        """The saving as every command prints it: :func:`planner.check.saving_percent`."""
+        from planner.check import saving_percent
+
+        return saving_percent(self.tflm_min_arena_bytes, self.min_arena_bytes)
 
     @property
     def reordered(self) -> bool:
@@ -418,7 +426,8 @@ def format_result(result: OptimizeResult) -> str:
         f"{result.tflm_min_arena_bytes:>12,} B",
         f"  optimized head   {result.head_bytes:>12,} B   smallest arena "
         f"{result.min_arena_bytes:>12,} B",
-        f"  saving           {result.saving_bytes:>12,} B   ({result.saving_percent:.1f} %)",
+        f"  saving           {result.saving_bytes:>12,} B   ({result.saving_percent:.1f} % of "
+        f"the smallest arena; head {result.head_saving_bytes:,} B)",
         f"  lower bound      {result.lower_bound_original:,} B in the original order, "
         f"{result.lower_bound_reordered:,} B in the best order, "
         f"{result.lower_bound_final:,} B as planned",

@@ -77,12 +77,20 @@ def _markdown(check: FitCheck, full: bool, advice: Advice | None) -> str:
 
 
 def _text(
-    check: FitCheck, full: bool, advice: Advice | None, terminal: bool, width: int | None
+    check: FitCheck,
+    full: bool,
+    advice: Advice | None,
+    terminal: bool,
+    width: int | None,
+    wide: bool = False,
 ) -> str:
     from planner.report.text import render_fit, render_report
 
     def everything(console: Console) -> None:
-        (render_report if full else render_fit)(check, console)
+        if full:
+            render_report(check, console, wide=wide)
+        else:
+            render_fit(check, console)
         if advice is not None:
             from planner.report.advice import render_advice
 
@@ -100,9 +108,13 @@ def render(
     advice: Advice | None = None,
     terminal: bool = False,
     width: int | None = None,
+    wide: bool = False,
+    arena_map: bool = False,
 ) -> str:
     """`planner fit` (``full=False``) or `planner report` (``full=True``) in one format,
-    with the advice appended when given."""
+    with the advice appended when given. Text is laid out for ``width`` columns (``wide``:
+    every column of the layer table whatever the width); ``arena_map`` makes CSV the arena
+    map (one row per planned buffer) instead of the layers."""
     if fmt == "json":
         return _json(check, advice)
     if fmt == "csv":
@@ -112,6 +124,10 @@ def render(
             )
         from planner.report.csv_ import render_csv
 
+        if arena_map:
+            from planner.report.arena_map import map_csv
+
+            return map_csv(check)
         return render_csv(check)
     if fmt == "markdown":
         return _markdown(check, full, advice)
@@ -121,7 +137,7 @@ def render(
 
         return render_html(check, extra_sections="" if advice is None else advice_to_html(advice))
     if fmt == "text":
-        return _text(check, full, advice, terminal, width)
+        return _text(check, full, advice, terminal, width, wide)
     raise PlannerError(f"unknown format '{fmt}' (one of {', '.join(FORMATS)})")
 
 

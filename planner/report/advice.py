@@ -382,9 +382,7 @@ def advice_to_html(advice: Advice) -> str:
         rows.append(
             "<tr>"
             f"<td>{i}</td><td class='what'>{escape(s.title)}<br><small>{escape(s.detail)}"
-            "</small>"
-            + (f"<br><code>{escape(s.command)}</code>" if s.command else "")
-            + "</td>"
+            "</small>" + (f"<br><code>{escape(s.command)}</code>" if s.command else "") + "</td>"
             f"<td class='fits'>{'yes' if s.fits else escape(_why_not(s))}</td>"
             f"<td class='num'>{s.sram_bytes:,}{'' if s.exact else ' ~'}</td>"
             f"<td class='num'>{s.flash_bytes:,}</td>"

@@ -12,7 +12,12 @@ Cell encodings (all figures are exact integers, never rounded):
 * ``output_names``: a JSON array of strings (TFLite tensor names often contain ``;``);
 * ``output_arena_offsets``: the arena offset of each output, ``;``-separated, ``-`` for an
   output TFLM does not plan (read with :func:`parse_list`);
-* booleans: ``true`` / ``false`` (pandas reads them as bool).
+* booleans: ``true`` / ``false`` (pandas reads them as bool);
+* ``why_not_fit``: when the model fails only because of TFLM's plan layout, the explanation
+  (the document's ``plan_layout.explanation``) on every row, else empty.
+
+``planner report -f csv --arena-map`` writes the arena map instead: one row per planned buffer
+(:data:`planner.report.arena_map.MAP_COLUMNS`, the keys of the document's ``arena_map``).
 
 ``pandas.read_csv("report.csv")`` gives one row per layer with integer byte columns.
 """
@@ -97,6 +102,7 @@ COLUMNS: dict[str, Callable[[dict[str, Any], dict[str, Any]], str | int]] = {
         "" if layer["latency_us_estimate"] is None else layer["latency_us_estimate"]
     ),
     "planner": lambda _, doc: doc["arena"]["planner"],
+    "why_not_fit": lambda _, doc: (doc["plan_layout"] or {}).get("explanation", ""),
 }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from planner import __version__
 from planner.check import FitCheck
+from planner.report.arena_map import map_to_dicts
 
 SCHEMA_VERSION = 1
 
@@ -154,6 +155,23 @@ def _host(check: FitCheck) -> dict[str, Any] | None:
     }
 
 
+def _plan_layout(check: FitCheck) -> dict[str, Any] | None:
+    from planner.report.rows import optimize_command, plan_layout_words
+
+    layout = check.plan_layout
+    if layout is None:
+        return None
+    return {
+        "head_bytes": layout.head_bytes,
+        "lower_bound_bytes": layout.lower_bound_bytes,
+        "gaps_bytes": layout.gaps_bytes,
+        "optimized_min_arena_bytes": layout.optimized_min_arena_bytes,
+        "optimize_fits": layout.optimize_fits,
+        "command": optimize_command(check),
+        "explanation": plan_layout_words(check),
+    }
+
+
 def _totals(check: FitCheck) -> dict[str, Any]:
     stats = check.stats
     return {
@@ -186,10 +204,13 @@ def to_document(check: FitCheck) -> dict[str, Any]:
         "board_info": _board_info(check),
         **_verdict(check),
         "arena": _arena(check),
+        "figures_from_sources": check.figures_from_sources,
+        "plan_layout": _plan_layout(check),
         "planner_comparison": _comparison(check),
         "host_arena": _host(check),
         "totals": _totals(check),
         "warnings": list(check.warnings),
         "overflowing_layers": [c.layer.index for c in check.overflowing_layers],
         "layers": [_layer(check, i) for i in range(len(check.layers))],
+        "arena_map": map_to_dicts(check),
     }

@@ -18,9 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from planner.check import FitCheck
+from planner.report.arena_map import map_html
 from planner.report.document import to_document
 from planner.report.plot import COLOURS, chart_svg, layer_label
-from planner.report.rows import check_verdict_words
+from planner.report.rows import (
+    check_verdict_words,
+    plan_layout_words,
+    sources_words,
+    verify_words,
+)
 
 CSS = """
 :root { --bad: #b3261e; --good: #1b6e35; --muted: #5f6368; --line: #dadce0; }
@@ -214,6 +220,24 @@ def _summary(doc: dict[str, Any]) -> str:
     return f'<section class="cards" id="summary">{"".join(cards)}</section>{warnings}'
 
 
+def _notes(check: FitCheck) -> str:
+    """Why it does not fit, the host comparison, how to verify, where the figures come from."""
+    parts = []
+    layout = plan_layout_words(check)
+    if layout:
+        parts.append(f'<p class="warn" id="plan-layout">Why it does not fit: {escape(layout)}</p>')
+    if check.host_arena is not None:
+        items = "".join(f"<li>{escape(d)}</li>" for d in check.host_differences)
+        parts.append(
+            f'<p id="host">On host ({escape(check.host_arena.target.label)}): '
+            f"{check.host_arena.min_arena_bytes:,} B.</p>" + (f"<ul>{items}</ul>" if items else "")
+        )
+    for key, words in (("verify", verify_words(check)), ("sources", sources_words(check))):
+        if words:
+            parts.append(f'<p id="{key}">{escape(words[0].upper() + words[1:])}.</p>')
+    return "\n".join(parts)
+
+
 def _totals(doc: dict[str, Any]) -> str:
     t = doc["totals"]
     rows = [
@@ -319,6 +343,18 @@ def _json_script(doc: dict[str, Any]) -> str:
     return f'<script type="application/json" id="report-data">{text}</script>'
 
 
+def _arena_section(check: FitCheck, doc: dict[str, Any], use_matplotlib: bool | None) -> str:
+    """The arena map: the offset-over-time chart and the table."""
+    return f"""<h2>Arena map</h2>
+<figure class="chart" id="chart-arena">{chart_svg(check, "arena", use_matplotlib)}
+<figcaption>Where TFLM's planner puts each buffer of the arena head, and when it is alive (what
+TFLM's PrintMemoryPlan draws): one bar per planned tensor (blue) or kernel scratch buffer (pink)
+at its offset, from its first to its last operator step; the top of the highest bar is the head,
+{doc["arena"]["head_bytes"]:,} B.</figcaption>
+</figure>
+{map_html(doc)}"""
+
+
 def render_html(
     check: FitCheck, use_matplotlib: bool | None = None, extra_sections: str = ""
 ) -> str:
@@ -364,6 +400,7 @@ def render_html(
  {info["pointer_bits"]}-bit, {escape(info["kernels"])} kernels</p>
 <p>{_verdict(doc)}</p>
 {_summary(doc)}
+{_notes(check)}
 <h2>Memory over the execution steps</h2>
 <figure class="chart" id="chart-memory">{memory}
 <figcaption>Each bar is what must be resident in the arena while one operator runs (the
@@ -380,6 +417,7 @@ weight bytes (flash).</figcaption>
 </figure>
 <h2>Per layer, in execution order</h2>
 {_layer_table(doc)}
+{_arena_section(check, doc, use_matplotlib)}
 <h2>Model totals</h2>
 {_totals(doc)}
 {extra_sections}

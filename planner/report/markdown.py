@@ -12,13 +12,17 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from planner.check import FitCheck, LayerCheck
+from planner.report.arena_map import MAP_HEADER, map_rows
 from planner.report.rows import (
     LAYER_HEADER,
     b,
     layer_label,
     layer_rows,
+    plan_layout_words,
     shapes_text,
+    sources_words,
     totals_rows,
+    verify_words,
 )
 
 
@@ -107,9 +111,29 @@ def summary(check: FitCheck) -> str:
             ),
         )
     lines.append(table(("", "bytes", "basis"), rows, right=(1,)))
-    for note in check.warnings:
-        lines += ["", f"> **Warning:** {note}"]
+    lines += notes(check)
     return "\n".join(lines)
+
+
+def notes(check: FitCheck) -> list[str]:
+    """Lines under the summary table: why it does not fit, the host comparison, how to verify,
+    where the figures come from, and the warnings."""
+    out = []
+    layout = plan_layout_words(check)
+    if layout:
+        out += ["", f"**Why it does not fit:** {layout}."]
+    if check.host_arena is not None:
+        out += [
+            "",
+            f"On host ({check.host_arena.target.label}): {check.host_arena.min_arena_bytes:,} B.",
+        ]
+        out += [f"- {d}" for d in check.host_differences]
+    for words in (verify_words(check), sources_words(check)):
+        if words:
+            out += ["", f"{words[0].upper()}{words[1:]}."]
+    for note in check.warnings:
+        out += ["", f"> **Warning:** {note}"]
+    return out
 
 
 def _overflow_table(layers: Sequence[LayerCheck]) -> str:
@@ -177,6 +201,10 @@ def render_markdown_report(check: FitCheck) -> str:
         totals_table(check),
         f"<details><summary>Per layer, in execution order ({n} layers{note})</summary>",
         layer_table(check),
+        "</details>",
+        f"<details><summary>Arena map: {len(check.arena.buffers)} planned buffers, head "
+        f"{check.arena.head_bytes:,} B</summary>",
+        table(MAP_HEADER, map_rows(check), right=(0, 1, 2)),
         "</details>",
     ]
     return "\n\n".join(parts) + "\n"

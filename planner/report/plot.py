@@ -1,6 +1,6 @@
 """Charts of a :class:`~planner.check.FitCheck`: memory over the execution steps, and per layer.
 
-Two charts, both drawn from the check's own figures (nothing is recomputed or rounded before
+Three charts, all drawn from the check's own figures (nothing is recomputed or rounded before
 it is drawn):
 
 ``memory``
@@ -15,6 +15,9 @@ it is drawn):
 ``layers``
     Per-layer input and output activation bytes (SRAM) above, weight bytes (flash) below, in
     the spirit of MCUNetV2's per-block memory figure.
+``arena``
+    The arena map over time (:mod:`planner.report.arena_map`): one bar per planned buffer at
+    its offset, from its first to its last operator step, as TFLM's ``PrintMemoryPlan`` draws.
 
 matplotlib is optional (the ``plot`` extra) and imported only inside the functions that draw
 with it, so importing this module stays cheap. Without matplotlib, :func:`chart_svg` falls back
@@ -44,7 +47,7 @@ if TYPE_CHECKING:
 
     from planner.check import FitCheck
 
-CHARTS = ("memory", "layers")
+CHARTS = ("memory", "layers", "arena")
 #: File types ``planner plot`` writes, by suffix.
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
@@ -396,6 +399,10 @@ def figure(check: FitCheck, chart: str) -> Figure:
         return memory_figure(check)
     if chart == "layers":
         return layers_figure(check)
+    if chart == "arena":
+        from planner.report.arena_map import arena_figure
+
+        return arena_figure(check)
     raise PlannerError(f"unknown chart '{chart}' (one of {', '.join(CHARTS)})")
 
 
@@ -444,7 +451,11 @@ def matplotlib_svg(check: FitCheck, chart: str) -> str:
     buf = io.StringIO()
     with _rc():
         fig.savefig(buf, format="svg", metadata={"Date": None})
-    what = "arena bytes per execution step" if chart == "memory" else "per-layer bytes"
+    what = {
+        "memory": "arena bytes per execution step",
+        "layers": "per-layer bytes",
+        "arena": "arena offset of each buffer over the steps",
+    }[chart]
     return _inline_svg(buf.getvalue(), chart, f"{_title(check)}: {what}")
 
 
@@ -458,6 +469,10 @@ def chart_svg(check: FitCheck, chart: str, use_matplotlib: bool | None = None) -
         return basic_memory_svg(check)
     if chart == "layers":
         return basic_layers_svg(check)
+    if chart == "arena":
+        from planner.report.arena_map import basic_arena_svg
+
+        return basic_arena_svg(check)
     raise PlannerError(f"unknown chart '{chart}' (one of {', '.join(CHARTS)})")
 
 

@@ -117,3 +117,68 @@ def totals_rows(check: FitCheck, kernels: bool = False) -> list[tuple[str, str]]
         where = f"{lat.milliseconds:,.1f} ms on {lat.core} @ {lat.clock_hz / 1e6:g} MHz"
         rows.append(("Latency (estimate)", where + (f" ({lat.kernels})" if kernels else "")))
     return rows
+
+
+def board_option(check: FitCheck) -> str:
+    """`--board NAME` for a catalog board, `--board-file PATH` for a board file of one's own."""
+    from pathlib import Path
+
+    from planner.targets.boards import default_catalog_dir
+
+    board = check.board
+    catalog = Path(board.path).parent.resolve() == default_catalog_dir().resolve()
+    return f"--board {board.name}" if catalog else f"--board-file {board.path}"
+
+
+def optimize_command(check: FitCheck) -> str:
+    """The `planner optimize` command line for this model and board."""
+    from pathlib import Path
+
+    model = Path(check.model_path)
+    return f"planner optimize {model} -o {model.stem}_optimized.tflite {board_option(check)}"
+
+
+def plan_layout_words(check: FitCheck) -> str | None:
+    """Why a model whose every step fits does not fit, and what `planner optimize` does about
+    it, from the check's figures; None when that is not why it does not fit."""
+    layout = check.plan_layout
+    if layout is None:
+        return None
+    text = (
+        f"TFLM's plan leaves {layout.gaps_bytes:,} B of gaps; the lower bound is "
+        f"{layout.lower_bound_bytes:,} B (largest sum of live buffers at one step); "
+        f"`{optimize_command(check)}` "
+    )
+    over = layout.optimized_min_arena_bytes - layout.sram_budget_bytes
+    if layout.optimize_fits:
+        return text + f"makes it fit (smallest arena {layout.optimized_min_arena_bytes:,} B)"
+    return text + (
+        f"brings the smallest arena to {layout.optimized_min_arena_bytes:,} B, "
+        f"still {over:,} B over the budget"
+    )
+
+
+def sources_words(check: FitCheck) -> str | None:
+    """One line saying the board's figures come from kernel sources, not measurements."""
+    if not check.figures_from_sources:
+        return None
+    return (
+        "the ESP-NN figures come from Espressif's esp-nn and esp-tflite-micro sources, "
+        "not from measurements on a chip"
+    )
+
+
+def verify_words(check: FitCheck) -> str | None:
+    """How to check the board's figures against TFLM itself, when this machine can."""
+    from planner.runtimes.tflm.verify.probes import probe_build
+    from planner.targets.target import HOST
+
+    target = check.arena.target
+    if target == HOST:
+        return f"checkable with `planner verify {board_option(check)}` (tflite-micro package)"
+    if probe_build(target, check.board.core) is not None:
+        return (
+            f"checkable with `planner verify {board_option(check)}` (TFLM built for "
+            f"{check.board.core}, run in qemu-arm)"
+        )
+    return None

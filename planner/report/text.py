@@ -6,7 +6,7 @@ Uses ``rich``: colour only when writing to a terminal, plain text when piped.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import IO, TYPE_CHECKING
 
 from rich.console import Console
@@ -14,13 +14,17 @@ from rich.table import Table
 from rich.text import Text
 
 from planner.analysis.layers import human_bytes
+from planner.report.arena_map import MAP_HEADER, map_rows
 from planner.report.rows import (
     LAYER_HEADER,
     LAYER_TEXT_COLUMNS,
     b,
     layer_rows,
+    plan_layout_words,
     shapes_text,
+    sources_words,
     totals_rows,
+    verify_words,
 )
 from planner.targets.boards import Board
 
@@ -86,6 +90,33 @@ def _verdict(check: FitCheck) -> Text:
     return Text(f"DOES NOT FIT ({' and '.join(parts)})", style="bold red")
 
 
+def _comparison_rows(check: FitCheck, grid: Table) -> None:
+    """The rows under "SRAM needed": the saving against TFLM's plan, the host's figures and
+    how they differ, how to verify, and where the figures come from."""
+    arena = check.arena
+    if check.tflm_arena is not None:
+        t = check.tflm_arena
+        grid.add_row(
+            "vs TFLM's plan",
+            Text(b(check.saving_bytes) + " saved", style="green" if check.saving_bytes else ""),
+            f"{check.saving_percent:.1f} %: TFLM's own plan needs {t.min_arena_bytes:,} B "
+            f"(head {t.head_bytes:,} B), this one {arena.min_arena_bytes:,} B "
+            f"(head {arena.head_bytes:,} B); `planner optimize` writes it into the model",
+        )
+    if check.host_arena is not None:
+        h = check.host_arena
+        grid.add_row(
+            "",
+            "",
+            f"  on host ({h.target.label}): {h.min_arena_bytes:,} B; differs by:",
+        )
+        for note in check.host_differences:
+            grid.add_row("", "", f"    - {note}")
+    for words in (verify_words(check), sources_words(check)):
+        if words:
+            grid.add_row("", "", f"  {words}")
+
+
 def render_summary(check: FitCheck, console: Console) -> None:
     board = check.board
     region = board.arena_region
@@ -112,25 +143,7 @@ def render_summary(check: FitCheck, console: Console) -> None:
     grid.add_row("", "", f"  head {arena.head_bytes:,} B (planned activations and scratch)")
     grid.add_row("", "", f"  tail {arena.tail_bytes:,} B (persistent: tensors, ops, kernel data)")
     grid.add_row("", "", f"  TFLM reports {arena.total_bytes:,} B used after allocation")
-    if check.tflm_arena is not None:
-        t = check.tflm_arena
-        grid.add_row(
-            "vs TFLM's plan",
-            Text(b(check.saving_bytes) + " saved", style="green" if check.saving_bytes else ""),
-            f"{check.saving_percent:.1f} %: TFLM's own plan needs {t.min_arena_bytes:,} B "
-            f"(head {t.head_bytes:,} B), this one {arena.min_arena_bytes:,} B "
-            f"(head {arena.head_bytes:,} B); `planner optimize` writes it into the model",
-        )
-    if check.host_arena is not None:
-        h = check.host_arena
-        grid.add_row(
-            "",
-            "",
-            f"  on host ({h.target.label}, checkable with `planner verify`): "
-            f"{h.min_arena_bytes:,} B; differs by:",
-        )
-        for note in check.host_differences:
-            grid.add_row("", "", f"    - {note}")
+    _comparison_rows(check, grid)
     grid.add_row(
         "SRAM budget",
         b(check.sram_budget_bytes),
@@ -156,6 +169,9 @@ def render_summary(check: FitCheck, console: Console) -> None:
         "",
     )
     console.print(grid)
+    layout = plan_layout_words(check)
+    if layout:
+        console.print(Text(f"Why it does not fit: {layout}", style="yellow"))
     for note in check.warnings:
         console.print(Text(f"warning: {note}", style="yellow"))
 
@@ -210,15 +226,128 @@ def render_fit(check: FitCheck, console: Console) -> None:
         console.print(_overflow_table(over, check))
 
 
-def render_report(check: FitCheck, console: Console) -> None:
-    """`planner report`: the summary, every layer, and the model totals."""
+#: The order in which the layer table gives up columns to a narrow terminal: the first ones
+#: are kept longest ("#" and "op" always).
+LAYER_PRIORITY = (
+    "#",
+    "op",
+    "step B",
+    "out B",
+    "live B",
+    "scratch B",
+    "in+out B",
+    "in B",
+    "out offset",
+    "weights B",
+    "MACs",
+    "output shape",
+    "est. µs",
+    "params",
+    "input shape",
+)
+#: Width a --wide table may take: enough for every column at its natural width.
+WIDE = 10_000
+#: Narrowest a wrapped (text) column is made before it is dropped.
+TEXT_MIN_WIDTH = 9
+
+
+def choose_columns(
+    header: Sequence[str], rows: Sequence[Sequence[str]], width: int, text: frozenset[str]
+) -> list[int]:
+    """Indices of the columns that fit ``width`` terminal columns whole, in table order.
+
+    Numbers never wrap, so a number column takes its widest cell; a text column (names,
+    shapes) wraps, so it takes at most :data:`TEXT_MIN_WIDTH`. Each column adds two columns
+    of padding and one of separator. Columns are taken in :data:`LAYER_PRIORITY` order (the
+    others after, in table order) while they fit; "#" and "op" are always kept.
+    """
+    need = []
+    for i, name in enumerate(header):
+        widest = max([len(name), *(len(r[i]) for r in rows)])
+        need.append(min(widest, TEXT_MIN_WIDTH) if name in text else widest)
+    order = [header.index(n) for n in LAYER_PRIORITY if n in header]
+    order += [i for i in range(len(header)) if i not in order]
+    chosen: list[int] = []
+    used = -1
+    for i in order:
+        cost = need[i] + 3
+        if used + cost <= width or len(chosen) < 2:
+            chosen.append(i)
+            used += cost
+    return sorted(chosen)
+
+
+def fitted_table(
+    title: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    width: int | None,
+    text: frozenset[str],
+    styles: Sequence[str | None] | None = None,
+) -> tuple[Table, list[str]]:
+    """A table that cuts no figure at ``width`` columns (None: all columns), and the names
+    of the columns it leaves out. Numbers never wrap; text wraps (folds), never ellipsised."""
+    keep = list(range(len(header))) if width is None else choose_columns(header, rows, width, text)
+    widest = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
+    # What the kept columns leave of the width goes to the text columns, in table order.
+    spare = (
+        0
+        if width is None
+        else width
+        + 1
+        - sum(
+            (min(widest[i], TEXT_MIN_WIDTH) if header[i] in text else widest[i]) + 3 for i in keep
+        )
+    )
+    table = Table(show_edge=False, header_style="bold", title=title)
+    for i in keep:
+        name = header[i]
+        if name in text:
+            extra = max(0, min(widest[i] - TEXT_MIN_WIDTH, spare))
+            spare -= extra
+            least = None if width is None else min(widest[i], TEXT_MIN_WIDTH) + extra
+            table.add_column(name, justify="left", overflow="fold", min_width=least)
+        else:
+            table.add_column(name, justify="right", no_wrap=True, min_width=len(name))
+    for k, row in enumerate(rows):
+        table.add_row(*(row[i] for i in keep), style=None if styles is None else styles[k])
+    return table, [header[i] for i in range(len(header)) if i not in keep]
+
+
+def print_table(console: Console, table: Table, wide: bool) -> None:
+    """Print ``table`` at the console's width, or (``wide``) at its natural width, however
+    narrow the console (the terminal wraps the lines then; no cell is squeezed)."""
+    if not wide:
+        console.print(table)
+        return
+    width = console.width
+    console.width = WIDE
+    try:
+        console.print(table, crop=False)
+    finally:
+        console.width = width
+
+
+def render_report(check: FitCheck, console: Console, wide: bool = False) -> None:
+    """`planner report`: the summary, every layer, the model totals and the arena map.
+
+    The tables keep to the console's width without cutting a figure: the layer table leaves
+    out the columns that do not fit (and says which); ``wide`` shows them all."""
     render_summary(check, console)
-    table = Table(show_edge=False, header_style="bold", title="\nPer layer, in execution order")
-    for col in LAYER_HEADER:
-        table.add_column(col, justify="left" if col in LAYER_TEXT_COLUMNS else "right")
-    for row, lc in zip(layer_rows(check), check.layers, strict=True):
-        table.add_row(*row, style="red" if lc.overflows else None)
-    console.print(table)
+    width = None if wide else console.width
+    rows = layer_rows(check)
+    styles = ["red" if lc.overflows else None for lc in check.layers]
+    title = "\nPer layer, in execution order"
+    table, left_out = fitted_table(title, LAYER_HEADER, rows, width, LAYER_TEXT_COLUMNS, styles)
+    print_table(console, table, wide)
+    if left_out:
+        console.print(
+            Text(
+                f"Not shown at {console.width} columns: {', '.join(left_out)} "
+                "(`planner report --wide` shows every column; -f csv or -f json has them all)",
+                style="dim",
+            )
+        )
     totals = Table.grid(padding=(0, 2))
     totals.add_column(style="bold")
     totals.add_column(justify="right")
@@ -226,6 +355,19 @@ def render_report(check: FitCheck, console: Console) -> None:
         totals.add_row(label, value)
     console.print(Text("\nModel totals", style="bold"))
     console.print(totals)
+    render_arena_map(check, console, wide)
+
+
+def render_arena_map(check: FitCheck, console: Console, wide: bool = False) -> None:
+    """The arena map: every planned buffer's offset, size, end and first and last operator."""
+    arena = check.arena
+    title = (
+        f"\nArena map: {len(arena.buffers)} planned buffers, head {arena.head_bytes:,} B "
+        "(by offset; steps are operators in execution order)"
+    )
+    text = frozenset({"first op", "last op", "buffer"})
+    table, _ = fitted_table(title, MAP_HEADER, map_rows(check), None, text)
+    print_table(console, table, wide)
 
 
 def render_boards(boards: Iterable[Board], console: Console) -> None:

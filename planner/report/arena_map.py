@@ -1,0 +1,269 @@
+"""The arena map: where TFLM puts each planned buffer, and when it is alive.
+
+One entry per buffer TFLM's memory planner places in the arena head (activation tensors and
+kernel scratch buffers): its name, planned size (16-byte rounded), first and last operator that
+need it and its offset, all from the arena prediction
+(:class:`~planner.runtimes.tflm.arena.ArenaPrediction`: ``buffers`` and ``plan.offsets``).
+The largest ``offset + size`` is the head.
+
+The chart is what TFLM's ``PrintMemoryPlan`` draws in ASCII: x is the operator step, y the
+arena offset, one bar per buffer from its first to its last step.
+
+Steps are TFLM's allocation steps: step 0 is before the first operator (the subgraph's
+inputs are created there), step k is the k-th operator run; an operator that calls subgraphs
+(IF, WHILE, CALL_ONCE) owns the steps of the operators it calls.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import asdict, dataclass
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from planner.model.graph import Graph
+from planner.report.rows import layer_label
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from planner.check import FitCheck
+
+#: Columns of the map, as the CSV and JSON name them.
+MAP_COLUMNS = (
+    "name",
+    "kind",
+    "subgraph",
+    "tensor",
+    "op",
+    "size_bytes",
+    "first_step",
+    "last_step",
+    "first_op",
+    "last_op",
+    "offset",
+)
+#: What the text and Markdown tables show.
+MAP_HEADER = ("offset", "size B", "end", "first op", "last op", "buffer")
+
+TENSOR_COLOUR, SCRATCH_COLOUR = "#0072B2", "#CC79A7"
+
+
+@dataclass(frozen=True)
+class MapEntry:
+    """One planned buffer: what it is, its size, when it lives and where it sits."""
+
+    name: str
+    #: "tensor" or "scratch".
+    kind: str
+    subgraph: int
+    #: Tensor index in its subgraph (tensors), else None.
+    tensor: int | None
+    #: The operator that asked for it (scratch buffers), else None.
+    op: int | None
+    size_bytes: int
+    first_step: int
+    last_step: int
+    #: The operators at first_step and last_step ('input' for step 0), e.g. '3 CONV_2D'.
+    first_op: str
+    last_op: str
+    offset: int
+
+    @property
+    def end(self) -> int:
+        return self.offset + self.size_bytes
+
+
+def step_operators(graph: Graph) -> tuple[str, ...]:
+    """The operator at each allocation step, walked as TFLM's AllocationInfoBuilder does."""
+    labels = ["input"]
+
+    def walk(sg_index: int) -> None:
+        from planner.runtimes.tflm.allocation_info import _called_subgraphs as called_subgraphs
+
+        for op in graph.subgraphs[sg_index].operators:
+            label = f"{layer_label(sg_index, op.index)} {op.opcode}"
+            labels.append(label)
+            for called in called_subgraphs(op):
+                labels.append(label)
+                walk(called)
+
+    walk(0)
+    return tuple(labels)
+
+
+def arena_map(check: FitCheck) -> tuple[MapEntry, ...]:
+    """Every planned buffer of the check's arena, by offset (then first step)."""
+    arena = check.arena
+    labels = step_operators(check.graph)
+
+    def at(step: int) -> str:
+        return labels[step] if 0 <= step < len(labels) else str(step)
+
+    entries = [
+        MapEntry(
+            name=b.name,
+            kind="scratch" if b.is_scratch else "tensor",
+            subgraph=b.subgraph,
+            tensor=b.tensor_index,
+            op=b.op_index,
+            size_bytes=b.size_bytes,
+            first_step=b.first_step,
+            last_step=b.last_step,
+            first_op=at(b.first_step),
+            last_op=at(b.last_step),
+            offset=offset,
+        )
+        for b, offset in zip(arena.buffers, arena.plan.offsets, strict=True)
+    ]
+    return tuple(sorted(entries, key=lambda e: (e.offset, e.first_step, e.name)))
+
+
+def map_to_dicts(check: FitCheck) -> list[dict[str, Any]]:
+    """The map as JSON-ready dicts (the document's ``arena_map``)."""
+    return [asdict(e) for e in arena_map(check)]
+
+
+def map_rows(check: FitCheck) -> list[tuple[str, ...]]:
+    """Cells of :data:`MAP_HEADER` per buffer, figures with thousands separators; a converted
+    name that joins several TF names with ';' shows the first (the JSON has them all)."""
+    return [
+        (
+            f"{e.offset:,}",
+            f"{e.size_bytes:,}",
+            f"{e.end:,}",
+            e.first_op,
+            e.last_op,
+            e.name.split(";")[0],
+        )
+        for e in arena_map(check)
+    ]
+
+
+def map_csv(check: FitCheck) -> str:
+    """`planner report -f csv --arena-map`: one row per planned buffer."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(MAP_COLUMNS)
+    for e in map_to_dicts(check):
+        writer.writerow(["" if e[c] is None else e[c] for c in MAP_COLUMNS])
+    return buf.getvalue()
+
+
+def map_html(doc: dict[str, Any]) -> str:
+    """The document's arena map as an HTML table (sortable like the layer table)."""
+    head = "".join(
+        f'<th scope="col"{" class=num" if num else ""}>{escape(t)}</th>'
+        for t, num in zip(MAP_HEADER, (1, 1, 1, 0, 0, 0), strict=True)
+    )
+    rows = []
+    for e in doc["arena_map"]:
+        end = e["offset"] + e["size_bytes"]
+        nums = "".join(
+            f'<td class="num" data-v="{v}">{v:,}</td>' for v in (e["offset"], e["size_bytes"], end)
+        )
+        text = "".join(f"<td>{escape(v)}</td>" for v in (e["first_op"], e["last_op"], e["name"]))
+        rows.append(f'<tr class="{e["kind"]}">{nums}{text}</tr>')
+    return (
+        f'<div class="scroll"><table id="arena-map"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def _title(check: FitCheck) -> str:
+    from pathlib import Path
+
+    return (
+        f"{Path(check.model_path).name} on {check.board.name}: arena head "
+        f"{check.arena.head_bytes:,} B, {len(check.arena.buffers)} buffers"
+    )
+
+
+def arena_figure(check: FitCheck) -> Figure:
+    """The offset-over-time chart as a matplotlib Figure."""
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch, Rectangle
+
+    from planner.report.plot import nice_byte_ticks, tick_label
+
+    entries = arena_map(check)
+    steps = len(step_operators(check.graph))
+    fig = Figure(figsize=(12, 5.5), layout="constrained")
+    ax = fig.add_subplot()
+    for e in entries:
+        colour = SCRATCH_COLOUR if e.kind == "scratch" else TENSOR_COLOUR
+        ax.add_patch(
+            Rectangle(
+                (e.first_step - 0.45, e.offset),
+                e.last_step - e.first_step + 0.9,
+                e.size_bytes,
+                facecolor=colour,
+                edgecolor="white",
+                linewidth=0.5,
+            )
+        )
+    head = check.arena.head_bytes
+    ax.axhline(head, color="black", linestyle=":", linewidth=1.2)
+    ticks = nice_byte_ticks(max(head, 1))
+    ax.set_yticks(ticks, [tick_label(t) for t in ticks])
+    ax.set_ylim(0, ticks[-1])
+    ax.set_xlim(-0.6, steps - 0.4)
+    ax.set_xlabel("operator step (0 = inputs)")
+    ax.set_ylabel("arena offset")
+    ax.set_title(_title(check), fontsize=11)
+    ax.legend(
+        handles=[
+            Patch(color=TENSOR_COLOUR, label="tensor"),
+            Patch(color=SCRATCH_COLOUR, label="kernel scratch"),
+            ax.lines[0],
+        ],
+        labels=["tensor", "kernel scratch", f"head {head:,} B"],
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1),
+        fontsize=8,
+    )
+    return fig
+
+
+def basic_arena_svg(check: FitCheck) -> str:
+    """The offset-over-time chart as plain SVG (no matplotlib), one titled rect per buffer."""
+    entries = arena_map(check)
+    steps = max(len(step_operators(check.graph)), 1)
+    head = max(check.arena.head_bytes, 1)
+    left, top, width, height = 80.0, 40.0, 900.0, 360.0
+
+    def x(step: float) -> float:
+        return left + width * (step + 0.5) / steps
+
+    def y(offset: float) -> float:
+        return top + height * (1 - offset / head)
+
+    body = [
+        f'<text x="{left + width / 2:.0f}" y="20" text-anchor="middle" font-size="13">'
+        f"{escape(_title(check))}</text>",
+        f'<line x1="{left}" x2="{left}" y1="{top}" y2="{top + height}" stroke="#000"/>',
+        f'<line x1="{left}" x2="{left + width}" y1="{top + height}" y2="{top + height}" '
+        'stroke="#000"/>',
+        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" font-size="10">{head:,}</text>',
+        f'<text x="{left - 6}" y="{top + height}" text-anchor="end" font-size="10">0</text>',
+    ]
+    for e in entries:
+        colour = SCRATCH_COLOUR if e.kind == "scratch" else TENSOR_COLOUR
+        x0, x1 = x(e.first_step - 0.45), x(e.last_step + 0.45)
+        y0, y1 = y(e.end), y(e.offset)
+        tip = f"{e.name}: {e.size_bytes:,} B at {e.offset:,}, {e.first_op} .. {e.last_op}"
+        body.append(
+            f'<rect class="buffer" x="{x0:.1f}" y="{y0:.1f}" width="{max(x1 - x0, 0.5):.1f}" '
+            f'height="{max(y1 - y0, 0.5):.1f}" fill="{colour}" stroke="#fff" stroke-width="0.5">'
+            f"<title>{escape(tip)}</title></rect>"
+        )
+    body.append(
+        f'<text x="{left + width / 2:.0f}" y="{top + height + 30}" text-anchor="middle" '
+        'font-size="11">operator step (0 = inputs); y: arena offset</text>'
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1000 440" role="img" '
+        f'aria-label="{escape(_title(check))}" font-family="sans-serif">'
+        '<rect width="1000" height="440" fill="#ffffff"/>' + "".join(body) + "</svg>"
+    )

@@ -58,7 +58,7 @@ from dataclasses import dataclass, replace
 
 from planner.errors import ModelError
 from planner.model.graph import Graph, Operator, Subgraph
-from planner.runtimes.tflm.allocation_info import planned_tensor_bytes
+from planner.runtimes.tflm.allocation_info import called_subgraphs, planned_tensor_bytes
 
 #: States the exact search may visit before it gives up for the beam search.
 STATE_LIMIT = 10_000
@@ -79,13 +79,6 @@ STATEFUL_OPS = frozenset(
         "CALL",
     }
 )
-_CONTROL_FLOW = {
-    "IF": ("then_subgraph_index", "else_subgraph_index"),
-    "WHILE": ("cond_subgraph_index", "body_subgraph_index"),
-    "CALL_ONCE": ("init_subgraph_index",),
-}
-
-
 @dataclass(frozen=True)
 class Schedule:
     """A run order for subgraph 0 and its peak live bytes.
@@ -215,9 +208,8 @@ def _buffer_groups(graph: Graph, aliases: Mapping[int, int]) -> tuple[dict[int, 
 def _called_bytes(graph: Graph, op: Operator) -> int:
     """Every planned byte of the subgraphs a control-flow operator calls (an over-estimate)."""
     total = 0
-    for name in _CONTROL_FLOW.get(op.opcode, ()):
-        called = op.options.get(name)
-        if isinstance(called, int) and 0 < called < len(graph.subgraphs):
+    for called in called_subgraphs(op):
+        if 0 < called < len(graph.subgraphs):
             inner = graph.subgraphs[called]
             total += sum(_planned_bytes(graph, inner, t) for t in range(len(inner.tensors)))
     return total

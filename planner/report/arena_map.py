@@ -80,7 +80,7 @@ def step_operators(graph: Graph) -> tuple[str, ...]:
     labels = ["input"]
 
     def walk(sg_index: int) -> None:
-        from planner.runtimes.tflm.allocation_info import _called_subgraphs as called_subgraphs
+        from planner.runtimes.tflm.allocation_info import called_subgraphs
 
         for op in graph.subgraphs[sg_index].operators:
             label = f"{layer_label(sg_index, op.index)} {op.opcode}"

@@ -117,7 +117,7 @@ def tensor_byte_length(dtype: str, shape: tuple[int, ...]) -> int:
     return elements * TFLM_TYPE_SIZES.get(dtype, 0)
 
 
-def _called_subgraphs(op: Operator) -> tuple[int, ...]:
+def called_subgraphs(op: Operator) -> tuple[int, ...]:
     """Subgraphs an IF/WHILE/CALL_ONCE operator walks, in TFLM's order."""
     names: tuple[str, ...]
     if op.opcode == "IF":
@@ -207,7 +207,7 @@ class _LifetimeMarker:
                 if t >= 0:
                     infos[t].created(self.step)
             start = self.step
-            for called in _called_subgraphs(op):
+            for called in called_subgraphs(op):
                 self.step += 1
                 self.mark(called, depth + 1)
             for t in op.inputs:

@@ -313,7 +313,7 @@ def advise(
 
     Example: planner advise models/mobilenet_v2_1.0_224_int8.tflite --board stm32f746
     """
-    from planner.model.tflite_reader import load_model
+    from planner.api import load as load_model
 
     try:
         width_list = tuple(float(w) for w in widths.split(",") if w.strip())
@@ -496,7 +496,7 @@ def verify(
 
     Example: planner verify models/mobilenet_v2_0.35_144_int8.tflite --board stm32f746
     """
-    from planner.model.tflite_reader import load_model
+    from planner.api import load as load_model
     from planner.runtimes.tflm.verify import verify as run_verify
 
     board = _pick_board(board_name, board_file, default="host")
@@ -533,7 +533,7 @@ def optimize(
 
     Example: planner optimize ../shared/models/vww_96_int8.tflite -o vww_optimized.tflite
     """
-    from planner.model.tflite_reader import load_model
+    from planner.api import load as load_model
     from planner.offline_plan.optimize import format_result, write_optimized
     from planner.offline_plan.optimize import optimize as run_optimize
     from planner.targets.target import target_for

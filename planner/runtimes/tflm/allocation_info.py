@@ -110,11 +110,15 @@ def planned_tensor_bytes(t: Tensor) -> int:
 
 
 def tensor_byte_length(dtype: str, shape: tuple[int, ...]) -> int:
-    """``TfLiteEvalTensorByteLength``: elements times TFLM's type size (0 for unknown types)."""
+    """``TfLiteEvalTensorByteLength``: elements times TFLM's type size (0 for unknown types).
+
+    TFLM multiplies the dimensions in an ``int`` (wrapping past 2^31 - 1) and converts the
+    count to ``size_t`` before multiplying by the type size, as done here."""
     elements = 1
     for d in shape:
         elements *= d
-    return elements * TFLM_TYPE_SIZES.get(dtype, 0)
+    elements = (elements + (1 << 31)) % (1 << 32) - (1 << 31)
+    return (elements % (1 << 64)) * TFLM_TYPE_SIZES.get(dtype, 0) % (1 << 64)
 
 
 def _called_subgraphs(op: Operator) -> tuple[int, ...]:
@@ -347,7 +351,7 @@ def tflm_buffers(graph: Graph, target: Target = HOST) -> tuple[Buffer, ...]:
         for t in sg.tensors:
             offset = offline[global_index] if offline is not None else -1
             global_index += 1
-            if t.data_bytes > 0:  # constant: read from the flatbuffer
+            if t.data_bytes > 0 and not t.external_data:  # constant: read from the flatbuffer
                 continue
             nbytes = tensor_byte_length(t.dtype, t.shape)
             needs = offset != -1 if t.is_variable else nbytes != 0

@@ -203,12 +203,19 @@ class _Planner(click.Group):
     """The command group, with click's own error output (usage, help hint, "Error:" on
     three lines) turned into the planner's one line on stderr and exit status 2."""
 
-    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+    def main(  # type: ignore[override]
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        standalone_mode: bool = True,
+        **kwargs: Any,
+    ) -> Any:
+        run = super().main
         if not standalone_mode:
-            return super().main(*args, standalone_mode=False, **kwargs)
+            return run(args, prog_name, standalone_mode=False, **kwargs)
         try:
             try:
-                result = super().main(*args, standalone_mode=False, **kwargs)
+                result = run(args, prog_name, standalone_mode=False, **kwargs)
             except SystemExit as done:  # the commands exit with their status
                 result = done.code
             sys.stdout.flush()  # here, where a full disk can still be reported

@@ -531,7 +531,13 @@ CASES: dict[str, Case] = {
     ),
     "IF calling an operator-less subgraph": Case(_empty_subgraph_called, "runtime"),
     "element count over int32": Case(_int32_overflow, "refuse", ("int32",)),
+    "IF with a then branch that is not a subgraph of the model": Case(
+        _if_call(-5, "if_negative"), "refuse", ("-5",)
+    ),
+    "concatenation of 11 inputs": Case(_concat(11), "refuse", ("kMaxInputNum",)),
+    "zero stride": Case(_edit_chain("stride0", _set_op(strideW=0)), "refuse", ("stride_w",)),
     # ---- cost
+    "CALL_ONCE diamond of depth 6": Case(_diamond(6), "runtime"),
     "CALL_ONCE diamond of depth 40": Case(_diamond(40), "fast"),
     "3,000 copies of a subgraph": Case(_copies(3000), "fast"),
     "an operator with 10,000 outputs": Case(_many_outputs(10_000), "fast"),

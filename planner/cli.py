@@ -211,6 +211,9 @@ class _Planner(click.Group):
         **kwargs: Any,
     ) -> Any:
         run = super().main
+        if hasattr(sys.stdout, "reconfigure"):
+            # An ASCII-only terminal (LANG=C): box-drawing characters become '?', not a crash.
+            sys.stdout.reconfigure(errors="replace")
         if not standalone_mode:
             return run(args, prog_name, standalone_mode=False, **kwargs)
         try:

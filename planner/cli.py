@@ -346,7 +346,7 @@ def fit(
 )
 @click.option(
     "--better-arena",
-    type=int,
+    type=click.IntRange(min=1),
     default=None,
     metavar="BYTES",
     help="Smallest arena of a better memory plan (from `planner optimize`).",
@@ -380,8 +380,6 @@ def advise(
         raise click.BadParameter(
             f"not a list of numbers: {widths!r}", param_hint="--widths"
         ) from exc
-    if better_arena is not None and better_arena <= 0:
-        raise click.BadParameter("must be a positive number of bytes", param_hint="--better-arena")
     if step <= 0 or min_resolution <= 0:
         raise click.BadParameter("must be positive", param_hint="--step/--min-resolution")
     board = _pick_board(board_name, board_file)

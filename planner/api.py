@@ -28,6 +28,7 @@ from planner.model.tflite_reader import load_model
 from planner.runtimes.tflm.arena import ArenaPrediction, predict_arena
 from planner.targets.boards import Board, find_board, load_board_file
 from planner.targets.target import HOST, Target, target_for
+from planner.validate import validate
 
 __all__ = ["PLANNER_CHOICES", "fit", "fit_matrix", "load", "predict", "resolve_board"]
 
@@ -38,7 +39,7 @@ PLANNER_CHOICES = ("tflm", "optimized")
 
 def load(model: str | Path | Graph) -> Graph:
     """A model file read into the immutable graph (a Graph is returned as is)."""
-    return model if isinstance(model, Graph) else load_model(model)
+    return model if isinstance(model, Graph) else validate(load_model(model))
 
 
 def resolve_board(board: str | Board | Path) -> Board:

@@ -5,6 +5,7 @@ Exit status: 0 fits / agrees, 1 does not fit / disagrees, 2 bad input or usage.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -20,9 +21,26 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_FITS, EXIT_DOES_NOT_FIT, EXIT_BAD_INPUT = 0, 1, 2
 
 
+def _one_line(message: str) -> str:
+    """``message`` on one line, with control characters (from names in a model) escaped."""
+    from planner.validate.refusal import escape
+
+    return "; ".join(escape(line.strip()) for line in message.splitlines() if line.strip())
+
+
 def _fail(message: str) -> None:
-    click.echo(f"planner: error: {message}", err=True)
+    click.echo(f"planner: error: {_one_line(message)}", err=True)
     sys.exit(EXIT_BAD_INPUT)
+
+
+def _output_failed(exc: OSError) -> None:
+    """Standard output cannot be written (a full disk, a closed pipe): say so on stderr once,
+    and point stdout at /dev/null so Python's own flush at exit does not fail again."""
+    import os
+
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    _fail(f"cannot write the output: {exc.strerror or exc}")
 
 
 def handle_errors(fn: F) -> F:
@@ -40,6 +58,10 @@ def handle_errors(fn: F) -> F:
             _fail(str(exc))
         except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException, SystemExit):
             raise
+        except OSError as exc:  # writing the report: a full disk, a closed pipe
+            if debug:
+                raise
+            _output_failed(exc)
         except Exception as exc:  # a bug in the planner: still no traceback without --debug
             if debug:
                 raise
@@ -194,7 +216,44 @@ def _columns() -> int | None:
     return value if value >= 40 else None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Planner(click.Group):
+    """The command group, with click's own error output (usage, help hint, "Error:" on
+    three lines) turned into the planner's one line on stderr and exit status 2."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        standalone_mode: bool = True,
+        **kwargs: Any,
+    ) -> Any:
+        run = super().main
+        if hasattr(sys.stdout, "reconfigure"):
+            # An ASCII-only terminal (LANG=C): box-drawing characters become '?', not a crash.
+            sys.stdout.reconfigure(errors="replace")
+        if not standalone_mode:
+            return run(args, prog_name, standalone_mode=False, **kwargs)
+        try:
+            try:
+                result = run(args, prog_name, standalone_mode=False, **kwargs)
+            except SystemExit as done:  # the commands exit with their status
+                result = done.code
+            sys.stdout.flush()  # here, where a full disk can still be reported
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            _fail("aborted")
+        except click.ClickException as exc:
+            hint = ""
+            if isinstance(exc, click.UsageError) and exc.ctx is not None:
+                hint = f" (see `{exc.ctx.command_path} --help`)"
+            _fail(exc.format_message() + hint)
+        except OSError as exc:
+            _output_failed(exc)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+@click.group(cls=_Planner, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show a traceback on errors.")
 @click.version_option(package_name="tflm-planner")
 def main(debug: bool) -> None:
@@ -304,7 +363,7 @@ def fit(
 )
 @click.option(
     "--better-arena",
-    type=int,
+    type=click.IntRange(min=1),
     default=None,
     metavar="BYTES",
     help="Smallest arena of a better memory plan (from `planner optimize`).",
@@ -330,7 +389,7 @@ def advise(
 
     Example: planner advise models/mobilenet_v2_1.0_224_int8.tflite --board stm32f746
     """
-    from planner.model.tflite_reader import load_model
+    from planner.api import load as load_model
 
     try:
         width_list = tuple(float(w) for w in widths.split(",") if w.strip())
@@ -555,7 +614,9 @@ def verify(
 
     Example: planner verify models/mobilenet_v2_0.35_144_int8.tflite --board stm32f746
     """
-    from planner.model.tflite_reader import load_model
+    if not timeout > 0 or timeout == float("inf"):  # also refuses nan
+        raise click.BadParameter("must be a positive number of seconds", param_hint="--timeout")
+    from planner.api import load as load_model
     from planner.runtimes.tflm.verify import verify as run_verify
 
     board = _pick_board(board_name, board_file, default="host")
@@ -592,7 +653,7 @@ def optimize(
 
     Example: planner optimize ../shared/models/vww_96_int8.tflite -o vww_optimized.tflite
     """
-    from planner.model.tflite_reader import load_model
+    from planner.api import load as load_model
     from planner.offline_plan.optimize import format_result, write_optimized
     from planner.offline_plan.optimize import optimize as run_optimize
     from planner.targets.target import target_for

@@ -76,6 +76,9 @@ class Tensor:
     quantization: Quantization | None = None
     #: The shape with -1 where the model was converted with a free dimension (for messages).
     shape_signature: tuple[int, ...] | None = None
+    #: The data is stored after the flatbuffer (``Buffer.offset/size``). TFLM reads only
+    #: ``Buffer.data``, so it plans such a tensor in the arena like an activation.
+    external_data: bool = False
 
     @property
     def is_constant(self) -> bool:

@@ -83,13 +83,37 @@ def _plain(value: object) -> object:
     return value
 
 
+#: Largest model file read (1 GiB): far beyond any microcontroller's flash, and checked
+#: before reading so that a huge file is refused without filling memory.
+MAX_MODEL_BYTES = 1 << 30
+
+
+def check_model_path(p: Path) -> None:
+    """Refuse, before reading, a path that is missing, not a regular file (a directory, a
+    FIFO that would block, a device such as /dev/zero that never ends) or too large."""
+    import stat
+
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise ModelError(f"{p}: no such file") from None
+    except OSError as exc:
+        raise ModelError(f"{p}: cannot read: {exc.strerror or exc}") from exc
+    if stat.S_ISDIR(st.st_mode):
+        raise ModelError(f"{p}: is a directory, not a .tflite model")
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a FIFO" if stat.S_ISFIFO(st.st_mode) else "a device or special file"
+        raise ModelError(f"{p}: is {kind}, not a regular .tflite file")
+    if st.st_size > MAX_MODEL_BYTES:
+        raise ModelError(
+            f"{p}: {st.st_size:,} bytes is over the {MAX_MODEL_BYTES:,}-byte limit for a model"
+        )
+
+
 def load_model(path: str | Path) -> Graph:
     """Read a ``.tflite`` file from disk into a :class:`Graph`."""
     p = Path(path)
-    if not p.exists():
-        raise ModelError(f"{p}: no such file")
-    if p.is_dir():
-        raise ModelError(f"{p}: is a directory, not a .tflite model")
+    check_model_path(p)
     try:
         data = p.read_bytes()
     except OSError as exc:
@@ -156,6 +180,7 @@ class _Reader:
                 f"(this planner reads version {SUPPORTED_SCHEMA_VERSION})"
             )
         n_buffers = self._count(m.BuffersLength(), "the buffer table")
+        self.external: set[int] = set()
         self.buffer_bytes = [self._buffer_size(m.Buffers(i), i) for i in range(n_buffers)]
         n_codes = self._count(m.OperatorCodesLength(), "the operator-code table")
         self.opcodes = [self._opcode(m.OperatorCodes(i)) for i in range(n_codes)]
@@ -186,6 +211,7 @@ class _Reader:
                     f"{self.name}: buffer {index} points at bytes {offset}..{offset + size}, "
                     f"beyond the end of the {len(self.data)}-byte file"
                 )
+            self.external.add(index)
             return int(size)
         n = buf.DataLength()
         if n:
@@ -303,6 +329,7 @@ class _Reader:
             is_variable=bool(t.IsVariable()),
             quantization=self._quantization(t.Quantization()),
             shape_signature=signature,
+            external_data=buffer in self.external,
         )
 
     @staticmethod

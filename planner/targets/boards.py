@@ -237,7 +237,8 @@ def _show(value: Any) -> str:
 
 
 def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    # TOML integers are 64-bit; Python's tomllib reads larger ones without complaint.
+    return isinstance(value, int) and not isinstance(value, bool) and -(1 << 63) <= value < 1 << 63
 
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+\-]*$")
@@ -364,6 +365,8 @@ def _toml(checker: _Checker, text: str) -> dict[str, Any]:
                 f"invalid TOML: {detail} (column {match.group(2)})", int(match.group(1))
             ) from None
         raise checker.error(f"invalid TOML: {message}", None) from None
+    except RecursionError:
+        raise checker.error("invalid TOML: arrays or tables nested too deeply", None) from None
 
 
 def _aliases(checker: _Checker, name: str, aliases: tuple[str, ...]) -> tuple[str, ...]:

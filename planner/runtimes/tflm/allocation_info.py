@@ -110,11 +110,15 @@ def planned_tensor_bytes(t: Tensor) -> int:
 
 
 def tensor_byte_length(dtype: str, shape: tuple[int, ...]) -> int:
-    """``TfLiteEvalTensorByteLength``: elements times TFLM's type size (0 for unknown types)."""
+    """``TfLiteEvalTensorByteLength``: elements times TFLM's type size (0 for unknown types).
+
+    TFLM multiplies the dimensions in an ``int`` (wrapping past 2^31 - 1) and converts the
+    count to ``size_t`` before multiplying by the type size, as done here."""
     elements = 1
     for d in shape:
         elements *= d
-    return elements * TFLM_TYPE_SIZES.get(dtype, 0)
+    elements = (elements + (1 << 31)) % (1 << 32) - (1 << 31)
+    return (elements % (1 << 64)) * TFLM_TYPE_SIZES.get(dtype, 0) % (1 << 64)
 
 
 def called_subgraphs(op: Operator) -> tuple[int, ...]:
@@ -162,7 +166,32 @@ class _Info:
         self.last = step
 
 
+@dataclass
+class _Walk:
+    """One walk of a subgraph, relative to its entry step: what every walk of it does.
+
+    Every walk of a subgraph touches the same tensors at the same offsets from its entry
+    step, so the last walk's lifetimes are this template moved to the last entry step.
+    """
+
+    length: int
+    #: (tensor, first or None when only "used", last), in touch order.
+    tensors: list[tuple[int, int | None, int]]
+    scratch: list[tuple[int, int, int]]
+    #: (called subgraph, its entry step), in walk order.
+    calls: list[tuple[int, int]]
+
+
 class _LifetimeMarker:
+    """TFLM's ``MarkAllocationLifetimes`` with each called subgraph walked once.
+
+    TFLM walks a subgraph again at every call (exponential for CALL_ONCE diamonds); the
+    lifetimes it leaves are those of each subgraph's last walk. Here each subgraph's walk is
+    computed once as a template (:class:`_Walk`); the last entry step of each subgraph is
+    the latest entry of its callers plus the call's offset, found in topological order.
+    Linear in tensors, operators and call sites; the step numbers are TFLM's.
+    """
+
     def __init__(self, graph: Graph, requests: list[_Request]) -> None:
         self.graph = graph
         self.tensors = [[_Info() for _ in sg.tensors] for sg in graph.subgraphs]
@@ -172,7 +201,8 @@ class _LifetimeMarker:
         for i, r in enumerate(requests):
             by_op.setdefault((r.subgraph, r.op_index), []).append(i)
         self.by_op = by_op
-        self.step = 0
+        self.walks: dict[int, _Walk] = {}
+        self.order: list[int] = []  # subgraphs in post-order of the call graph
 
     def _check(self, sg_index: int, tensor: int, what: str) -> None:
         n = len(self.tensors[sg_index])
@@ -182,45 +212,70 @@ class _LifetimeMarker:
                 f"but the subgraph has {n} tensors"
             )
 
-    def mark(self, sg_index: int, depth: int = 0) -> None:
+    def _too_deep(self) -> ModelError:
+        return ModelError(
+            f"{self.graph.path}: subgraph calls nest deeper than {_MAX_CALL_DEPTH} "
+            "(a subgraph that calls itself?); TFLM would recurse without end"
+        )
+
+    def _walk(self, sg_index: int, depth: int) -> _Walk:
         if not 0 <= sg_index < len(self.graph.subgraphs):
             raise ModelError(
                 f"{self.graph.path}: a control-flow operator calls subgraph {sg_index}, "
                 f"but the model has {len(self.graph.subgraphs)} subgraphs"
             )
         if depth > _MAX_CALL_DEPTH:
-            raise ModelError(
-                f"{self.graph.path}: subgraph calls nest deeper than {_MAX_CALL_DEPTH} "
-                "(a subgraph that calls itself?); TFLM would recurse without end"
-            )
+            raise self._too_deep()
+        done = self.walks.get(sg_index)
+        if done is not None:
+            return done
         sg = self.graph.subgraphs[sg_index]
-        infos = self.tensors[sg_index]
-        for t in sg.inputs:
-            self._check(sg_index, t, "input")
-            infos[t].created(self.step)
-        for t in sg.outputs:
-            self._check(sg_index, t, "output")
-            infos[t].created(self.step)
+        info: dict[int, list[int | None]] = {}
+        for what, ts in (("input", sg.inputs), ("output", sg.outputs)):
+            for t in ts:
+                self._check(sg_index, t, what)
+                info[t] = [0, 0]
+        step = 0
+        walk = _Walk(0, [], [], [])
         for i, op in enumerate(sg.operators):
-            self.step += 1
+            step += 1
             for t in op.outputs:
                 if t >= 0:
-                    infos[t].created(self.step)
-            start = self.step
+                    info[t] = [step, step]
+            start = step
             for called in called_subgraphs(op):
-                self.step += 1
-                self.mark(called, depth + 1)
-            for t in op.inputs:
+                step += 1
+                walk.calls.append((called, step))
+                step += self._walk(called, depth + 1).length
+            for t in (*op.inputs, *op.outputs):
                 if t >= 0:
-                    infos[t].used(self.step)
-            for t in op.outputs:
-                if t >= 0:
-                    infos[t].used(self.step)
-            for r in self.by_op.get((sg_index, i), ()):
-                self.scratch[r].created(start)
-                self.scratch[r].used(self.step)
+                    info.setdefault(t, [None, step])[1] = step
+            walk.scratch.extend((r, start, step) for r in self.by_op.get((sg_index, i), ()))
         for t in sg.outputs:
-            infos[t].used(self.step)
+            info[t][1] = step
+        walk.length = step
+        walk.tensors = [(t, f, last) for t, (f, last) in info.items() if last is not None]
+        self.walks[sg_index] = walk
+        self.order.append(sg_index)
+        return walk
+
+    def mark(self, sg_index: int) -> None:
+        self._walk(sg_index, 0)
+        entry = {sg_index: 0}
+        depth = {sg_index: 0}
+        for sg in reversed(self.order):  # callers before callees
+            for called, offset in self.walks[sg].calls:
+                entry[called] = max(entry.get(called, 0), entry[sg] + offset)
+                depth[called] = max(depth.get(called, 0), depth[sg] + 1)
+                if depth[called] > _MAX_CALL_DEPTH:
+                    raise self._too_deep()
+        for sg in self.order:
+            base, walk, infos = entry[sg], self.walks[sg], self.tensors[sg]
+            for t, first, last in walk.tensors:
+                infos[t].first = -1 if first is None else base + first
+                infos[t].last = base + last
+            for r, first, last in walk.scratch:
+                self.scratch[r].first, self.scratch[r].last = base + first, base + last
 
 
 def _offline_offsets(graph: Graph) -> tuple[int, ...] | None:
@@ -296,7 +351,7 @@ def tflm_buffers(graph: Graph, target: Target = HOST) -> tuple[Buffer, ...]:
         for t in sg.tensors:
             offset = offline[global_index] if offline is not None else -1
             global_index += 1
-            if t.data_bytes > 0:  # constant: read from the flatbuffer
+            if t.data_bytes > 0 and not t.external_data:  # constant: read from the flatbuffer
                 continue
             nbytes = tensor_byte_length(t.dtype, t.shape)
             needs = offset != -1 if t.is_variable else nbytes != 0

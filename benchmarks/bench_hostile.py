@@ -1,0 +1,44 @@
+"""How long the planner takes on models shaped to be slow (issue 13): a 100,000-tensor
+model, an operator with 10,000 outputs, 3,000 copies of a subgraph, a CALL_ONCE diamond of
+depth 40. Prints seconds per stage (load, validate, predict); no assertion (timings are not
+tests).  Run:  python -m benchmarks.bench_hostile
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from planner.model.tflite_reader import load_model
+from planner.runtimes.tflm.arena import predict_arena
+from planner.validate import validate
+from tests.hostile import CASES
+
+SHAPES = (
+    "100,000 unused tensors",
+    "an operator with 10,000 outputs",
+    "3,000 copies of a subgraph",
+    "CALL_ONCE diamond of depth 40",
+)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in SHAPES:
+            path = CASES[name].build(Path(tmp))
+            t0 = time.perf_counter()
+            graph = load_model(path)
+            t1 = time.perf_counter()
+            validate(graph)
+            t2 = time.perf_counter()
+            predict_arena(graph)
+            t3 = time.perf_counter()
+            print(
+                f"{name:36} load {t1 - t0:6.2f} s  validate {t2 - t1:6.3f} s  "
+                f"predict {t3 - t2:6.2f} s  total {t3 - t0:6.2f} s"
+            )
+
+
+if __name__ == "__main__":
+    main()

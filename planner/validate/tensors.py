@@ -1,0 +1,143 @@
+"""Per-tensor checks: types TFLM can size and plan, quantization shape rules, element counts
+and constant data long enough for the shape.
+
+What TFLM does (``micro_allocator.cc``, ``memory_helpers.cc``): every tensor of every
+subgraph goes through ``BytesRequiredForTensor``/``TfLiteTypeSizeOf``, which fail for a type
+outside :data:`TFLM_SIZED_TYPES`; the element count is an ``int`` product of the dimensions
+(it wraps past 2^31 - 1); quantization parameters are copied as they are, so a scale list that
+does not match the quantized dimension is read out of bounds by the kernels.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from planner.model.graph import Subgraph, Tensor
+from planner.validate.refusal import where
+
+#: Types ``TfLiteTypeSizeOf`` (micro/memory_helpers.cc) knows; any other fails AllocateTensors.
+TFLM_SIZED_TYPES = frozenset(
+    {
+        "FLOAT16",
+        "BFLOAT16",
+        "FLOAT32",
+        "FLOAT64",
+        "INT16",
+        "INT32",
+        "UINT32",
+        "UINT8",
+        "UINT16",
+        "INT8",
+        "INT64",
+        "UINT64",
+        "BOOL",
+        "RESOURCE",
+        "COMPLEX64",
+        "COMPLEX128",
+        "INT4",
+    }
+)
+#: No TFLM kernel writes these; an activation of such a type is refused by its producer.
+UNPLANNABLE_ACTIVATION_TYPES = frozenset({"COMPLEX128"})
+#: Operators that may write a RESOURCE handle (the variable ops and control flow passing one on).
+RESOURCE_WRITERS = frozenset({"VAR_HANDLE", "IF", "WHILE", "CALL_ONCE"})
+INT32_MAX = (1 << 31) - 1
+
+
+def describe(t: Tensor, sg_index: int) -> str:
+    return f"tensor {t.index} '{t.name}'{where(sg_index)}"
+
+
+def type_problem(t: Tensor) -> str | None:
+    if t.dtype in TFLM_SIZED_TYPES:
+        return None
+    if t.dtype.startswith("TYPE_"):
+        return f"has an unknown type {t.dtype[5:]}, which TFLM cannot size"
+    return f"has type {t.dtype}, which TFLM cannot size (TfLiteTypeSizeOf)"
+
+
+def _scale_problem(scales: tuple[float, ...]) -> str | None:
+    for s in scales:
+        if not math.isfinite(s) or s <= 0:
+            return f"has a quantization scale of {s!r}; scales must be finite and positive"
+    return None
+
+
+def quantization_problem(t: Tensor) -> str | None:
+    """Scales and zero points that the kernels would read out of bounds or divide by."""
+    q = t.quantization
+    if q is None:
+        return None
+    scales, zps = q.scales, q.zero_points
+    if not scales:
+        return f"has {len(zps)} zero points but no quantization scale" if zps else None
+    if zps and len(zps) not in (1, len(scales)):
+        return f"has {len(zps)} zero points for {len(scales)} scales"
+    if q.axis < 0:
+        return f"has a negative quantized axis {q.axis}"
+    if len(scales) > 1:
+        rank = len(t.shape)
+        if q.axis >= rank:
+            if rank == 1 and t.shape[0] == len(scales):
+                return _scale_problem(scales)  # a bias vector: kernels never read its axis
+            return (
+                f"is quantized along axis {q.axis}, but its shape {list(t.shape)} has rank {rank}"
+            )
+        if t.shape[q.axis] != len(scales):
+            return (
+                f"has {len(scales)} scales for {t.shape[q.axis]} channels along quantized "
+                f"axis {q.axis} (shape {list(t.shape)})"
+            )
+    return _scale_problem(scales)
+
+
+def data_problem(t: Tensor) -> str | None:
+    """Constant data shorter than the shape needs (INT4 packed two to a byte)."""
+    if t.data_bytes <= 0 or t.external_data:
+        return None
+    if t.data_bytes < t.nbytes:
+        return (
+            f"has {t.data_bytes} bytes of data, but its shape {list(t.shape)} of {t.dtype} "
+            f"needs {t.nbytes} bytes"
+        )
+    return None
+
+
+def activation_problem(t: Tensor, writers: dict[int, str]) -> str | None:
+    """Problems of a tensor TFLM plans in the arena (no data in the flatbuffer)."""
+    if t.dtype in UNPLANNABLE_ACTIVATION_TYPES:
+        return f"is an activation of type {t.dtype}, which no TFLM kernel produces"
+    writer = writers.get(t.index)
+    if t.dtype == "RESOURCE" and writer is not None and writer not in RESOURCE_WRITERS:
+        return f"is a RESOURCE handle written by {writer}, which does not produce one"
+    if t.dtype == "INT4" and t.elements % 2:
+        return f"is an INT4 activation of odd length {t.elements}; TFLM packs INT4 in pairs"
+    return None
+
+
+def tensor_problems(sg: Subgraph, writers: dict[int, str]) -> Iterable[str]:
+    """Every problem of the subgraph's tensors, as "tensor N 'name' ...", first ones first."""
+    for t in sg.tensors:
+        problem = type_problem(t) or quantization_problem(t) or data_problem(t)
+        if problem is None and t.elements > INT32_MAX:
+            problem = (
+                f"has {t.elements:,} elements (shape {list(t.shape)}); TFLM counts elements in "
+                "an int32, which overflows"
+            )
+        if problem is None and (t.data_bytes == 0 or t.external_data) and not t.is_variable:
+            problem = activation_problem(t, writers)
+        if problem is not None:
+            yield f"{describe(t, sg.index)} {problem}"
+
+
+__all__ = [
+    "INT32_MAX",
+    "TFLM_SIZED_TYPES",
+    "activation_problem",
+    "data_problem",
+    "describe",
+    "quantization_problem",
+    "tensor_problems",
+    "type_problem",
+]

@@ -1,0 +1,559 @@
+"""Hostile models: structurally valid flatbuffers that are semantically broken, unusual but
+valid layouts, and models built to make a careless planner slow.
+
+Each case builds a model with tests/builder.py's writer and says what the planner must do:
+
+- ``refuse``: exit 2 with one line "TFLM will refuse this model: ..." (or another one-line
+  model error) containing every needle;
+- ``runtime``: the figures must agree with the real TFLM runtime (never under-predict);
+- ``fast``: the model is fine; it only has to be handled in seconds.
+
+Run one by hand:  python -m tests.hostile OUTDIR  (writes every case's model there).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .builder import Model, Sub, i8, i32, schema
+
+REFUSED = "TFLM will refuse this model"
+
+
+@dataclass(frozen=True)
+class Case:
+    build: Callable[[Path], Path]
+    kind: str  # "refuse" | "runtime" | "fast"
+    needles: tuple[str, ...] = ()
+
+
+def _chain(m: Model, side: int = 8, channels: int = 4) -> tuple[Sub, int, int]:
+    """An int8 CONV_2D on a ``side`` x ``side`` x ``channels`` image: (subgraph, in, out)."""
+    g = m.subgraph()
+    x = g.tensor([1, side, side, channels], scale=0.1)
+    y, _ = g.conv(x, side, channels, channels, 3)
+    g.io([x], [y])
+    return g, x, y
+
+
+def _write(m: Model, d: Path, name: str) -> Path:
+    return m.write(d / f"{name}.tflite")
+
+
+def _edit_chain(name: str, edit: Callable[[Model, Sub, int, int], None]) -> Callable[[Path], Path]:
+    def build(d: Path) -> Path:
+        m = Model()
+        g, x, y = _chain(m)
+        edit(m, g, x, y)
+        return _write(m, d, name)
+
+    return build
+
+
+def _retype(dtype: str | int) -> Callable[[Model, Sub, int, int], None]:
+    def edit(m: Model, g: Sub, x: int, y: int) -> None:
+        t = g.t.tensors[y]
+        t.type = dtype if isinstance(dtype, int) else getattr(m.s.TensorType, dtype)
+        t.quantization = None
+
+    return edit
+
+
+def _weights(g: Sub) -> Any:
+    return g.t.tensors[g.t.operators[0].inputs[1]]
+
+
+def _quant(**fields: Any) -> Callable[[Model, Sub, int, int], None]:
+    def edit(m: Model, g: Sub, x: int, y: int) -> None:
+        q = _weights(g).quantization
+        for k, v in fields.items():
+            setattr(q, k, v)
+
+    return edit
+
+
+def _act_scale(value: float) -> Callable[[Model, Sub, int, int], None]:
+    def edit(m: Model, g: Sub, x: int, y: int) -> None:
+        g.t.tensors[y].quantization.scale = [value]
+
+    return edit
+
+
+def _set_op(**fields: Any) -> Callable[[Model, Sub, int, int], None]:
+    def edit(m: Model, g: Sub, x: int, y: int) -> None:
+        op = g.t.operators[0]
+        for k, v in fields.items():
+            if k in ("inputs", "outputs", "intermediates"):
+                setattr(op, k, v(op) if callable(v) else v)
+            else:
+                setattr(op.builtinOptions, k, v)
+
+    return edit
+
+
+def _int4_short(d: Path) -> Path:
+    m = Model()
+    g = m.subgraph()
+    x = g.tensor([1, 3], scale=0.1)
+    w = g.tensor([3, 3], "INT4", data=i8(4), scale=[0.02])  # 9 nibbles need 5 bytes
+    b = g.tensor([3], "INT32", data=i32(0, 0, 0), scale=[0.002])
+    y = g.tensor([1, 3], scale=0.1)
+    g.op("FULLY_CONNECTED", [x, w, b], [y], "FullyConnectedOptions")
+    g.io([x], [y])
+    return _write(m, d, "int4_short")
+
+
+def _int4_odd(d: Path) -> Path:
+    m = Model()
+    g = m.subgraph()
+    x = g.tensor([1, 9], "INT4", scale=0.1)
+    y = g.tensor([1, 9], "INT4", scale=0.1)
+    g.op("ADD", [x, x], [y], "AddOptions")
+    g.io([x], [y])
+    return _write(m, d, "int4_odd")
+
+
+def _reshape_larger(d: Path) -> Path:
+    m = Model()
+    g = m.subgraph()
+    x = g.tensor([1, 8], scale=0.1)
+    shape = g.tensor([2], "INT32", data=i32(1, 16))
+    y = g.tensor([1, 16], scale=0.1)
+    g.op("RESHAPE", [x, shape], [y])
+    g.io([x], [y])
+    return _write(m, d, "reshape_larger")
+
+
+def _concat(n: int) -> Callable[[Path], Path]:
+    def build(d: Path) -> Path:
+        m = Model()
+        g = m.subgraph()
+        xs = [g.tensor([1, 1], scale=0.1) for _ in range(n)]
+        y = g.tensor([1, n], scale=0.1)
+        g.op("CONCATENATION", xs, [y], "ConcatenationOptions", axis=1)
+        g.io(xs, [y])
+        return _write(m, d, f"concat_{n}")
+
+    return build
+
+
+def _call_once(options: bool, target: int = 1, name: str = "call_once") -> Callable[[Path], Path]:
+    def build(d: Path) -> Path:
+        m = Model()
+        g, _, _ = _chain(m)
+        if options:
+            g.op("CALL_ONCE", [], [], "CallOnceOptions", initSubgraphIndex=target)
+        else:
+            g.op("CALL_ONCE", [], [])
+        g.t.operators.insert(0, g.t.operators.pop())
+        init = m.subgraph()
+        init.io([], [])
+        return _write(m, d, name)
+
+    return build
+
+
+def _while_arity(d: Path) -> Path:
+    m = Model()
+    g = m.subgraph()
+    x = g.tensor([1, 4], "INT32")
+    y = g.tensor([1, 4], "INT32")
+    g.op("WHILE", [x], [y], "WhileOptions", condSubgraphIndex=1, bodySubgraphIndex=2)
+    g.io([x], [y])
+    cond = m.subgraph()
+    a = cond.tensor([1, 4], "INT32")
+    b = cond.tensor([1, 4], "INT32")
+    flag = cond.tensor([1], "BOOL")
+    cond.op("LESS", [a, b], [flag])
+    cond.io([a, b], [flag])  # two inputs: the loop carries one value
+    body = m.subgraph()
+    p = body.tensor([1, 4], "INT32")
+    q = body.tensor([1, 4], "INT32")
+    body.op("ADD", [p, p], [q], "AddOptions")
+    body.io([p], [q])
+    return _write(m, d, "while_arity")
+
+
+def _if_call(then: int, name: str) -> Callable[[Path], Path]:
+    def build(d: Path) -> Path:
+        m = Model()
+        g = m.subgraph()
+        c = g.tensor([1], "BOOL")
+        x = g.tensor([1, 4], "INT32")
+        y = g.tensor([1, 4], "INT32")
+        g.op("IF", [c, x], [y], "IfOptions", thenSubgraphIndex=then, elseSubgraphIndex=1)
+        g.io([c, x], [y])
+        e = m.subgraph()
+        p = e.tensor([1, 4], "INT32")
+        q = e.tensor([1, 4], "INT32")
+        e.op("ADD", [p, p], [q], "AddOptions")
+        e.io([p], [q])
+        return _write(m, d, name)
+
+    return build
+
+
+def _two_adds(name: str, wire: Callable[[Sub, list[int]], None]) -> Callable[[Path], Path]:
+    """Two int8 ADDs over tensors t0..t3 (t0 input); ``wire`` sets their inputs/outputs."""
+
+    def build(d: Path) -> Path:
+        m = Model()
+        g = m.subgraph()
+        ts = [g.tensor([1, 8], scale=0.1) for _ in range(4)]
+        g.op("ADD", [ts[0], ts[0]], [ts[1]], "AddOptions")
+        g.op("ADD", [ts[1], ts[1]], [ts[2]], "AddOptions")
+        g.io([ts[0]], [ts[2]])
+        wire(g, ts)
+        return _write(m, d, name)
+
+    return build
+
+
+def _ops(g: Sub) -> Any:
+    return g.t.operators
+
+
+def _cycle(g: Sub, ts: list[int]) -> None:
+    _ops(g)[0].inputs = [ts[0], ts[2]]  # op 0 reads op 1's output, op 1 reads op 0's
+
+
+def _out_of_order(g: Sub, ts: list[int]) -> None:
+    _ops(g).reverse()  # the consumer first
+
+
+def _two_writers(g: Sub, ts: list[int]) -> None:
+    _ops(g)[1].outputs = [ts[1]]
+    _ops(g)[1].inputs = [ts[0], ts[0]]
+
+
+def _output_unwritten(g: Sub, ts: list[int]) -> None:
+    g.t.outputs = [ts[2], ts[3]]
+
+
+def _read_unwritten(g: Sub, ts: list[int]) -> None:
+    _ops(g)[1].inputs = [ts[1], ts[3]]
+
+
+def _activation_with_weights(d: Path) -> Path:
+    m = Model()
+    g, _, y = _chain(m)
+    g.t.tensors[y].buffer = m.buffer(i8(8 * 8 * 4))
+    return _write(m, d, "activation_with_weights")
+
+
+def _short_weights(d: Path) -> Path:
+    m = Model()
+    g, _, _ = _chain(m)
+    w = _weights(g)
+    w.buffer = m.buffer(i8(10))
+    return _write(m, d, "short_weights")
+
+
+def _offline(offsets: Callable[[int], list[int]], name: str) -> Callable[[Path], Path]:
+    def build(d: Path) -> Path:
+        m = Model()
+        g = m.subgraph()
+        x = g.tensor([1, 64], scale=0.1)
+        h = g.tensor([1, 64], scale=0.1)
+        y = g.tensor([1, 64], scale=0.1)
+        g.op("ADD", [x, x], [h], "AddOptions")
+        g.op("ADD", [h, x], [y], "AddOptions")
+        g.io([x], [y])
+        m.offline(offsets(len(g.t.tensors)))
+        return _write(m, d, name)
+
+    return build
+
+
+def _uncalled_copy(d: Path) -> Path:
+    m = Model()
+    _chain(m)
+    _chain(m)
+    return _write(m, d, "uncalled_copy_of_main")
+
+
+def _self_call(d: Path) -> Path:
+    m = Model()
+    g, _, _ = _chain(m)
+    g.op("CALL_ONCE", [], [], "CallOnceOptions", initSubgraphIndex=1)
+    sub = m.subgraph()
+    sub.op("CALL_ONCE", [], [], "CallOnceOptions", initSubgraphIndex=1)
+    sub.io([], [])
+    return _write(m, d, "self_call")
+
+
+def _external_weights(d: Path) -> Path:
+    """Weights stored after the flatbuffer, named by ``Buffer.offset/size``."""
+    m = Model()
+    g, _, _ = _chain(m, side=16, channels=8)
+    w = _weights(g)
+    data = i8(8 * 3 * 3 * 8)
+    m.m.buffers[w.buffer].data = None
+    path = _write(m, d, "external_weights")
+    raw = bytearray(path.read_bytes())
+    while len(raw) % 16:
+        raw.append(0)
+    model = schema().ModelT.InitFromPackedBuf(bytes(raw), 0)
+    model.buffers[w.buffer].offset = 1 << 20  # placeholder, fixed below
+    model.buffers[w.buffer].size = len(data)
+    import flatbuffers
+
+    for _ in range(2):  # the offset depends on the packed size: pack, measure, repack
+        b = flatbuffers.Builder(1024)
+        b.Finish(model.Pack(b), file_identifier=b"TFL3")
+        head = bytes(b.Output())
+        offset = -(-len(head) // 16) * 16
+        model.buffers[w.buffer].offset = offset
+    b = flatbuffers.Builder(1024)
+    b.Finish(model.Pack(b), file_identifier=b"TFL3")
+    head = bytes(b.Output())
+    assert -(-len(head) // 16) * 16 == offset
+    path.write_bytes(head + bytes(offset - len(head)) + data)
+    return path
+
+
+def _empty_subgraph_passthrough(d: Path) -> Path:
+    """A subgraph with no operators whose input is its output."""
+    m = Model()
+    g = m.subgraph()
+    x = g.tensor([1, 10], scale=0.1)
+    g.io([x], [x])
+    return _write(m, d, "passthrough")
+
+
+def _empty_subgraph_called(d: Path) -> Path:
+    m = Model()
+    g = m.subgraph()
+    c = g.tensor([1], "BOOL")
+    x = g.tensor([1, 24], "INT32")
+    y = g.tensor([1, 24], "INT32")
+    g.op("IF", [c, x], [y], "IfOptions", thenSubgraphIndex=1, elseSubgraphIndex=1)
+    g.io([c, x], [y])
+    e = m.subgraph()
+    p = e.tensor([1, 24], "INT32")
+    e.io([p], [p])
+    return _write(m, d, "if_passthrough")
+
+
+def _int32_overflow(d: Path) -> Path:
+    m = Model()
+    g = m.subgraph()
+    x = g.tensor([1, 8], scale=0.1)
+    y = g.tensor([1, 8], scale=0.1)
+    g.op("ADD", [x, x], [y], "AddOptions")
+    big = g.tensor([65536, 65536, 2], "INT32")  # 2^33 elements: an unused activation
+    g.io([x], [y])
+    del big
+    return _write(m, d, "int32_overflow")
+
+
+def _diamond(depth: int) -> Callable[[Path], Path]:
+    """Subgraph k calls subgraph k+1 twice (two CALL_ONCE): 2^depth walks when unmemoised."""
+
+    def build(d: Path) -> Path:
+        m = Model()
+        g, _, _ = _chain(m)
+        g.op("CALL_ONCE", [], [], "CallOnceOptions", initSubgraphIndex=1)
+        for k in range(1, depth + 1):
+            s = m.subgraph()
+            if k < depth:
+                for _ in range(2):
+                    s.op("CALL_ONCE", [], [], "CallOnceOptions", initSubgraphIndex=k + 1)
+            s.io([], [])
+        return _write(m, d, f"diamond_{depth}")
+
+    return build
+
+
+def _copies(n: int) -> Callable[[Path], Path]:
+    """Subgraph 0 calls ``n`` copies of a small subgraph, each with CALL_ONCE."""
+
+    def build(d: Path) -> Path:
+        m = Model()
+        g, _, _ = _chain(m)
+        for k in range(n):
+            g.op("CALL_ONCE", [], [], "CallOnceOptions", initSubgraphIndex=k + 1)
+        for _ in range(n):
+            s = m.subgraph()
+            a = s.tensor([1, 4], "INT32", data=i32(1, 2, 3, 4))
+            b = s.tensor([1, 4], "INT32")
+            s.op("ADD", [a, a], [b], "AddOptions")
+            s.io([], [])
+        return _write(m, d, f"copies_{n}")
+
+    return build
+
+
+def _many_outputs(n: int) -> Callable[[Path], Path]:
+    """An UNPACK (SPLIT-like) operator with ``n`` outputs."""
+
+    def build(d: Path) -> Path:
+        m = Model()
+        g = m.subgraph()
+        x = g.tensor([n, 4], scale=0.1)
+        ys = [g.tensor([4], scale=0.1) for _ in range(n)]
+        g.op("UNPACK", [x], ys, "UnpackOptions", num=n, axis=0)
+        g.io([x], ys)
+        return _write(m, d, f"outputs_{n}")
+
+    return build
+
+
+def _unused_tensors(n: int) -> Callable[[Path], Path]:
+    def build(d: Path) -> Path:
+        m = Model()
+        g, _, _ = _chain(m)
+        s = m.s
+        proto = g.t.tensors[0]
+        for k in range(n):
+            t = s.TensorT()
+            t.shape, t.type, t.name, t.buffer = [1, 4], proto.type, f"u{k}", 0
+            g.t.tensors.append(t)
+        return _write(m, d, f"unused_{n}")
+
+    return build
+
+
+def _control_name(d: Path) -> Path:
+    m = Model()
+    g, _, y = _chain(m)
+    g.t.tensors[y].type = m.s.TensorType.STRING
+    g.t.tensors[y].name = "evil\nname\x1b[31m"
+    return _write(m, d, "control_name")
+
+
+NAN = math.nan
+
+CASES: dict[str, Case] = {
+    # ---- per tensor
+    "string activation": Case(_edit_chain("string", _retype("STRING")), "refuse", ("STRING",)),
+    "resource activation": Case(
+        _edit_chain("resource", _retype("RESOURCE")), "refuse", ("RESOURCE",)
+    ),
+    "complex128 activation": Case(
+        _edit_chain("complex128", _retype("COMPLEX128")), "refuse", ("COMPLEX128",)
+    ),
+    "unknown tensor type": Case(_edit_chain("type99", _retype(99)), "refuse", ("type 99",)),
+    "odd-length int4 activation": Case(_int4_odd, "refuse", ("INT4", "odd")),
+    "int4 weights shorter than their packed shape": Case(_int4_short, "refuse", ("5 bytes",)),
+    "per-channel scales of the wrong length": Case(
+        _edit_chain("scales_len", _quant(scale=[0.02] * 3, zeroPoint=[0] * 3)),
+        "refuse",
+        ("3 scales",),
+    ),
+    "more zero points than scales": Case(
+        _edit_chain("zp_count", _quant(zeroPoint=[0] * 7)), "refuse", ("zero points",)
+    ),
+    "quantized axis out of range": Case(
+        _edit_chain("axis", _quant(quantizedDimension=4)), "refuse", ("axis 4",)
+    ),
+    "negative quantized axis": Case(
+        _edit_chain("axis_neg", _quant(quantizedDimension=-1)), "refuse", ("axis -1",)
+    ),
+    "empty scales": Case(
+        _edit_chain("empty_scales", _quant(scale=[], zeroPoint=[0])), "refuse", ("scale",)
+    ),
+    "nan scale": Case(_edit_chain("nan", _act_scale(NAN)), "refuse", ("scale",)),
+    "infinite scale": Case(_edit_chain("inf", _act_scale(math.inf)), "refuse", ("scale",)),
+    "zero scale": Case(_edit_chain("zero_scale", _act_scale(0.0)), "refuse", ("scale",)),
+    "negative scale": Case(_edit_chain("neg_scale", _act_scale(-0.5)), "refuse", ("scale",)),
+    "control characters in a name": Case(_control_name, "refuse", ("\\n", "\\x1b")),
+    # ---- per operator
+    "-1 as a required input": Case(
+        _edit_chain("minus1_in", _set_op(inputs=lambda op: [-1, *op.inputs[1:]])),
+        "refuse",
+        ("input 0",),
+    ),
+    "-1 as an output": Case(
+        _edit_chain("minus1_out", _set_op(outputs=[-1])), "refuse", ("output",)
+    ),
+    "missing required input": Case(
+        _edit_chain("few_inputs", _set_op(inputs=lambda op: op.inputs[:1])),
+        "refuse",
+        ("input",),
+    ),
+    "padding enum out of range": Case(
+        _edit_chain("padding", _set_op(padding=7)), "refuse", ("padding",)
+    ),
+    "activation enum out of range": Case(
+        _edit_chain("activation", _set_op(fusedActivationFunction=99)),
+        "refuse",
+        ("activation",),
+    ),
+    "intermediate tensor with a size": Case(
+        _edit_chain("intermediate", _set_op(intermediates=lambda op: [op.outputs[0]])),
+        "refuse",
+        ("intermediate",),
+    ),
+    "reshape output larger than input": Case(_reshape_larger, "refuse", ("RESHAPE",)),
+    "concatenation of 10,000 inputs": Case(_concat(10_000), "refuse", ("CONCATENATION",)),
+    "call_once without options": Case(_call_once(False), "refuse", ("CALL_ONCE",)),
+    "while cond/body arity mismatch": Case(_while_arity, "refuse", ("WHILE",)),
+    # ---- per graph
+    "cycle": Case(_two_adds("cycle", _cycle), "refuse", ("before it is written",)),
+    "operators out of topological order": Case(
+        _two_adds("order", _out_of_order), "refuse", ("before it is written",)
+    ),
+    "two writers of one tensor": Case(
+        _two_adds("writers", _two_writers), "refuse", ("written by operators",)
+    ),
+    "output never written": Case(
+        _two_adds("unwritten_out", _output_unwritten), "refuse", ("never written",)
+    ),
+    "tensor read before written": Case(
+        _two_adds("read_unwritten", _read_unwritten), "refuse", ("never written",)
+    ),
+    "call to a missing subgraph": Case(_call_once(True, 9, "missing_sg"), "refuse", ("9",)),
+    "if calling a missing subgraph": Case(_if_call(7, "if_missing"), "refuse", ("7",)),
+    "subgraph calling itself": Case(_self_call, "refuse", ("calls itself",)),
+    "activation backed by a weights buffer": Case(
+        _activation_with_weights, "refuse", ("constant",)
+    ),
+    "weights buffer shorter than its shape": Case(_short_weights, "refuse", ("bytes",)),
+    "offline plan with a negative offset": Case(
+        _offline(lambda n: [-1, -1, -64], "offline_negative"), "refuse", ("offset",)
+    ),
+    "offline plan with overlapping offsets": Case(
+        _offline(lambda n: [0, 32, 0], "offline_overlap"), "refuse", ("overlap",)
+    ),
+    "uncalled copy of subgraph 0": Case(_uncalled_copy, "refuse", ("subgraph 1",)),
+    # ---- layouts the runtime handles its own way
+    "weights after the flatbuffer": Case(_external_weights, "runtime"),
+    "operator-less subgraph passing its input through": Case(
+        _empty_subgraph_passthrough, "runtime"
+    ),
+    "IF calling an operator-less subgraph": Case(_empty_subgraph_called, "runtime"),
+    "element count over int32": Case(_int32_overflow, "refuse", ("int32",)),
+    "IF with a then branch that is not a subgraph of the model": Case(
+        _if_call(-5, "if_negative"), "refuse", ("-5",)
+    ),
+    "concatenation of 11 inputs": Case(_concat(11), "refuse", ("kMaxInputNum",)),
+    "zero stride": Case(_edit_chain("stride0", _set_op(strideW=0)), "refuse", ("stride_w",)),
+    # ---- cost
+    "CALL_ONCE diamond of depth 6": Case(_diamond(6), "runtime"),
+    "CALL_ONCE diamond of depth 40": Case(_diamond(40), "fast"),
+    "3,000 copies of a subgraph": Case(_copies(3000), "fast"),
+    "an operator with 10,000 outputs": Case(_many_outputs(10_000), "fast"),
+    "100,000 unused tensors": Case(_unused_tensors(100_000), "fast"),
+}
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[0] if argv else "hostile_models")
+    out.mkdir(parents=True, exist_ok=True)
+    for name, case in CASES.items():
+        path = case.build(out)
+        print(f"{case.kind:8} {path.name:40} {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    raise SystemExit(main(sys.argv[1:]))

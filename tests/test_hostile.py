@@ -1,0 +1,219 @@
+"""Hostile models (tests/hostile.py) and CLI misuse: one line on stderr and exit 2 for what
+TFLM refuses, figures equal to the real runtime's for the layouts it accepts, and every
+run bounded by a subprocess timeout: no traceback, no "internal error", no false "fits"."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from planner.cli import main
+from planner.model.tflite_reader import load_model
+from planner.runtimes.tflm.arena import predict_arena
+from planner.runtimes.tflm.verify.host import measure_runtime, runtime_available
+
+from .corpus import SHARED_MODELS
+from .hostile import CASES, REFUSED, _int32_overflow
+
+HELLO = SHARED_MODELS / "hello_world_int8.tflite"
+#: No case may run longer than this (seconds); a hang fails the test instead of the suite.
+TIMEOUT = 10
+FORMATS = ("text", "json", "csv", "markdown", "html")
+
+needs_runtime = pytest.mark.skipif(
+    not runtime_available(), reason="the tflite-micro runtime is not installed"
+)
+
+
+def _planner(
+    *args: str, env: dict[str, str] | None = None, **kw: object
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "planner.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+        env=env,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def _one_line(stderr: str, *needles: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("planner: error: "), stderr
+    assert "Traceback" not in stderr and "internal error" not in stderr, stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    return lines[0]
+
+
+def _cases(kind: str) -> list[str]:
+    return [name for name, case in CASES.items() if case.kind == kind]
+
+
+#: Cases still over the time bound, and why (reported, not hidden: xfail, not skip).
+SLOW = {
+    "concatenation of 10,000 inputs": "the loader is quadratic in tensor count (issue 15)",
+    "100,000 unused tensors": "the loader is quadratic in tensor count (issue 15)",
+    "3,000 copies of a subgraph": "7 s alone (load ~2 s, predict ~5 s in the per-subgraph "
+    "tail and smallest-arena stages); over the bound on a busy 2-core machine",
+    "an operator with 10,000 outputs": "the loader is quadratic in tensor count (issue 15), "
+    "and TFLM's greedy placement (memory_planner/greedy.py) compares every pair of the "
+    "10,001 buffers live at once",
+}
+
+
+def _marked(names: list[str]) -> list[object]:
+    return [
+        pytest.param(n, marks=pytest.mark.xfail(raises=subprocess.TimeoutExpired, reason=SLOW[n]))
+        if n in SLOW
+        else n
+        for n in names
+    ]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("hostile")
+    return {name: case.build(out) for name, case in CASES.items()}
+
+
+@pytest.mark.parametrize("name", _marked(_cases("refuse")))
+def test_refused_in_one_line_in_every_format(name: str, built: dict[str, Path]) -> None:
+    path = built[name]
+    proc = _planner("fit", str(path), "--board", "stm32f746")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stdout == ""  # never a "fits"
+    line = _one_line(proc.stderr, REFUSED, *CASES[name].needles)
+    assert "\n" not in line and "\x1b" not in line
+    for fmt in FORMATS[1:]:
+        result = CliRunner().invoke(main, ["fit", str(path), "-b", "host", "-f", fmt])
+        assert result.exit_code == 2, result.output
+        assert (
+            _one_line(result.output, REFUSED) == line.replace("stm32f746", "host")
+            or REFUSED in result.output
+        )
+
+
+@pytest.mark.parametrize("command", ["report", "advise", "verify", "optimize"])
+def test_every_command_refuses(command: str, built: dict[str, Path], tmp_path: Path) -> None:
+    path = built["cycle"]
+    extra = {
+        "report": ["-b", "host"],
+        "advise": ["-b", "host"],
+        "verify": [],
+        "optimize": ["-o", str(tmp_path / "o.tflite")],
+    }[command]
+    result = CliRunner().invoke(main, [command, str(path), *extra])
+    assert result.exit_code == 2, result.output
+    _one_line(result.output, REFUSED, "before it is written")
+
+
+def test_matrix_shows_the_refusal(built: dict[str, Path]) -> None:
+    result = CliRunner().invoke(main, ["matrix", str(built["cycle"]), str(HELLO), "-b", "host"])
+    assert REFUSED in result.output
+    assert "Traceback" not in result.output
+
+
+@needs_runtime
+@pytest.mark.parametrize("name", _cases("runtime"))
+def test_accepted_layouts_match_the_runtime(name: str, built: dict[str, Path]) -> None:
+    path = built[name]
+    proc = _planner("fit", str(path), "--board", "host")
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "Traceback" not in proc.stderr
+    predicted = predict_arena(load_model(path))
+    measured = measure_runtime(path, timeout=60)
+    assert (predicted.head_bytes, predicted.tail_bytes, predicted.total_bytes) == (
+        measured.head_bytes,
+        measured.tail_bytes,
+        measured.total_bytes,
+    )
+    assert measured.min_arena_bytes is not None
+    assert predicted.min_arena_bytes >= measured.min_arena_bytes  # never under-predict
+
+
+@needs_runtime
+def test_int32_element_count_wraps_as_in_tflm(tmp_path: Path) -> None:
+    """A [65536, 65536, 2] INT32 tensor: TFLM's int element count wraps to 0, so it plans
+    nothing for it; the prediction (below validation, which refuses the model) agrees."""
+    path = _int32_overflow(tmp_path)
+    predicted = predict_arena(load_model(path))
+    measured = measure_runtime(path, bisect=False, timeout=60)
+    assert predicted.head_bytes == measured.head_bytes == 32  # the two [1, 8] int8 tensors
+
+
+@pytest.mark.parametrize("name", _marked(_cases("fast")))
+def test_costly_shapes_finish(name: str, built: dict[str, Path]) -> None:
+    proc = _planner("fit", str(built[name]), "--board", "host", "-f", "json")
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+
+
+MISUSE = {
+    "unknown format": (["fit", str(HELLO), "-b", "host", "-f", "yaml"], "'yaml'"),
+    "board and board file": (
+        ["fit", str(HELLO), "--board", "host", "--board-file", "boards/host.toml"],
+        "not both",
+    ),
+    "output is a folder": (["fit", str(HELLO), "-b", "host", "-o", "/tmp"], "directory"),
+    "matrix without models": (["matrix"], "MODELS"),
+    "zero step": (["advise", str(HELLO), "-b", "host", "--step", "0"], "--step"),
+    "zero dpi": (["plot", str(HELLO), "-b", "host", "--dpi", "0", "-o", "x.png"], "--dpi"),
+    "nan timeout": (["verify", str(HELLO), "--timeout", "nan"], "--timeout"),
+    "negative better arena": (
+        ["advise", str(HELLO), "-b", "stm32f746", "--better-arena", "-5"],
+        "--better-arena",
+    ),
+    "model is a FIFO": (["fit", "{fifo}", "-b", "host"], "FIFO"),
+    "model is /dev/zero": (["fit", "/dev/zero", "-b", "host"], "not a regular"),
+    "deeply nested board file": (["fit", str(HELLO), "--board-file", "{deep}"], "nested"),
+    "board region of 2^64+5 bytes": (["fit", str(HELLO), "--board-file", "{big}"], "size_bytes"),
+}
+
+
+@pytest.mark.parametrize("case", list(MISUSE))
+def test_misuse_is_one_line(case: str, tmp_path: Path) -> None:
+    fifo = tmp_path / "model.tflite"
+    os.mkfifo(fifo)
+    deep = tmp_path / "deep.toml"
+    deep.write_text("a = " + "[" * 50_000 + "]" * 50_000 + "\n")
+    root = Path(__file__).resolve().parent.parent
+    big = tmp_path / "big.toml"
+    text = (root / "boards" / "stm32f746.toml").read_text()
+    big.write_text(text.replace("size_bytes = 327680", f"size_bytes = {2**64 + 5}", 1))
+    assert big.read_text() != text
+    args, needle = MISUSE[case]
+    args = [a.format(fifo=fifo, deep=deep, big=big) for a in args]
+    proc = _planner(*args, cwd=root)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    _one_line(proc.stderr, needle)
+
+
+def test_full_disk_on_stdout() -> None:
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [sys.executable, "-m", "planner.cli", "fit", str(HELLO), "-b", "host"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
+    assert proc.returncode == 2
+    _one_line(proc.stderr, "No space left")
+
+
+def test_ascii_only_terminal() -> None:
+    env = {**os.environ, "LANG": "C", "LC_ALL": "C", "PYTHONIOENCODING": "ascii"}
+    for args in (["fit", str(HELLO), "-b", "stm32f746"], ["report", str(HELLO), "-b", "host"]):
+        proc = _planner(*args, env=env)
+        assert proc.returncode in (0, 1), proc.stderr
+        assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr

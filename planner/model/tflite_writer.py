@@ -37,6 +37,16 @@ def _schema() -> Any:
     return schema_py_generated
 
 
+def pack_aligned_bytes(builder: Any, payload: bytes) -> int:
+    """A byte vector whose data starts on a 16-byte boundary (the schema's ``force_align: 16``
+    for buffer data); returns its offset."""
+    builder.StartVector(1, len(payload), _DATA_ALIGNMENT)
+    builder.head = builder.head - len(payload)
+    builder.Bytes[builder.head : builder.head + len(payload)] = payload
+    builder.vectorNumElems = len(payload)
+    return int(builder.EndVector())
+
+
 def _aligned_buffer_class(s: Any) -> type:
     class AlignedBufferT(s.BufferT):  # type: ignore[misc, name-defined]
         """``BufferT`` whose data vector starts on a 16-byte boundary."""
@@ -44,12 +54,7 @@ def _aligned_buffer_class(s: Any) -> type:
         def Pack(self, builder: Any) -> int:
             data = None
             if self.data is not None:
-                payload = np.asarray(self.data, dtype=np.uint8).tobytes()
-                builder.StartVector(1, len(payload), _DATA_ALIGNMENT)
-                builder.head = builder.head - len(payload)
-                builder.Bytes[builder.head : builder.head + len(payload)] = payload
-                builder.vectorNumElems = len(payload)
-                data = builder.EndVector()
+                data = pack_aligned_bytes(builder, np.asarray(self.data, dtype=np.uint8).tobytes())
             s.BufferStart(builder)
             if data is not None:
                 s.BufferAddData(builder, data)

@@ -19,10 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from planner.model.tflite_writer import pack_aligned_bytes
 from planner.space.build import OPTIONS_TABLES, BuiltNetwork, options_fields
 from planner.space.pipeline import Graph, PlannerError, Tensor
-
-_DATA_ALIGNMENT = 16
 
 
 def _schema() -> Any:
@@ -33,13 +32,7 @@ def _schema() -> Any:
 
 def _pack_buffer(builder: Any, s: Any, payload: bytes | None) -> int:
     """A ``Buffer`` table whose data vector starts on a 16-byte boundary."""
-    data = None
-    if payload:
-        builder.StartVector(1, len(payload), _DATA_ALIGNMENT)
-        builder.head = builder.head - len(payload)
-        builder.Bytes[builder.head : builder.head + len(payload)] = payload
-        builder.vectorNumElems = len(payload)
-        data = builder.EndVector()
+    data = pack_aligned_bytes(builder, payload) if payload else None
     s.BufferStart(builder)
     if data is not None:
         s.BufferAddData(builder, data)

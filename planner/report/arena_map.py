@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from planner.model.graph import Graph
 from planner.report.rows import layer_label
+from planner.runtimes.tflm.allocation_info import called_subgraphs
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -75,31 +76,59 @@ class MapEntry:
         return self.offset + self.size_bytes
 
 
-def step_operators(graph: Graph) -> tuple[str, ...]:
-    """The operator at each allocation step, walked as TFLM's AllocationInfoBuilder does."""
-    labels = ["input"]
+class StepLabels:
+    """The operator at each allocation step, as TFLM's AllocationInfoBuilder numbers them:
+    step 0 is the inputs; each operator takes a step, and each subgraph it calls one more step
+    plus the called subgraph's own steps. A subgraph called from several places is counted at
+    every call, so the number of steps can grow exponentially (CALL_ONCE diamonds); a label is
+    found by descending through memoised subgraph lengths, never by listing the steps."""
 
-    def walk(sg_index: int) -> None:
-        from planner.runtimes.tflm.allocation_info import called_subgraphs
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self.lengths: dict[int, int] = {}
 
-        for op in graph.subgraphs[sg_index].operators:
-            label = f"{layer_label(sg_index, op.index)} {op.opcode}"
-            labels.append(label)
-            for called in called_subgraphs(op):
-                labels.append(label)
-                walk(called)
+    def length(self, sg_index: int) -> int:
+        """Steps one walk of the subgraph takes."""
+        found = self.lengths.get(sg_index)
+        if found is None:
+            ops = self.graph.subgraphs[sg_index].operators
+            found = sum(1 + sum(1 + self.length(c) for c in called_subgraphs(op)) for op in ops)
+            self.lengths[sg_index] = found
+        return found
 
-    walk(0)
-    return tuple(labels)
+    def count(self) -> int:
+        """Steps in all: the inputs' step and one walk of subgraph 0."""
+        return 1 + self.length(0)
+
+    def at(self, step: int) -> str:
+        if step == 0:
+            return "input"
+        sg_index, rest = 0, step - 1
+        if not 0 <= rest < self.length(0):
+            return str(step)
+        while True:
+            for op in self.graph.subgraphs[sg_index].operators:
+                label = f"{layer_label(sg_index, op.index)} {op.opcode}"
+                if rest == 0:
+                    return label
+                rest -= 1
+                for called in called_subgraphs(op):
+                    if rest == 0:
+                        return label
+                    rest -= 1
+                    if rest < self.length(called):
+                        break
+                    rest -= self.length(called)
+                else:
+                    continue
+                sg_index = called
+                break
 
 
 def arena_map(check: FitCheck) -> tuple[MapEntry, ...]:
     """Every planned buffer of the check's arena, by offset (then first step)."""
     arena = check.arena
-    labels = step_operators(check.graph)
-
-    def at(step: int) -> str:
-        return labels[step] if 0 <= step < len(labels) else str(step)
+    at = StepLabels(check.graph).at
 
     entries = [
         MapEntry(
@@ -188,7 +217,7 @@ def arena_figure(check: FitCheck) -> Figure:
     from planner.report.plot import nice_byte_ticks, tick_label
 
     entries = arena_map(check)
-    steps = len(step_operators(check.graph))
+    steps = StepLabels(check.graph).count()
     fig = Figure(figsize=(12, 5.5), layout="constrained")
     ax = fig.add_subplot()
     for e in entries:
@@ -229,7 +258,7 @@ def arena_figure(check: FitCheck) -> Figure:
 def basic_arena_svg(check: FitCheck) -> str:
     """The offset-over-time chart as plain SVG (no matplotlib), one titled rect per buffer."""
     entries = arena_map(check)
-    steps = max(len(step_operators(check.graph)), 1)
+    steps = max(StepLabels(check.graph).count(), 1)
     head = max(check.arena.head_bytes, 1)
     left, top, width, height = 80.0, 40.0, 900.0, 360.0
 

@@ -241,8 +241,12 @@ def _inception_block(w: _Writer, x: int, c: int) -> int:
 _BLOCK_OPS = {"residual": 4, "inception": 7}
 
 
-def build(kind: str, n_ops: int, *, hw: int = 8, seed: int = 0) -> bytes:
-    """A ``kind`` model (see :data:`KINDS`) with exactly ``n_ops`` operators, as .tflite bytes."""
+def build(kind: str, n_ops: int, *, hw: int = 8, seed: int = 0, unused: int = 0) -> bytes:
+    """A ``kind`` model (see :data:`KINDS`) with exactly ``n_ops`` operators, as .tflite bytes.
+
+    ``unused`` adds that many activation tensors no operator reads or writes (as converters
+    leave behind): TFLM still gives each one a TfLiteEvalTensor in the tail; the planner
+    must handle them in time linear in their number."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
     if n_ops < 1:
@@ -259,6 +263,8 @@ def build(kind: str, n_ops: int, *, hw: int = 8, seed: int = 0) -> bytes:
     while w.n_ops < n_ops:
         y, c = _chain_step(w, y, c, k)
         k += 1
+    for _ in range(unused):
+        w.activation(c)
     return w.finish(x, y)
 
 

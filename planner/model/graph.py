@@ -8,9 +8,12 @@ board checks and rendering only ever read it. Nothing here touches the file syst
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any, TypeVar, overload
+
+T = TypeVar("T")
 
 #: Bytes per element for each TFLite tensor type name, as TFLM's ``TfLiteTypeSizeOf`` has them.
 #: INT4/UINT4/INT2 are packed; their byte counts are computed by :func:`tensor_bytes`.
@@ -48,12 +51,63 @@ def tensor_bytes(dtype: str, elements: int) -> int:
     return math.ceil(elements * size)
 
 
+class LazyVector(Sequence[T]):
+    """A vector of the model file whose values are read when first used (its length is known):
+    ``item(i)`` for each ``i`` below ``length``. Equal to (and hashes as) the tuple of them.
+
+    Planning needs only how many scales a per-channel tensor has (TFLM allocates arrays of
+    that length), so the loader hands these out instead of reading every scale."""
+
+    __slots__ = ("_item", "_n", "_values")
+
+    def __init__(self, length: int, item: Callable[[int], T]) -> None:
+        self._n = length
+        self._item = item
+        self._values: tuple[T, ...] | None = None
+
+    def __len__(self) -> int:
+        return self._n
+
+    def values(self) -> tuple[T, ...]:
+        if self._values is None:
+            item = self._item
+            self._values = tuple(item(i) for i in range(self._n))
+        return self._values
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[T, ...]: ...
+    def __getitem__(self, index: int | slice) -> T | tuple[T, ...]:
+        return self.values()[index]
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.values())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LazyVector):
+            other = other.values()
+        return isinstance(other, tuple) and self.values() == other
+
+    def __hash__(self) -> int:
+        return hash(self.values())
+
+    def __repr__(self) -> str:
+        return repr(self.values())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (tuple, (self.values(),))  # pickled (e.g. for Dask workers) as a plain tuple
+
+
 @dataclass(frozen=True)
 class Quantization:
-    """Affine quantization of a tensor: one scale per tensor, or one per channel along ``axis``."""
+    """Affine quantization of a tensor: one scale per tensor, or one per channel along ``axis``.
 
-    scales: tuple[float, ...]
-    zero_points: tuple[int, ...]
+    ``scales`` and ``zero_points`` are tuples, or, as the loader makes them, a
+    :class:`LazyVector` that reads the values from the model only when they are used."""
+
+    scales: Sequence[float]
+    zero_points: Sequence[int]
     axis: int = 0
 
     @property

@@ -4,11 +4,14 @@ The flatbuffer is read with the TFLite schema classes that Google generates and 
 ``ai-edge-litert`` (``ai_edge_litert.schema_py_generated``); no byte is decoded by hand. Every
 way a file can be broken is turned into a one-line :class:`~planner.errors.ModelError`.
 
-Speed without leaving the generated code: vector fields are read with the generated
-``*AsNumpy`` accessors, each operator's options table is unpacked by its generated
-object-API class found with one dict lookup (the schema's ``BuiltinOptionsCreator`` tests
-~130 union members one by one), and the cyclic garbage collector is paused while the graph
-is built (:mod:`planner._gc`).
+Speed without leaving the generated code: the loader reads what planning needs and no
+more. Per-channel quantization is handed out as :class:`~planner.model.graph.LazyVector`
+(only its length is read when only its length is used); buffers are measured, not copied;
+each operator's options are read with the generated accessors the schema's object API uses
+(``XxxOptionsT._UnPack``), found with one dict lookup per options type. numpy is imported
+only when something asks for it (:mod:`planner.model.deferred_numpy`): shape vectors are
+read as numpy views once the model is big enough to repay numpy's import, or numpy is loaded
+anyway. The cyclic garbage collector is paused while the graph is built (:mod:`planner._gc`).
 """
 
 from __future__ import annotations
@@ -16,15 +19,23 @@ from __future__ import annotations
 import functools
 import re
 import struct
+from collections.abc import Callable
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import numpy as np
-
 from planner._gc import gc_paused
 from planner.errors import ModelError
-from planner.model.graph import TYPE_SIZES, Graph, Operator, Quantization, Subgraph, Tensor
+from planner.model.deferred_numpy import defer_numpy, numpy_loaded
+from planner.model.graph import (
+    TYPE_SIZES,
+    Graph,
+    LazyVector,
+    Operator,
+    Quantization,
+    Subgraph,
+    Tensor,
+)
 
 #: The schema version this planner reads (TFLite has used 3 since 2018).
 SUPPORTED_SCHEMA_VERSION = 3
@@ -33,9 +44,13 @@ SUPPORTED_SCHEMA_VERSION = 3
 MAX_DIMENSION = 1 << 31
 MAX_ELEMENTS = 1 << 40
 OFFLINE_PLAN_METADATA = "OfflineMemoryAllocation"
+#: From this many tensors on, shape vectors are read as numpy views (numpy's import, a
+#: tenth of a second, is then repaid); below it, element by element unless numpy is loaded.
+NUMPY_FROM_TENSORS = 4096
 
 
 def _schema() -> Any:
+    defer_numpy()  # flatbuffers imports numpy; it is loaded only if something uses it
     from ai_edge_litert import schema_py_generated
 
     return schema_py_generated
@@ -57,24 +72,82 @@ def _snake(name: str) -> str:
     return _CAMEL.sub("_", name).lower()
 
 
+#: How one options field is read: (snake_case key, accessor, kind) where kind is "vector"
+#: (a vector of scalars: ``X(i)`` for i below ``XLength()``, None when ``XIsNone()``) or
+#: "value" (a scalar, or a string as bytes).
+OptionField = tuple[str, Callable[..., Any], str]
+
+
 @functools.cache
-def _options_classes(union_name: str) -> dict[int, Any]:
-    """Union type -> the generated object-API class (``Conv2DOptionsT``...) that the schema's
-    ``BuiltinOptionsCreator`` / ``BuiltinOptions2Creator`` unpack that member with; the
-    generated code pairs every member ``X`` with ``XT.InitFromBuf``."""
+def options_fields(union_name: str, kind: int) -> tuple[type, tuple[OptionField, ...]] | None:
+    """The generated reader class of union member ``kind`` of ``union_name``
+    (``BuiltinOptions`` or ``BuiltinOptions2``) and how to read each field its object-API
+    class (``Conv2DOptionsT``...) has, with the accessors that class's ``_UnPack`` calls,
+    so that a vector is not turned into a numpy array. None for an unknown member, or one
+    with a nested table (read with the object API instead)."""
     s = _schema()
-    out: dict[int, Any] = {}
-    for member, value in vars(getattr(s, union_name)).items():
-        if member.startswith("_") or not isinstance(value, int) or member == "NONE":
+    names: dict[int, str] = {}
+    for name, value in vars(getattr(s, union_name)).items():
+        if not name.startswith("_") and isinstance(value, int):
+            names.setdefault(value, name)
+    member = names.get(kind)
+    reader = getattr(s, member, None) if member and member != "NONE" else None
+    unpacked = getattr(s, member + "T", None) if member else None
+    if reader is None or unpacked is None:
+        return None
+    fields: list[OptionField] = []
+    for camel in vars(unpacked()):
+        accessor = camel[:1].upper() + camel[1:]
+        if not hasattr(reader, accessor):
+            return None
+        if hasattr(reader, accessor + "Length") and hasattr(reader, accessor + "IsNone"):
+            fields.append((_snake(camel), getattr(reader, accessor), "vector"))
+        else:
+            fields.append((_snake(camel), getattr(reader, accessor), "value"))
+    return reader, tuple(fields)
+
+
+def read_options(union_name: str, kind: int, table: Any) -> dict[str, object] | None:
+    """Operator options (snake_case keys, plain values) of union member ``kind`` stored in
+    ``table`` (a flatbuffers Table), as the schema's ``BuiltinOptionsCreator`` would unpack
+    them: vectors as tuples, strings decoded. None for an unknown member."""
+    how = options_fields(union_name, kind)
+    if how is None:
+        return _options_by_object_api(union_name, kind, table)
+    reader_class, fields = how
+    reader = reader_class()
+    reader.Init(table.Bytes, table.Pos)
+    out: dict[str, object] = {}
+    for key, accessor, field_kind in fields:
+        if field_kind == "vector":
+            name = accessor.__name__
+            if getattr(reader, name + "IsNone")():
+                out[key] = None
+            else:
+                out[key] = tuple(
+                    accessor(reader, i) for i in range(getattr(reader, name + "Length")())
+                )
             continue
-        unpacked = getattr(s, member + "T", None)
-        if unpacked is not None:
-            out.setdefault(value, unpacked)
+        value = accessor(reader)
+        if hasattr(value, "Init"):  # a nested table: let the object API unpack it
+            return _options_by_object_api(union_name, kind, table)
+        out[key] = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
     return out
 
 
+def _options_by_object_api(union_name: str, kind: int, table: Any) -> dict[str, object] | None:
+    s = _schema()
+    creator = (
+        s.BuiltinOptionsCreator if union_name == "BuiltinOptions" else s.BuiltinOptions2Creator
+    )
+    obj = creator(kind, table)
+    if obj is None:
+        return None
+    return {_snake(k): _plain(v) for k, v in vars(obj).items()}
+
+
 def _plain(value: object) -> object:
-    if isinstance(value, np.ndarray):
+    if hasattr(value, "tolist"):  # a numpy array
         return tuple(value.tolist())
     if isinstance(value, list):
         return tuple(_plain(v) for v in value)
@@ -213,10 +286,10 @@ class _Reader:
                 )
             self.external.add(index)
             return int(size)
-        n = buf.DataLength()
+        n = self._count(buf.DataLength(), f"buffer {index}", min_bytes=1)
         if n:
-            # Touch the vector so a length running past the file end is caught here.
-            buf.DataAsNumpy()
+            # Read the last byte, so a length running past the file end is caught here.
+            buf.Data(n - 1)
         return int(n)
 
     def _opcode(self, code: Any) -> tuple[str, str | None, int]:
@@ -233,13 +306,16 @@ class _Reader:
 
     def _subgraph(self, sg: Any, index: int) -> Subgraph:
         n_tensors = self._count(sg.TensorsLength(), f"subgraph {index}'s tensor table")
+        self.use_numpy = n_tensors >= NUMPY_FROM_TENSORS or numpy_loaded()
         tensors = tuple(self._tensor(sg.Tensors(i), i, index) for i in range(n_tensors))
         n_ops = self._count(sg.OperatorsLength(), f"subgraph {index}'s operator table")
         operators = tuple(
             self._operator(sg.Operators(i), i, index, n_tensors) for i in range(n_ops)
         )
-        inputs = self._indices(sg.InputsAsNumpy(), n_tensors, f"subgraph {index} inputs")
-        outputs = self._indices(sg.OutputsAsNumpy(), n_tensors, f"subgraph {index} outputs")
+        inputs = self._indices(sg.InputsLength(), sg.Inputs, n_tensors, f"subgraph {index} inputs")
+        outputs = self._indices(
+            sg.OutputsLength(), sg.Outputs, n_tensors, f"subgraph {index} outputs"
+        )
         self._check_empty_activations(tensors, operators, inputs, index)
         name = sg.Name()
         return Subgraph(
@@ -272,12 +348,26 @@ class _Reader:
                     "placeholder shape"
                 )
 
-    def _indices(
-        self, arr: Any, n_tensors: int, what: str, allow_missing: bool = False
-    ) -> tuple[int, ...]:
-        if isinstance(arr, int):  # the generated code returns 0 for an absent vector
+    def _vector(self, length: int, item: Callable[[int], int], what: str) -> tuple[int, ...]:
+        """An int vector of ``length`` entries read by ``item(i)``: one numpy view when numpy is
+        loaded (see :data:`NUMPY_FROM_TENSORS`), else element by element."""
+        self._count(length, what)
+        if length == 0:
             return ()
-        values = tuple(int(v) for v in arr)
+        if self.use_numpy:
+            as_numpy = getattr(item.__self__, item.__name__ + "AsNumpy")  # type: ignore[attr-defined]
+            return tuple(as_numpy().tolist())
+        return tuple(item(i) for i in range(length))
+
+    def _indices(
+        self,
+        length: int,
+        item: Callable[[int], int],
+        n_tensors: int,
+        what: str,
+        allow_missing: bool = False,
+    ) -> tuple[int, ...]:
+        values = self._vector(length, item, what)
         low = -1 if allow_missing else 0
         for v in values:
             if not low <= v < n_tensors:
@@ -289,13 +379,49 @@ class _Reader:
     def _tensor(self, t: Any, index: int, sg_index: int) -> Tensor:
         name_b = t.Name()
         name = name_b.decode("utf-8", "replace") if name_b else f"tensor_{index}"
-        shape_arr = t.ShapeAsNumpy()
-        shape = () if isinstance(shape_arr, int) else tuple(int(d) for d in shape_arr)
-        sig_arr = t.ShapeSignatureAsNumpy()
-        signature = None if isinstance(sig_arr, int) else tuple(int(d) for d in sig_arr)
-        where = f"{self.name}: tensor {index} '{name}'" + (
+        shape = self._vector(t.ShapeLength(), t.Shape, f"tensor {index}'s shape")
+        signature = (
+            None
+            if t.ShapeSignatureIsNone()
+            else self._vector(t.ShapeSignatureLength(), t.ShapeSignature, f"tensor {index}'s shape")
+        )
+        elements = 1
+        for d in shape:
+            if d < 0 or d > MAX_DIMENSION:
+                self._bad_dimension(shape, name, index, sg_index)
+            elements *= d
+        if elements > MAX_ELEMENTS:
+            raise ModelError(
+                f"{self._where(name, index, sg_index)} has an implausible {elements} elements "
+                f"(shape {list(shape)})"
+            )
+        type_code = t.Type()
+        buffer = t.Buffer()
+        if not 0 <= buffer < len(self.buffer_bytes):
+            raise ModelError(
+                f"{self._where(name, index, sg_index)} names buffer {buffer}, but the model has "
+                f"{len(self.buffer_bytes)} buffers"
+            )
+        return Tensor(
+            index=index,
+            name=name,
+            shape=shape,
+            dtype=self.type_names.get(type_code) or f"TYPE_{type_code}",
+            buffer=buffer,
+            data_bytes=self.buffer_bytes[buffer] if buffer else 0,
+            is_variable=bool(t.IsVariable()),
+            quantization=self._quantization(t.Quantization()),
+            shape_signature=signature,
+            external_data=buffer in self.external,
+        )
+
+    def _where(self, name: str, index: int, sg_index: int) -> str:
+        return f"{self.name}: tensor {index} '{name}'" + (
             f" in subgraph {sg_index}" if sg_index else ""
         )
+
+    def _bad_dimension(self, shape: tuple[int, ...], name: str, index: int, sg_index: int) -> None:
+        where = self._where(name, index, sg_index)
         for d in shape:
             if d < 0:
                 raise ModelError(
@@ -304,47 +430,24 @@ class _Reader:
                 )
             if d > MAX_DIMENSION:
                 raise ModelError(f"{where} has an implausible dimension {d} in shape {list(shape)}")
-        elements = 1
-        for d in shape:
-            elements *= d
-        if elements > MAX_ELEMENTS:
-            raise ModelError(
-                f"{where} has an implausible {elements} elements (shape {list(shape)})"
-            )
-        type_code = t.Type()
-        dtype = self.type_names.get(type_code, f"TYPE_{type_code}")
-        buffer = t.Buffer()
-        if not 0 <= buffer < len(self.buffer_bytes):
-            raise ModelError(
-                f"{where} names buffer {buffer}, but the model has {len(self.buffer_bytes)} buffers"
-            )
-        data_bytes = self.buffer_bytes[buffer] if buffer else 0
-        return Tensor(
-            index=index,
-            name=name,
-            shape=shape,
-            dtype=dtype,
-            buffer=buffer,
-            data_bytes=data_bytes,
-            is_variable=bool(t.IsVariable()),
-            quantization=self._quantization(t.Quantization()),
-            shape_signature=signature,
-            external_data=buffer in self.external,
-        )
 
-    @staticmethod
-    def _quantization(q: Any) -> Quantization | None:
-        if q is None:
-            return None
-        scales = q.ScaleAsNumpy()
-        zero_points = q.ZeroPointAsNumpy()
-        if isinstance(scales, int):
+    def _quantization(self, q: Any) -> Quantization | None:
+        """Scales and zero points as :class:`LazyVector`: planning reads only their lengths.
+        The last entry of each is read here, so a vector running past the file's end is
+        refused now, not when its values are first used."""
+        if q is None or q.ScaleIsNone():
             return None
         return Quantization(
-            scales=tuple(float(s) for s in scales),
-            zero_points=() if isinstance(zero_points, int) else tuple(int(z) for z in zero_points),
-            axis=int(q.QuantizedDimension()),
+            scales=self._lazy(q.ScaleLength(), q.Scale, "quantization scales"),
+            zero_points=self._lazy(q.ZeroPointLength(), q.ZeroPoint, "quantization zero points"),
+            axis=q.QuantizedDimension(),
         )
+
+    def _lazy(self, n: int, item: Callable[[int], Any], what: str) -> LazyVector[Any]:
+        self._count(n, what)
+        if n:
+            item(n - 1)
+        return LazyVector(n, item)
 
     def _operator(self, op: Any, index: int, sg_index: int, n_tensors: int) -> Operator:
         code_index = op.OpcodeIndex()
@@ -355,12 +458,14 @@ class _Reader:
             )
         opcode, custom, version = self.opcodes[code_index]
         what = f"operator {index} ({opcode})" + (f" in subgraph {sg_index}" if sg_index else "")
-        inputs = self._indices(op.InputsAsNumpy(), n_tensors, f"{what}: inputs", allow_missing=True)
+        inputs = self._indices(
+            op.InputsLength(), op.Inputs, n_tensors, f"{what}: inputs", allow_missing=True
+        )
         outputs = self._indices(
-            op.OutputsAsNumpy(), n_tensors, f"{what}: outputs", allow_missing=True
+            op.OutputsLength(), op.Outputs, n_tensors, f"{what}: outputs", allow_missing=True
         )
         intermediates = self._indices(
-            op.IntermediatesAsNumpy(), n_tensors, f"{what}: intermediates"
+            op.IntermediatesLength(), op.Intermediates, n_tensors, f"{what}: intermediates"
         )
         options: dict[str, object] = {}
         for type_fn, table_fn, union in (
@@ -369,11 +474,10 @@ class _Reader:
         ):
             kind = type_fn()
             if kind:
-                unpacked = _options_classes(union).get(kind)
                 table = table_fn()
-                if unpacked is not None and table is not None:
-                    obj = unpacked.InitFromBuf(table.Bytes, table.Pos)
-                    options.update({_snake(k): _plain(v) for k, v in vars(obj).items()})
+                read = read_options(union, kind, table) if table is not None else None
+                if read:
+                    options.update(read)
         return Operator(
             index=index,
             opcode=opcode,
@@ -398,6 +502,8 @@ class _Reader:
                 b = entry.Buffer()
                 if not 0 <= b < n_buffers:
                     raise ModelError(f"{self.name}: metadata '{label}' names missing buffer {b}")
+                import numpy as np  # only for models that carry an offline plan
+
                 raw_plan = m.Buffers(b).DataAsNumpy()
                 if isinstance(raw_plan, int) or len(raw_plan) % 4:
                     raise ModelError(f"{self.name}: metadata '{label}' is not a list of int32")

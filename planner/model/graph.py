@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, TypeVar, overload
+from typing import Any, Generic, TypeVar, overload
 
 T = TypeVar("T")
 
@@ -99,6 +99,46 @@ class LazyVector(Sequence[T]):
         return (tuple, (self.values(),))  # pickled (e.g. for Dask workers) as a plain tuple
 
 
+class Deferred(Generic[T]):
+    """A field value to be read on first use: ``read()`` gives it (see :class:`DeferredField`)."""
+
+    __slots__ = ("read",)
+
+    def __init__(self, read: Callable[[], T]) -> None:
+        self.read = read
+
+
+class DeferredField(Generic[T]):
+    """A dataclass field that may be given a :class:`Deferred`: the value is read on the first
+    access and kept. The loader uses it for what only some stages read of some tensors
+    (quantization, the shape signature): a tensor nobody asks about is never read for them.
+    Everything else sees a plain field: ``==``, ``hash``, ``repr``, ``dataclasses.replace``
+    and pickling read the value."""
+
+    def __init__(self, default: T) -> None:
+        self.default = default
+        self.key = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.key = "_deferred_" + name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> T: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> T: ...
+    def __get__(self, obj: object | None, owner: type | None = None) -> T:
+        if obj is None:
+            return self.default  # the dataclass's default for the field
+        state = obj.__dict__
+        value = state[self.key]
+        if type(value) is Deferred:
+            value = state[self.key] = value.read()
+        return value  # type: ignore[no-any-return]
+
+    def __set__(self, obj: object, value: T | Deferred[T]) -> None:
+        obj.__dict__[self.key] = value
+
+
 @dataclass(frozen=True)
 class Quantization:
     """Affine quantization of a tensor: one scale per tensor, or one per channel along ``axis``.
@@ -127,12 +167,17 @@ class Tensor:
     #: Bytes of constant data stored for this tensor (in the flatbuffer or beside it); 0 if none.
     data_bytes: int = 0
     is_variable: bool = False
-    quantization: Quantization | None = None
+    quantization: DeferredField[Quantization | None] = DeferredField(None)
     #: The shape with -1 where the model was converted with a free dimension (for messages).
-    shape_signature: tuple[int, ...] | None = None
+    shape_signature: DeferredField[tuple[int, ...] | None] = DeferredField(None)
     #: The data is stored after the flatbuffer (``Buffer.offset/size``). TFLM reads only
     #: ``Buffer.data``, so it plans such a tensor in the arena like an activation.
     external_data: bool = False
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled with every deferred field read (a reader of the file is not pickled)."""
+        self.quantization, self.shape_signature  # noqa: B018  (reads them)
+        return dict(self.__dict__)
 
     @property
     def is_constant(self) -> bool:

@@ -22,13 +22,14 @@ import struct
 from collections.abc import Callable
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from planner._gc import gc_paused
 from planner.errors import ModelError
 from planner.model.deferred_numpy import defer_numpy, numpy_loaded
 from planner.model.graph import (
     TYPE_SIZES,
+    Deferred,
     Graph,
     LazyVector,
     Operator,
@@ -44,6 +45,19 @@ SUPPORTED_SCHEMA_VERSION = 3
 MAX_DIMENSION = 1 << 31
 MAX_ELEMENTS = 1 << 40
 OFFLINE_PLAN_METADATA = "OfflineMemoryAllocation"
+T = TypeVar("T")
+#: What the generated accessors raise on a corrupt or truncated flatbuffer.
+CORRUPT_FLATBUFFER = (
+    IndexError,
+    ValueError,
+    struct.error,
+    TypeError,
+    AttributeError,
+    OverflowError,
+    UnicodeDecodeError,
+    RecursionError,
+    MemoryError,
+)
 #: From this many tensors on, shape vectors are read as numpy views (numpy's import, a
 #: tenth of a second, is then repaid); below it, element by element unless numpy is loaded.
 NUMPY_FROM_TENSORS = 4096
@@ -212,17 +226,7 @@ def load_model_bytes(data: bytes, name: str = "<memory>") -> Graph:
         return _Reader(data, name).graph()
     except ModelError:
         raise
-    except (
-        IndexError,
-        ValueError,
-        struct.error,
-        TypeError,
-        AttributeError,
-        OverflowError,
-        UnicodeDecodeError,
-        RecursionError,
-        MemoryError,
-    ) as exc:
+    except CORRUPT_FLATBUFFER as exc:
         raise ModelError(
             f"{name}: corrupt or truncated TFLite flatbuffer ({type(exc).__name__}: {exc})"
         ) from exc
@@ -312,10 +316,8 @@ class _Reader:
         operators = tuple(
             self._operator(sg.Operators(i), i, index, n_tensors) for i in range(n_ops)
         )
-        inputs = self._indices(sg.InputsLength(), sg.Inputs, n_tensors, f"subgraph {index} inputs")
-        outputs = self._indices(
-            sg.OutputsLength(), sg.Outputs, n_tensors, f"subgraph {index} outputs"
-        )
+        inputs = self._indices(sg.Inputs, n_tensors, f"subgraph {index} inputs")
+        outputs = self._indices(sg.Outputs, n_tensors, f"subgraph {index} outputs")
         self._check_empty_activations(tensors, operators, inputs, index)
         name = sg.Name()
         return Subgraph(
@@ -348,26 +350,25 @@ class _Reader:
                     "placeholder shape"
                 )
 
-    def _vector(self, length: int, item: Callable[[int], int], what: str) -> tuple[int, ...]:
-        """An int vector of ``length`` entries read by ``item(i)``: one numpy view when numpy is
-        loaded (see :data:`NUMPY_FROM_TENSORS`), else element by element."""
-        self._count(length, what)
-        if length == 0:
-            return ()
+    def _vector(self, item: Callable[[int], int], what: str) -> tuple[int, ...]:
+        """The int vector whose generated accessor ``X(i)`` is ``item``: one numpy view
+        (``XAsNumpy``) when numpy is in use (see :data:`NUMPY_FROM_TENSORS`), else
+        ``X(i)`` for each ``i`` below ``XLength()``. Empty when the vector is absent."""
+        table, name = item.__self__, item.__name__  # type: ignore[attr-defined]
         if self.use_numpy:
-            as_numpy = getattr(item.__self__, item.__name__ + "AsNumpy")  # type: ignore[attr-defined]
-            return tuple(as_numpy().tolist())
+            array = getattr(table, name + "AsNumpy")()
+            return () if isinstance(array, int) else tuple(array.tolist())
+        length = self._count(getattr(table, name + "Length")(), what)
         return tuple(item(i) for i in range(length))
 
     def _indices(
         self,
-        length: int,
         item: Callable[[int], int],
         n_tensors: int,
         what: str,
         allow_missing: bool = False,
     ) -> tuple[int, ...]:
-        values = self._vector(length, item, what)
+        values = self._vector(item, what)
         low = -1 if allow_missing else 0
         for v in values:
             if not low <= v < n_tensors:
@@ -379,12 +380,7 @@ class _Reader:
     def _tensor(self, t: Any, index: int, sg_index: int) -> Tensor:
         name_b = t.Name()
         name = name_b.decode("utf-8", "replace") if name_b else f"tensor_{index}"
-        shape = self._vector(t.ShapeLength(), t.Shape, f"tensor {index}'s shape")
-        signature = (
-            None
-            if t.ShapeSignatureIsNone()
-            else self._vector(t.ShapeSignatureLength(), t.ShapeSignature, f"tensor {index}'s shape")
-        )
+        shape = self._vector(t.Shape, f"tensor {index}'s shape")
         elements = 1
         for d in shape:
             if d < 0 or d > MAX_DIMENSION:
@@ -410,10 +406,26 @@ class _Reader:
             buffer=buffer,
             data_bytes=self.buffer_bytes[buffer] if buffer else 0,
             is_variable=bool(t.IsVariable()),
-            quantization=self._quantization(t.Quantization()),
-            shape_signature=signature,
+            quantization=Deferred(functools.partial(self._deferred, self._quantization, t, index)),
+            shape_signature=Deferred(functools.partial(self._deferred, self._signature, t, index)),
             external_data=buffer in self.external,
         )
+
+    def _deferred(self, read: Callable[[Any], T], t: Any, index: int) -> T:
+        """``read(t)`` when a stage first asks for it; a corrupt field is then refused as
+        :func:`load_model_bytes` refuses one."""
+        try:
+            return read(t)
+        except CORRUPT_FLATBUFFER as exc:
+            raise ModelError(
+                f"{self.name}: corrupt or truncated TFLite flatbuffer (tensor {index}: "
+                f"{type(exc).__name__}: {exc})"
+            ) from exc
+
+    def _signature(self, t: Any) -> tuple[int, ...] | None:
+        if t.ShapeSignatureIsNone():
+            return None
+        return self._vector(t.ShapeSignature, "a shape signature")
 
     def _where(self, name: str, index: int, sg_index: int) -> str:
         return f"{self.name}: tensor {index} '{name}'" + (
@@ -431,10 +443,11 @@ class _Reader:
             if d > MAX_DIMENSION:
                 raise ModelError(f"{where} has an implausible dimension {d} in shape {list(shape)}")
 
-    def _quantization(self, q: Any) -> Quantization | None:
+    def _quantization(self, t: Any) -> Quantization | None:
         """Scales and zero points as :class:`LazyVector`: planning reads only their lengths.
         The last entry of each is read here, so a vector running past the file's end is
         refused now, not when its values are first used."""
+        q = t.Quantization()
         if q is None or q.ScaleIsNone():
             return None
         return Quantization(
@@ -458,15 +471,9 @@ class _Reader:
             )
         opcode, custom, version = self.opcodes[code_index]
         what = f"operator {index} ({opcode})" + (f" in subgraph {sg_index}" if sg_index else "")
-        inputs = self._indices(
-            op.InputsLength(), op.Inputs, n_tensors, f"{what}: inputs", allow_missing=True
-        )
-        outputs = self._indices(
-            op.OutputsLength(), op.Outputs, n_tensors, f"{what}: outputs", allow_missing=True
-        )
-        intermediates = self._indices(
-            op.IntermediatesLength(), op.Intermediates, n_tensors, f"{what}: intermediates"
-        )
+        inputs = self._indices(op.Inputs, n_tensors, f"{what}: inputs", allow_missing=True)
+        outputs = self._indices(op.Outputs, n_tensors, f"{what}: outputs", allow_missing=True)
+        intermediates = self._indices(op.Intermediates, n_tensors, f"{what}: intermediates")
         options: dict[str, object] = {}
         for type_fn, table_fn, union in (
             (op.BuiltinOptionsType, op.BuiltinOptions, "BuiltinOptions"),

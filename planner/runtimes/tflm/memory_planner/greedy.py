@@ -108,6 +108,15 @@ class _FreeSpace:
         ends[lo:hi] = new_ends
 
 
+def _columns(buffers: Sequence[Buffer]) -> tuple[list[int], list[int], list[int]]:
+    """Sizes, first steps and last steps of ``buffers``."""
+    return (
+        [b.size_bytes for b in buffers],
+        [b.first_step for b in buffers],
+        [b.last_step for b in buffers],
+    )
+
+
 #: The end of the last, open-ended hole.
 _TOP = 1 << 62
 
@@ -141,9 +150,7 @@ def plan_greedy(buffers: Sequence[Buffer]) -> Plan:
     n = len(buffers)
     if n == 0:
         return Plan(offsets=(), head_bytes=0, planner=PLANNER_NAME)
-    sizes = [b.size_bytes for b in buffers]
-    firsts = [b.first_step for b in buffers]
-    lasts = [b.last_step for b in buffers]
+    sizes, firsts, lasts = _columns(buffers)
     if any(f > last for f, last in zip(firsts, lasts, strict=True)) or any(
         b.offline_offset is not None and b.offline_offset < 0 for b in buffers
     ):
@@ -176,9 +183,7 @@ def plan_greedy_reference(buffers: Sequence[Buffer]) -> Plan:
     n = len(buffers)
     if n == 0:
         return Plan(offsets=(), head_bytes=0, planner=PLANNER_NAME)
-    sizes = [b.size_bytes for b in buffers]
-    firsts = [b.first_step for b in buffers]
-    lasts = [b.last_step for b in buffers]
+    sizes, firsts, lasts = _columns(buffers)
     offsets = [-1] * n
 
     # The placed buffers, kept in TFLM's linked-list order (by offset; later insertions

@@ -448,7 +448,20 @@ class _Reader:
         The last entry of each is read here, so a vector running past the file's end is
         refused now, not when its values are first used."""
         q = t.Quantization()
-        if q is None or q.ScaleIsNone():
+        if q is None:
+            return None
+        if self.use_numpy:  # one view each: its length and bounds checked at once
+            scales, zero_points = q.ScaleAsNumpy(), q.ZeroPointAsNumpy()
+            if isinstance(scales, int):
+                return None
+            return Quantization(
+                scales=LazyVector(len(scales), scales.item),
+                zero_points=LazyVector(0, int)
+                if isinstance(zero_points, int)
+                else LazyVector(len(zero_points), zero_points.item),
+                axis=q.QuantizedDimension(),
+            )
+        if q.ScaleIsNone():
             return None
         return Quantization(
             scales=self._lazy(q.ScaleLength(), q.Scale, "quantization scales"),

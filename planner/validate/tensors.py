@@ -11,7 +11,7 @@ does not match the quantized dimension is read out of bounds by the kernels.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from planner.model.graph import Subgraph, Tensor
 from planner.validate.refusal import where
@@ -57,7 +57,7 @@ def type_problem(t: Tensor) -> str | None:
     return f"has type {t.dtype}, which TFLM cannot size (TfLiteTypeSizeOf)"
 
 
-def _scale_problem(scales: tuple[float, ...]) -> str | None:
+def _scale_problem(scales: Sequence[float]) -> str | None:
     for s in scales:
         if not math.isfinite(s) or s <= 0:
             return f"has a quantization scale of {s!r}; scales must be finite and positive"

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_MODELS = ROOT.parent / "shared" / "models"
 BUNDLED_MODELS = ROOT / "models"
+
+#: For tests that use the shared corpus by name: skipped, with the reason shown, in a clone
+#: with nothing beside it (CI has the corpus).
+needs_shared = pytest.mark.skipif(
+    not SHARED_MODELS.is_dir(), reason=f"needs the shared model corpus at {SHARED_MODELS}"
+)
 
 
 def shared_models() -> list[Path]:

@@ -44,7 +44,7 @@ from .builder import i8 as _i8
 from .builder import i16 as _i16
 from .builder import i32 as _i32
 from .builder import planned_buffer as _buf
-from .corpus import all_models, model_id
+from .corpus import all_models, model_id, needs_shared
 
 CMSIS = Target.mcu("cmsis-nn")
 CMSIS_DSP = Target.mcu("cmsis-nn", dsp=True)
@@ -778,6 +778,7 @@ def test_cmsis_nn_int4_conv_is_unknown() -> None:
 
 
 @needs_runtime
+@needs_shared
 def test_hello_world_minimum_worked_by_hand() -> None:
     path = next(p for p in MODELS if p.stem == "hello_world_int8")
     graph = load_model(path)

@@ -72,9 +72,9 @@ class _FreeSpace:
 
     __slots__ = ("ends", "starts")
 
-    def __init__(self) -> None:
+    def __init__(self, top: int) -> None:
         self.starts = [0]
-        self.ends = [_TOP]
+        self.ends = [top]
 
     def fit(self, at: int, size: int) -> int:
         """The lowest ``c >= at`` with ``[c, c + size)`` inside one hole."""
@@ -117,10 +117,6 @@ def _columns(buffers: Sequence[Buffer]) -> tuple[list[int], list[int], list[int]
     )
 
 
-#: The end of the last, open-ended hole.
-_TOP = 1 << 62
-
-
 def _lowest_fit(free: list[_FreeSpace], first: int, last: int, size: int) -> int:
     """The lowest offset free for ``size`` bytes at every step from ``first`` to ``last``."""
     candidate, agreed, step, span = 0, 0, first, last - first + 1
@@ -158,7 +154,9 @@ def plan_greedy(buffers: Sequence[Buffer]) -> Plan:
     # Steps renumbered 0..k-1 (only their order matters), so the tables below stay small.
     steps = sorted({*firsts, *lasts})
     rank = {step: i for i, step in enumerate(steps)}
-    free = [_FreeSpace() for _ in steps]
+    # The last hole ends beyond anything the buffers can reach, so it always fits.
+    top = 1 + sum(sizes) + max((b.offline_offset or 0) + b.size_bytes for b in buffers)
+    free = [_FreeSpace(top) for _ in steps]
     offsets = [-1] * n
     for buffer_id in greedy_order(buffers):
         first, last = rank[firsts[buffer_id]], rank[lasts[buffer_id]]

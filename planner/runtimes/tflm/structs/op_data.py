@@ -13,6 +13,21 @@ from planner.runtimes.tflm.structs.c_layout import CStruct, FieldType, int_field
 # ---------------------------------------------------------------------------------------------
 
 _TYPES = "tensorflow/lite/kernels/internal/types.h"
+#: The offsets, multiplier and activation range ConvParams and FullyConnectedParams
+#: (tensorflow/lite/kernels/internal/types.h) both carry, in the same order.
+_QUANTIZED_OUTPUT: tuple[tuple[str, FieldType], ...] = (
+    *int_fields(
+        "input_offset",
+        "weights_offset",
+        "output_offset",
+        "output_multiplier",
+        "output_shift",
+        "quantized_activation_min",
+        "quantized_activation_max",
+    ),
+    ("float_activation_min", "float"),
+    ("float_activation_max", "float"),
+)
 PADDING_VALUES_INTERNAL = struct(
     "PaddingValues",
     _TYPES,
@@ -30,17 +45,7 @@ CONV_PARAMS_INTERNAL = struct(
     ("stride_height", "int16"),
     ("dilation_width_factor", "int16"),
     ("dilation_height_factor", "int16"),
-    *int_fields(
-        "input_offset",
-        "weights_offset",
-        "output_offset",
-        "output_multiplier",
-        "output_shift",
-        "quantized_activation_min",
-        "quantized_activation_max",
-    ),
-    ("float_activation_min", "float"),
-    ("float_activation_max", "float"),
+    *_QUANTIZED_OUTPUT,
 )
 SOFTMAX_PARAMS = struct(
     "SoftmaxParams",
@@ -122,17 +127,7 @@ RELU_PARAMS = struct(
 FULLY_CONNECTED_PARAMS_INTERNAL = struct(
     "FullyConnectedParams",
     _TYPES,
-    *int_fields(
-        "input_offset",
-        "weights_offset",
-        "output_offset",
-        "output_multiplier",
-        "output_shift",
-        "quantized_activation_min",
-        "quantized_activation_max",
-    ),
-    ("float_activation_min", "float"),
-    ("float_activation_max", "float"),
+    *_QUANTIZED_OUTPUT,
     ("lhs_cacheable", "bool"),
     ("rhs_cacheable", "bool"),
     ("weights_format", "uint8"),  # enum class FullyConnectedWeightsFormat : uint8_t

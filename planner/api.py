@@ -139,13 +139,17 @@ def _explained(model: str | Path | Graph, check: FitCheck, target: Target) -> Fi
     if check.planner == "tflm" and check.fails_only_by_layout:
         from planner.memory.placement import lower_bound
 
-        _, optimized = _optimized(model, graph, target)
-        layout = PlanLayout(
-            head_bytes=check.arena.head_bytes,
-            lower_bound_bytes=lower_bound(check.arena.buffers),
-            optimized_min_arena_bytes=optimized.min_arena_bytes,
-            sram_budget_bytes=check.sram_budget_bytes,
-        )
+        bound = lower_bound(check.arena.buffers)
+        # Buffers alive together beyond the budget (e.g. tensors no operator reaches, which
+        # TFLM keeps alive together before the first step) leave no layout that fits.
+        if check.sram_required_bytes - check.arena.head_bytes + bound <= check.sram_budget_bytes:
+            _, optimized = _optimized(model, graph, target)
+            layout = PlanLayout(
+                head_bytes=check.arena.head_bytes,
+                lower_bound_bytes=bound,
+                optimized_min_arena_bytes=optimized.min_arena_bytes,
+                sram_budget_bytes=check.sram_budget_bytes,
+            )
     return replace(
         check, host_steps=steps if check.host_arena is not None else (), plan_layout=layout
     )

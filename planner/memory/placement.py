@@ -27,7 +27,10 @@ What :func:`place` does (a portfolio; the best realised result wins)
        node budget. When it finishes without finding a lower head, the head found is
        proven optimal for this order.
 
-    It stops as soon as a candidate reaches the lower bound.
+    It stops as soon as a candidate reaches the lower bound. When more than
+    ``MAX_OVERLAPPING_PAIRS`` pairs of buffers are alive together (thousands at once), steps
+    1-4 would cost too much: the result is then the better of the given candidates and TFLM's
+    greedy rule, which the linear planner runs.
 
 Online buffers and the runtime
     TFLM cannot be given offsets for kernel scratch buffers (``RequestScratchBufferInArena``):
@@ -70,6 +73,11 @@ EXACT_NODE_BUDGET = 40_000
 LOCAL_SEARCH_MOVES = 1_500
 #: Buffer placements the local search may make in all (each move re-places a suffix).
 LOCAL_SEARCH_WORK = 50_000
+#: Most pairs of items alive at the same time that the search takes on. Each greedy pass
+#: walks every item's neighbours, so its cost grows with the pairs (thousands of tensors
+#: alive at once make billions); past this the placement is TFLM's own greedy rule, largest
+#: first, and the candidates given (TFLM's plan): linear, and never worse than TFLM.
+MAX_OVERLAPPING_PAIRS = 1_000_000
 #: Wall-clock cap on the whole search, seconds: a safety net only (the move and work budgets
 #: end the search first, so results do not depend on the machine's speed).
 TIME_CAP_SECONDS = 1.0
@@ -119,6 +127,27 @@ def lower_bound(buffers: Sequence[Buffer]) -> int:
         [b.first_step for b in buffers],
         [b.last_step for b in buffers],
     )
+
+
+def overlapping_pairs(firsts: Sequence[int], lasts: Sequence[int]) -> int:
+    """How many pairs of items share a step (inclusive lifetimes), in n log n."""
+    order = sorted(range(len(firsts)), key=firsts.__getitem__)
+    starts = [firsts[i] for i in order]
+    return sum(bisect_right(starts, lasts[i]) - position - 1 for position, i in enumerate(order))
+
+
+def _greedy_rule(
+    sizes: Sequence[int], firsts: Sequence[int], lasts: Sequence[int], fixed: Sequence[int | None]
+) -> list[int]:
+    """Offsets by TFLM's greedy rule (largest first, lowest gap; ``fixed`` kept), run by the
+    linear planner of :mod:`.greedy`: the placement when the search would cost too much."""
+    buffers = [
+        Buffer(("tensor", 0, i), size, first, last, offset, 0, i, None, "", size)
+        for i, (size, first, last, offset) in enumerate(
+            zip(sizes, firsts, lasts, fixed, strict=True)
+        )
+    ]
+    return list(plan_greedy(buffers).offsets)
 
 
 def _top(offsets: Sequence[int], sizes: Sequence[int]) -> int:
@@ -431,16 +460,9 @@ def place(
     n = len(sizes)
     if n == 0:
         return Placement((), 0, 0, "empty", True)
-    inst = _Instance(
-        sizes,
-        firsts,
-        lasts,
-        [None] * n if fixed is None else fixed,
-        [False] * n if online is None else online,
-        evaluate or _top_evaluator(sizes),
-    )
-    deadline = time.perf_counter() + TIME_CAP_SECONDS
-    best = _Best(inst.evaluate, interval_lower_bound(sizes, firsts, lasts))
+    fixed = [None] * n if fixed is None else fixed
+    evaluate = evaluate or _top_evaluator(sizes)
+    best = _Best(evaluate, interval_lower_bound(sizes, firsts, lasts))
 
     def result() -> Placement:
         assert best.placement is not None
@@ -448,6 +470,16 @@ def place(
 
     if any(best.consider(vector, "given") for vector in extra):
         return result()
+    if overlapping_pairs(firsts, lasts) > MAX_OVERLAPPING_PAIRS:
+        best.consider(
+            _greedy_rule(sizes, firsts, lasts, fixed),
+            "largest first (too many buffers alive at once to search)",
+        )
+        return result()
+    inst = _Instance(
+        sizes, firsts, lasts, fixed, [False] * n if online is None else online, evaluate
+    )
+    deadline = time.perf_counter() + TIME_CAP_SECONDS
     tensors_only = [i for i in inst.free if not inst.online[i]]
     item_sets = [("", list(inst.free))]
     if len(tensors_only) != len(inst.free):
@@ -592,6 +624,7 @@ __all__ = [
     "exact_placement",
     "interval_lower_bound",
     "lower_bound",
+    "overlapping_pairs",
     "place",
     "place_buffers",
     "plan_optimal",

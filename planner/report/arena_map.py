@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+from bisect import bisect_right
 from dataclasses import asdict, dataclass
 from html import escape
 from typing import TYPE_CHECKING, Any
@@ -85,16 +86,26 @@ class StepLabels:
 
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
+        self.starts: dict[int, list[int]] = {}
         self.lengths: dict[int, int] = {}
+
+    def _walk(self, sg_index: int) -> list[int]:
+        """The step (counted from the subgraph's first) at which each of its operators runs;
+        sets the subgraph's length."""
+        found = self.starts.get(sg_index)
+        if found is None:
+            found, position = [], 0
+            for op in self.graph.subgraphs[sg_index].operators:
+                found.append(position)
+                position += 1 + sum(1 + self.length(c) for c in called_subgraphs(op))
+            self.starts[sg_index], self.lengths[sg_index] = found, position
+        return found
 
     def length(self, sg_index: int) -> int:
         """Steps one walk of the subgraph takes."""
-        found = self.lengths.get(sg_index)
-        if found is None:
-            ops = self.graph.subgraphs[sg_index].operators
-            found = sum(1 + sum(1 + self.length(c) for c in called_subgraphs(op)) for op in ops)
-            self.lengths[sg_index] = found
-        return found
+        if sg_index not in self.lengths:
+            self._walk(sg_index)
+        return self.lengths[sg_index]
 
     def count(self) -> int:
         """Steps in all: the inputs' step and one walk of subgraph 0."""
@@ -107,22 +118,24 @@ class StepLabels:
         if not 0 <= rest < self.length(0):
             return str(step)
         while True:
-            for op in self.graph.subgraphs[sg_index].operators:
-                label = f"{layer_label(sg_index, op.index)} {op.opcode}"
+            starts = self._walk(sg_index)
+            position = bisect_right(starts, rest) - 1
+            op = self.graph.subgraphs[sg_index].operators[position]
+            label = f"{layer_label(sg_index, op.index)} {op.opcode}"
+            rest -= starts[position]
+            if rest == 0:
+                return label
+            rest -= 1
+            for called in called_subgraphs(op):
                 if rest == 0:
                     return label
                 rest -= 1
-                for called in called_subgraphs(op):
-                    if rest == 0:
-                        return label
-                    rest -= 1
-                    if rest < self.length(called):
-                        break
-                    rest -= self.length(called)
-                else:
-                    continue
-                sg_index = called
-                break
+                if rest < self.length(called):
+                    sg_index = called
+                    break
+                rest -= self.length(called)
+            else:
+                return label  # not reached: the op's span holds every step below the next
 
 
 def arena_map(check: FitCheck) -> tuple[MapEntry, ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from types import MappingProxyType
 
 from planner._gc import gc_paused
@@ -64,7 +65,7 @@ class ArenaPrediction:
         )
         return tuple(dict.fromkeys((*tail, *scratch)))
 
-    @property
+    @cached_property
     def scratch_bytes(self) -> Mapping[tuple[int, int], int]:
         """Scratch bytes (16-byte rounded) each operator requests, by (subgraph, op index)."""
         out: dict[tuple[int, int], int] = {}
@@ -74,7 +75,7 @@ class ArenaPrediction:
                 out[key] = out.get(key, 0) + b.size_bytes
         return MappingProxyType(out)
 
-    @property
+    @cached_property
     def tensor_offsets(self) -> Mapping[tuple[int, int], int]:
         """Arena offset of each planned tensor, by (subgraph, tensor index)."""
         return MappingProxyType(

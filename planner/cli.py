@@ -216,9 +216,26 @@ def _columns() -> int | None:
     return value if value >= 40 else None
 
 
+#: Commands defined in their own modules, imported only when run or listed (`planner space`
+#: needs its sampling and Dask modules; `fit` should not pay for them).
+LAZY_COMMANDS = {"space": ("planner.space.cli", "space")}
+
+
 class _Planner(click.Group):
     """The command group, with click's own error output (usage, help hint, "Error:" on
     three lines) turned into the planner's one line on stderr and exit status 2."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS:
+            import importlib
+
+            module, name = LAZY_COMMANDS[cmd_name]
+            command: click.Command = getattr(importlib.import_module(module), name)
+            return command
+        return super().get_command(ctx, cmd_name)
 
     def main(  # type: ignore[override]
         self,
@@ -669,10 +686,6 @@ def optimize(
     click.echo(format_result(result))
     click.echo(f"wrote {output}", err=True)
 
-
-from planner.space.cli import space as _space_command  # noqa: E402
-
-main.add_command(_space_command)
 
 if __name__ == "__main__":
     main()

@@ -98,3 +98,19 @@ def test_buffers_alive_together_over_the_budget_get_no_layout_explanation(
     assert not any(c.live_overflows for c in check.layers)
     assert check.verdict == "does not fit"
     assert check.plan_layout is None  # no layout would fit: optimising is not offered
+
+
+def test_loaded_tensors_equal_tensors_built_field_by_field() -> None:
+    import pickle
+    from dataclasses import fields
+
+    from planner.model.graph import Tensor
+
+    from .corpus import BUNDLED_MODELS
+
+    graph = api.load(BUNDLED_MODELS / "mobilenet_v2_0.35_144_int8.tflite")
+    for t in graph.main.tensors:
+        built = Tensor(**{f.name: getattr(t, f.name) for f in fields(Tensor)})
+        assert built == t and hash(built) == hash(t)
+        assert pickle.loads(pickle.dumps(t)) == t
+        assert t.quantization == built.quantization and t.elements == built.elements

@@ -232,6 +232,21 @@ def load_model_bytes(data: bytes, name: str = "<memory>") -> Graph:
         ) from exc
 
 
+class _Later:
+    """What a tensor's deferred fields read on first use, from its table in the file."""
+
+    __slots__ = ("index", "reader", "table")
+
+    def __init__(self, reader: _Reader, table: Any, index: int) -> None:
+        self.reader, self.table, self.index = reader, table, index
+
+    def quantization(self) -> Quantization | None:
+        return self.reader._deferred(self.reader._quantization, self.table, self.index)
+
+    def signature(self) -> tuple[int, ...] | None:
+        return self.reader._deferred(self.reader._signature, self.table, self.index)
+
+
 class _Reader:
     """Walks one flatbuffer; every vector length is checked against the file size."""
 
@@ -380,7 +395,11 @@ class _Reader:
     def _tensor(self, t: Any, index: int, sg_index: int) -> Tensor:
         name_b = t.Name()
         name = name_b.decode("utf-8", "replace") if name_b else f"tensor_{index}"
-        shape = self._vector(t.Shape, f"tensor {index}'s shape")
+        if self.use_numpy:
+            array = t.ShapeAsNumpy()
+            shape = () if isinstance(array, int) else tuple(array.tolist())
+        else:
+            shape = self._vector(t.Shape, f"tensor {index}'s shape")
         elements = 1
         for d in shape:
             if d < 0 or d > MAX_DIMENSION:
@@ -398,17 +417,18 @@ class _Reader:
                 f"{self._where(name, index, sg_index)} names buffer {buffer}, but the model has "
                 f"{len(self.buffer_bytes)} buffers"
             )
-        return Tensor(
-            index=index,
-            name=name,
-            shape=shape,
-            dtype=self.type_names.get(type_code) or f"TYPE_{type_code}",
-            buffer=buffer,
-            data_bytes=self.buffer_bytes[buffer] if buffer else 0,
-            is_variable=bool(t.IsVariable()),
-            quantization=Deferred(functools.partial(self._deferred, self._quantization, t, index)),
-            shape_signature=Deferred(functools.partial(self._deferred, self._signature, t, index)),
-            external_data=buffer in self.external,
+        later = _Later(self, t, index)
+        return Tensor.read(
+            index,
+            name,
+            shape,
+            self.type_names.get(type_code) or f"TYPE_{type_code}",
+            buffer,
+            self.buffer_bytes[buffer] if buffer else 0,
+            bool(t.IsVariable()),
+            Deferred(later.quantization),
+            Deferred(later.signature),
+            buffer in self.external,
         )
 
     def _deferred(self, read: Callable[[Any], T], t: Any, index: int) -> T:

@@ -494,8 +494,20 @@ def default_catalog_dir() -> Path:
     raise BoardError(f"board catalog not found (looked in {looked})")
 
 
+#: Catalog folders parsed whole in this process (:func:`_load_catalog`).
+_loaded: set[Path] = set()
+
+
+def _plain_name(name: str) -> bool:
+    """A name that can only be a file name inside the folder (no separators, no dot-dots)."""
+    return bool(name) and name.replace("-", "").replace("_", "").replace(".", "").isalnum() and (
+        ".." not in name
+    )
+
+
 @functools.cache
 def _load_catalog(directory: Path) -> tuple[Board, ...]:
+    _loaded.add(directory)
     if not directory.is_dir():
         raise BoardError(f"{directory}: board catalog folder not found")
     files = sorted(directory.glob("*.toml"))
@@ -570,6 +582,14 @@ def find_board(name: str, directory: str | Path | None = None) -> Board:
     wanted = name.strip()
     if wanted.lower().endswith(".toml"):
         return load_board_file(wanted)
+    folder = default_catalog_dir() if directory is None else Path(directory).resolve()
+    if folder not in _loaded and _plain_name(wanted):
+        # A board's file is named after it: read that file alone (one of 28 to parse).
+        file = folder / f"{wanted.lower()}.toml"
+        if file.is_file():
+            board = load_board_file(file)
+            if board.name == file.stem:
+                return board
     keys = _lookup_keys(catalog(directory).values())
     hit = keys.get(wanted.lower())
     if hit is not None:

@@ -116,10 +116,28 @@ def activation_problem(t: Tensor, writers: dict[int, str]) -> str | None:
     return None
 
 
+def read_by_kernels(sg: Subgraph) -> set[int]:
+    """Tensors TFLM builds a full ``TfLiteTensor`` for, reading their quantization: those an
+    operator reads, writes or keeps as an intermediate (``GetTensor`` in ``Prepare``), and
+    the subgraph's inputs and outputs (the interpreter's ``input()``/``output()``). Any other
+    tensor is only sized (``TfLiteEvalTensor`` has no quantization)."""
+    used = {*sg.inputs, *sg.outputs}
+    for op in sg.operators:
+        used.update(op.inputs, op.outputs, op.intermediates)
+    return used
+
+
 def tensor_problems(sg: Subgraph, writers: dict[int, str]) -> Iterable[str]:
-    """Every problem of the subgraph's tensors, as "tensor N 'name' ...", first ones first."""
+    """Every problem of the subgraph's tensors, as "tensor N 'name' ...", first ones first.
+    Quantization is checked where TFLM reads it (:func:`read_by_kernels`), so the scales of
+    tensors nothing uses are never read from the file."""
+    read = read_by_kernels(sg)
     for t in sg.tensors:
-        problem = type_problem(t) or quantization_problem(t) or data_problem(t)
+        problem = (
+            type_problem(t)
+            or (quantization_problem(t) if t.index in read else None)
+            or data_problem(t)
+        )
         if problem is None and t.elements > INT32_MAX:
             problem = (
                 f"has {t.elements:,} elements (shape {list(t.shape)}); TFLM counts elements in "
@@ -138,6 +156,7 @@ __all__ = [
     "data_problem",
     "describe",
     "quantization_problem",
+    "read_by_kernels",
     "tensor_problems",
     "type_problem",
 ]

@@ -43,6 +43,25 @@ def _output_failed(exc: OSError) -> None:
     _fail(f"cannot write the output: {exc.strerror or exc}")
 
 
+def _error_document(exc: PlannerError, output: Path | None) -> None:
+    """With ``--format json`` the error is also a JSON document where the report would have
+    gone (``planner/schema/error.schema.json``), so a tool reading the report reads why
+    there is none; the one line on stderr and exit status 2 stay as for every format."""
+    import json
+
+    from planner import __version__
+    from planner.validate.refusal import ModelRefused
+
+    document = {
+        "schema_version": 1,
+        "tool": f"tflm-planner {__version__}",
+        "verdict": "refused" if isinstance(exc, ModelRefused) else "error",
+        "error": _one_line(str(exc)),
+    }
+    with contextlib.suppress(OSError, PlannerError):
+        _emit(json.dumps(document, indent=2) + "\n", output)
+
+
 def handle_errors(fn: F) -> F:
     """One line on stderr and exit 2 for every input problem; a traceback only with --debug."""
 
@@ -55,6 +74,8 @@ def handle_errors(fn: F) -> F:
         except PlannerError as exc:
             if debug:
                 raise
+            if kwargs.get("fmt") == "json":
+                _error_document(exc, kwargs.get("output"))
             _fail(str(exc))
         except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException, SystemExit):
             raise

@@ -4,11 +4,13 @@ run bounded by a subprocess timeout: no traceback, no "internal error", no false
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 
@@ -21,6 +23,9 @@ from .corpus import SHARED_MODELS
 from .hostile import CASES, REFUSED, _int32_overflow
 
 HELLO = SHARED_MODELS / "hello_world_int8.tflite"
+ERROR_SCHEMA = jsonschema.Draft202012Validator(
+    json.loads((Path(__file__).parents[1] / "planner/schema/error.schema.json").read_text())
+)
 #: No case may run longer than this (seconds); a hang fails the test instead of the suite.
 TIMEOUT = 10
 FORMATS = ("text", "json", "csv", "markdown", "html")
@@ -91,10 +96,15 @@ def test_refused_in_one_line_in_every_format(name: str, built: dict[str, Path]) 
     for fmt in FORMATS[1:]:
         result = CliRunner().invoke(main, ["fit", str(path), "-b", "host", "-f", fmt])
         assert result.exit_code == 2, result.output
-        assert (
-            _one_line(result.output, REFUSED) == line.replace("stm32f746", "host")
-            or REFUSED in result.output
-        )
+        said = _one_line(result.stderr, REFUSED)
+        assert said == line.replace("stm32f746", "host") or REFUSED in said
+        if fmt == "json":  # the report's place holds why there is none
+            document = json.loads(result.stdout)
+            ERROR_SCHEMA.validate(document)
+            assert document["verdict"] == "refused"
+            assert f"planner: error: {document['error']}" == said
+        else:
+            assert result.stdout == ""
 
 
 @pytest.mark.parametrize("command", ["report", "advise", "verify", "optimize"])
@@ -190,6 +200,30 @@ def test_misuse_is_one_line(case: str, tmp_path: Path) -> None:
     proc = _planner(*args, cwd=root)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     _one_line(proc.stderr, needle)
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["fit", "{missing}", "-b", "host"], "no such file"),
+        (["report", str(HELLO), "-b", "no-such-board"], "unknown board"),
+        (["advise", "{text}", "-b", "host"], "text file"),
+        (["fit", str(HELLO), "--board-file", "{text}"], "board"),
+    ],
+    ids=["fit", "report", "advise", "board-file"],
+)
+def test_json_error_document(args: list[str], needle: str, tmp_path: Path) -> None:
+    text = tmp_path / "notes.tflite"
+    text.write_text("this is a note about a model, not a model at all\n")
+    args = [a.format(missing=tmp_path / "gone.tflite", text=text) for a in args]
+    out = tmp_path / "report.json"
+    for extra, read in (([], None), (["-o", str(out)], out)):
+        proc = _planner(*args, "-f", "json", *extra)
+        said = _one_line(proc.stderr, needle)
+        document = json.loads(proc.stdout if read is None else read.read_text())
+        ERROR_SCHEMA.validate(document)
+        assert proc.returncode == 2
+        assert document["verdict"] == "error" and said == f"planner: error: {document['error']}"
 
 
 def test_full_disk_on_stdout() -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import io
 from bisect import bisect_right
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -164,7 +164,8 @@ def arena_map(check: FitCheck) -> tuple[MapEntry, ...]:
 
 def map_to_dicts(check: FitCheck) -> list[dict[str, Any]]:
     """The map as JSON-ready dicts (the document's ``arena_map``)."""
-    return [asdict(e) for e in arena_map(check)]
+    names = [f.name for f in fields(MapEntry)]  # flat values: no deep copy (asdict's)
+    return [{name: getattr(e, name) for name in names} for e in arena_map(check)]
 
 
 def map_rows(check: FitCheck) -> list[tuple[str, ...]]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import io
 from bisect import bisect_right
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -138,34 +138,40 @@ class StepLabels:
                 return label  # not reached: the op's span holds every step below the next
 
 
-def arena_map(check: FitCheck) -> tuple[MapEntry, ...]:
-    """Every planned buffer of the check's arena, by offset (then first step)."""
+def _entries(check: FitCheck) -> list[dict[str, Any]]:
+    """Every planned buffer of the check's arena as :class:`MapEntry` fields, by offset
+    (then first step, then name)."""
     arena = check.arena
     at = StepLabels(check.graph).at
-
     entries = [
-        MapEntry(
-            name=b.name,
-            kind="scratch" if b.is_scratch else "tensor",
-            subgraph=b.subgraph,
-            tensor=b.tensor_index,
-            op=b.op_index,
-            size_bytes=b.size_bytes,
-            first_step=b.first_step,
-            last_step=b.last_step,
-            first_op=at(b.first_step),
-            last_op=at(b.last_step),
-            offset=offset,
-        )
+        {
+            "name": b.name,
+            "kind": "scratch" if b.is_scratch else "tensor",
+            "subgraph": b.subgraph,
+            "tensor": b.tensor_index,
+            "op": b.op_index,
+            "size_bytes": b.size_bytes,
+            "first_step": b.first_step,
+            "last_step": b.last_step,
+            "first_op": at(b.first_step),
+            "last_op": at(b.last_step),
+            "offset": offset,
+        }
         for b, offset in zip(arena.buffers, arena.plan.offsets, strict=True)
     ]
-    return tuple(sorted(entries, key=lambda e: (e.offset, e.first_step, e.name)))
+    entries.sort(key=lambda e: (e["offset"], e["first_step"], e["name"]))
+    return entries
+
+
+def arena_map(check: FitCheck) -> tuple[MapEntry, ...]:
+    """Every planned buffer of the check's arena, by offset (then first step)."""
+    return tuple(MapEntry(**e) for e in _entries(check))
 
 
 def map_to_dicts(check: FitCheck) -> list[dict[str, Any]]:
-    """The map as JSON-ready dicts (the document's ``arena_map``)."""
-    names = [f.name for f in fields(MapEntry)]  # flat values: no deep copy (asdict's)
-    return [{name: getattr(e, name) for name in names} for e in arena_map(check)]
+    """The map as JSON-ready dicts (the document's ``arena_map``), in :class:`MapEntry`'s
+    field order."""
+    return _entries(check)
 
 
 def map_rows(check: FitCheck) -> list[tuple[str, ...]]:

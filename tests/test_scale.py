@@ -114,3 +114,22 @@ def test_loaded_tensors_equal_tensors_built_field_by_field() -> None:
         assert built == t and hash(built) == hash(t)
         assert pickle.loads(pickle.dumps(t)) == t
         assert t.quantization == built.quantization and t.elements == built.elements
+
+
+@pytest.mark.parametrize("bad", [float("nan"), -0.5, 0.0, float("inf")])
+def test_a_bad_scale_among_many_channels_is_refused(bad: float, tmp_path: Path) -> None:
+    # 32 channels: a vector long enough to be checked by numpy where the loader used it.
+    from planner.validate import ModelRefused
+
+    from .builder import Model
+
+    m = Model()
+    g = m.subgraph()
+    x = g.tensor([1, 4, 4, 8], scale=0.1)
+    y, _ = g.conv(x, 4, 8, 32, 1)
+    g.io([x], [y])
+    scales = [0.02] * 32
+    scales[29] = bad
+    g.t.tensors[g.t.operators[0].inputs[1]].quantization.scale = scales
+    with pytest.raises(ModelRefused, match="quantization scale of"):
+        api.load(m.write(tmp_path / "bad_scale.tflite"))

@@ -58,12 +58,14 @@ class LazyVector(Sequence[T]):
     Planning needs only how many scales a per-channel tensor has (TFLM allocates arrays of
     that length), so the loader hands these out instead of reading every scale."""
 
-    __slots__ = ("_item", "_n", "_values")
+    __slots__ = ("_item", "_n", "_values", "array")
 
-    def __init__(self, length: int, item: Callable[[int], T]) -> None:
+    def __init__(self, length: int, item: Callable[[int], T], array: Any = None) -> None:
         self._n = length
         self._item = item
         self._values: tuple[T, ...] | None = None
+        #: A numpy view of the values when the loader has one (for vectorised checks).
+        self.array = array
 
     def __len__(self) -> int:
         return self._n

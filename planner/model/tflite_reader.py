@@ -475,10 +475,10 @@ class _Reader:
             if isinstance(scales, int):
                 return None
             return Quantization(
-                scales=LazyVector(len(scales), scales.item),
+                scales=LazyVector(len(scales), scales.item, scales),
                 zero_points=LazyVector(0, int)
                 if isinstance(zero_points, int)
-                else LazyVector(len(zero_points), zero_points.item),
+                else LazyVector(len(zero_points), zero_points.item, zero_points),
                 axis=q.QuantizedDimension(),
             )
         if q.ScaleIsNone():

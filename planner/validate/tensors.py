@@ -43,6 +43,9 @@ UNPLANNABLE_ACTIVATION_TYPES = frozenset({"COMPLEX128"})
 #: Operators that may write a RESOURCE handle (the variable ops and control flow passing one on).
 RESOURCE_WRITERS = frozenset({"VAR_HANDLE", "IF", "WHILE", "CALL_ONCE"})
 INT32_MAX = (1 << 31) - 1
+#: Scale vectors at least this long are checked by numpy (when the loader used it) rather
+#: than value by value.
+VECTORISE_FROM = 16
 
 
 def describe(t: Tensor, sg_index: int) -> str:
@@ -58,6 +61,14 @@ def type_problem(t: Tensor) -> str | None:
 
 
 def _scale_problem(scales: Sequence[float]) -> str | None:
+    array = getattr(scales, "array", None)  # a numpy view from the loader: one pass in C
+    if (
+        array is not None
+        and len(array) >= VECTORISE_FROM
+        and bool((array > 0).all())
+        and bool((array < math.inf).all())
+    ):
+        return None
     for s in scales:
         if not math.isfinite(s) or s <= 0:
             return f"has a quantization scale of {s!r}; scales must be finite and positive"

@@ -7,13 +7,21 @@ an unknown kernel whose needs are reported as unknown.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import importlib
+from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 
 from planner.analysis.shape_rules import Rule
-from planner.runtimes.tflm.kernels import cmsis_nn, esp_nn, reference
 from planner.runtimes.tflm.kernels.descriptor import Kernel
 from planner.targets.target import KERNEL_LIBRARIES
+
+#: Library -> the package declaring its kernels (``KERNELS``), imported on first lookup, so a
+#: host run never loads the Cortex-M or ESP32 descriptors.
+_PACKAGES = {
+    "reference": "planner.runtimes.tflm.kernels.reference",
+    "cmsis-nn": "planner.runtimes.tflm.kernels.cmsis_nn",
+    "esp-nn": "planner.runtimes.tflm.kernels.esp_nn",
+}
 
 
 def _table(kernels: tuple[Kernel, ...]) -> Mapping[str, Kernel]:
@@ -25,14 +33,28 @@ def _table(kernels: tuple[Kernel, ...]) -> Mapping[str, Kernel]:
     return MappingProxyType(table)
 
 
+class _Libraries(Mapping[str, Mapping[str, Kernel]]):
+    """Library -> opcode -> kernel; each library's table built when first asked for."""
+
+    def __init__(self) -> None:
+        self._tables: dict[str, Mapping[str, Kernel]] = {}
+
+    def __getitem__(self, library: str) -> Mapping[str, Kernel]:
+        table = self._tables.get(library)
+        if table is None:
+            module = importlib.import_module(_PACKAGES[library])
+            table = self._tables[library] = _table(module.KERNELS)
+        return table
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_PACKAGES)
+
+    def __len__(self) -> int:
+        return len(_PACKAGES)
+
+
 #: Library -> opcode -> kernel.
-REGISTRY: Mapping[str, Mapping[str, Kernel]] = MappingProxyType(
-    {
-        "reference": _table(reference.KERNELS),
-        "cmsis-nn": _table(cmsis_nn.KERNELS),
-        "esp-nn": _table(esp_nn.KERNELS),
-    }
-)
+REGISTRY: Mapping[str, Mapping[str, Kernel]] = _Libraries()
 
 
 def kernel_for(opcode: str, library: str = "reference") -> Kernel:

@@ -23,8 +23,10 @@ INT8_ACTIVATION_TYPES = frozenset({"INT8", "INT16", "INT32", "UINT8", "BOOL", "I
 class LayerStats:
     """One operator's figures, in execution order."""
 
+    #: The operator's index in its subgraph, and that subgraph's index.
     index: int
     subgraph: int
+    #: Its opcode name, e.g. ``CONV_2D``.
     op: str
     #: Non-constant tensors the operator reads / writes (activations, variables).
     input_tensors: tuple[int, ...]
@@ -34,12 +36,15 @@ class LayerStats:
     input_dtypes: tuple[str, ...]
     output_dtypes: tuple[str, ...]
     output_names: tuple[str, ...]
+    #: Bytes of those tensors, each counted once.
     input_bytes: int
     output_bytes: int
     #: Every non-constant tensor alive while this operator runs (inputs, outputs, and tensors
     #: produced earlier and read later, such as residual branches).
     live_tensors: tuple[int, ...]
     live_bytes: int
+    #: Bytes of the constant tensors it reads (weights, biases: flash), their element
+    #: count, and its multiply-accumulates.
     weight_bytes: int
     params: int
     macs: int
@@ -55,10 +60,12 @@ class ModelStats:
     """Per-layer figures and whole-model totals."""
 
     layers: tuple[LayerStats, ...]
+    #: Parameters and their bytes over the whole model (each constant tensor counted once).
     params: int
     weight_bytes: int
     #: Sum of the bytes of every activation tensor (model inputs and every op output).
     total_activation_bytes: int
+    #: The largest per-layer input + output bytes, and the largest bytes alive at one step.
     peak_io_bytes: int
     peak_live_bytes: int
     macs: int

@@ -161,10 +161,15 @@ class Quantization:
 class Tensor:
     """One tensor of a subgraph, as the flatbuffer describes it."""
 
+    #: Position in its subgraph's tensor table (what operators' inputs and outputs name).
     index: int
+    #: The converter's name, often several TF names joined by ';' (``tensor_N`` if none).
     name: str
+    #: Fixed dimensions (TFLM plans no dynamic ones; the loader refuses -1).
     shape: tuple[int, ...]
+    #: TFLite tensor type name (``INT8``, ``INT32``, ...; ``TYPE_N`` for an unknown code).
     dtype: str
+    #: Index into the model's buffer table; 0 is the empty buffer (no stored data).
     buffer: int
     #: Bytes of constant data stored for this tensor (in the flatbuffer or beside it); 0 if none.
     data_bytes: int = 0
@@ -232,7 +237,10 @@ class Tensor:
 class Operator:
     """One operator, in the order the subgraph lists (and TFLM runs) them."""
 
+    #: Position in its subgraph's operator list: the order TFLM runs them in.
     index: int
+    #: Builtin operator name (``CONV_2D``), the custom code for custom operators, or
+    #: ``BUILTIN_N`` for a code this schema does not name.
     opcode: str
     #: Tensor indices into the operator's subgraph; -1 marks an omitted optional input.
     inputs: tuple[int, ...]
@@ -250,10 +258,16 @@ class Operator:
 
 @dataclass(frozen=True)
 class Subgraph:
+    """One subgraph: 0 is the one TFLM invokes; others are called by IF, WHILE, CALL_ONCE."""
+
+    #: Position in the model's subgraph list (what control-flow options name).
     index: int
     name: str
+    #: Every tensor of the subgraph, by index; TFLM sizes (and plans) each one.
     tensors: tuple[Tensor, ...]
+    #: In execution order.
     operators: tuple[Operator, ...]
+    #: Tensor indices of the subgraph's inputs and outputs (what a caller passes and reads).
     inputs: tuple[int, ...]
     outputs: tuple[int, ...]
 

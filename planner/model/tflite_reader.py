@@ -518,16 +518,10 @@ class _Reader:
                 read = read_options(union, kind, table) if table is not None else None
                 if read:
                     options.update(read)
-        return Operator(
-            index=index,
-            opcode=opcode,
-            inputs=inputs,
-            outputs=outputs,
-            intermediates=intermediates,
-            options=MappingProxyType(options),
-            custom_code=custom,
-            version=version,
-        )
+        # Positional, in Operator's field order (index, opcode, inputs, outputs,
+        # intermediates, options, custom code, version).
+        view = MappingProxyType(options)
+        return Operator(index, opcode, inputs, outputs, intermediates, view, custom, version)
 
     def _metadata(self, n_buffers: int) -> tuple[tuple[str, ...], tuple[int, ...] | None]:
         m = self.model

@@ -12,7 +12,6 @@ minus the reserve; external PSRAM/SDRAM regions are listed separately.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import math
 import re
@@ -337,6 +336,8 @@ class _Checker:
         for key, value in table.items():
             field = spec.get(key)
             if field is None:
+                import difflib  # only for a field that is not known
+
                 hint = difflib.get_close_matches(key, list(spec), n=1)
                 tail = f"; did you mean '{prefix}{hint[0]}'?" if hint else ""
                 raise self.error(
@@ -559,6 +560,8 @@ def _shared_prefix(a: str, b: str) -> int:
 
 def _suggest(wanted: str, keys: Mapping[str, tuple[str, Board]], limit: int = 3) -> list[str]:
     """Close names or aliases, one per board: longest shared prefix first, then similarity."""
+    import difflib  # only when a name is not found
+
     scored: list[tuple[int, float, str]] = []
     for key in keys:
         ratio = difflib.SequenceMatcher(None, wanted, key).ratio()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from planner.analysis.latency import LatencyEstimate, estimate_latency
 from planner.analysis.layers import ModelStats
@@ -211,6 +211,36 @@ class Strategy(Protocol):
     def __call__(self, ctx: AdviceContext) -> Found: ...
 
 
+def suggestion(
+    ctx: AdviceContext,
+    kind: SuggestionKind,
+    title: str,
+    sram_bytes: int,
+    *,
+    budget_bytes: int | None = None,
+    **figures: Any,
+) -> Suggestion:
+    """A suggestion, fitting when ``sram_bytes`` is within ``budget_bytes`` (the board's SRAM
+    budget unless given). ``figures`` are its other fields (``exact``, ``detail``, ...); those
+    left out are the model's as it is: stock TFLM, no re-training, its MACs and latency."""
+    budget = ctx.budget if budget_bytes is None else budget_bytes
+    kept: dict[str, Any] = {
+        "stock_tflm": True,
+        "retrain": False,
+        "macs": ctx.stats.macs,
+        "mac_overhead": 0.0,
+        "latency_ms": ctx.base_ms,
+    }
+    return Suggestion(
+        kind=kind,
+        title=title,
+        fits=sram_bytes <= budget,
+        sram_bytes=sram_bytes,
+        budget_bytes=budget,
+        **{**kept, **figures},
+    )
+
+
 def retrained(
     ctx: AdviceContext,
     kind: SuggestionKind,
@@ -219,7 +249,7 @@ def retrained(
     arena: ArenaPrediction,
     detail: tuple[str, str],
     notes: Sequence[str],
-    **extra: object,
+    **extra: Any,
 ) -> Suggestion:
     """A suggestion to re-train the model as ``derived`` (another resolution or width):
     ``detail`` is (what it says when it fits, what it says when it does not)."""
@@ -227,22 +257,19 @@ def retrained(
 
     stats = analyse(derived)
     need = arena.min_arena_bytes
-    fits = need <= ctx.budget
-    return Suggestion(
-        kind=kind,
-        title=title,
-        fits=fits,
-        stock_tflm=True,
+    return suggestion(
+        ctx,
+        kind,
+        title,
+        need,
         retrain=True,
-        sram_bytes=need,
         exact=arena.exact,
-        budget_bytes=ctx.budget,
         macs=stats.macs,
         mac_overhead=relative(stats.macs, ctx.stats.macs),
         latency_ms=ctx.latency_ms(derived, stats),
-        detail=detail[0] if fits else detail[1],
+        detail=detail[0] if need <= ctx.budget else detail[1],
         notes=(*notes, arena_how(arena)),
         weight_bytes=stats.weight_bytes,
         model_file_bytes=derived.file_bytes,
-        **extra,  # type: ignore[arg-type]
+        **extra,
     )

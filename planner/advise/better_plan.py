@@ -3,7 +3,7 @@ offsets), which stock TFLM honours through ``OfflineMemoryAllocation`` metadata.
 
 from __future__ import annotations
 
-from planner.advise.base import AdviceContext, Found, Suggestion
+from planner.advise.base import AdviceContext, Found, suggestion
 
 __all__ = ["suggest_better_plan"]
 
@@ -12,18 +12,12 @@ def suggest_better_plan(ctx: AdviceContext) -> Found:
     better = ctx.options.better_arena_bytes
     if better is None:
         return (), ()
-    suggestion = Suggestion(
-        kind="better-planner",
-        title="a better memory plan (offline plan in the model)",
-        fits=better <= ctx.budget,
-        stock_tflm=True,
-        retrain=False,
-        sram_bytes=better,
+    found = suggestion(
+        ctx,
+        "better-planner",
+        "a better memory plan (offline plan in the model)",
+        better,
         exact=True,
-        budget_bytes=ctx.budget,
-        macs=ctx.stats.macs,
-        mac_overhead=0.0,
-        latency_ms=ctx.base_ms,
         detail=(
             f"a planner found an arena of {better} B (TFLM's greedy "
             f"plan: {ctx.arena.min_arena_bytes} B)"
@@ -33,4 +27,4 @@ def suggest_better_plan(ctx: AdviceContext) -> Found:
             "uses the offsets it gives",
         ),
     )
-    return (suggestion,), ()
+    return (found,), ()

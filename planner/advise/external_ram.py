@@ -3,7 +3,7 @@ the arena placed by a linker section, at the latency cost of the slower memory."
 
 from __future__ import annotations
 
-from planner.advise.base import AdviceContext, Found, Suggestion
+from planner.advise.base import AdviceContext, Found, Suggestion, suggestion
 from planner.targets.boards import MemoryRegion
 
 __all__ = ["suggest_external_ram"]
@@ -17,19 +17,14 @@ def _region_notes(region: MemoryRegion) -> tuple[str, ...]:
 
 
 def _in_region(ctx: AdviceContext, region: MemoryRegion) -> Suggestion:
-    need = ctx.arena.min_arena_bytes
     lat = ctx.latency_ms(ctx.graph, ctx.stats, region.kind)
-    return Suggestion(
-        kind="external-ram",
-        title=f"arena in {region.name}",
-        fits=need <= region.size_bytes,
-        stock_tflm=True,
-        retrain=False,
-        sram_bytes=need,
-        exact=ctx.arena.exact,
+    return suggestion(
+        ctx,
+        "external-ram",
+        f"arena in {region.name}",
+        ctx.arena.min_arena_bytes,
         budget_bytes=region.size_bytes,
-        macs=ctx.stats.macs,
-        mac_overhead=0.0,
+        exact=ctx.arena.exact,
         latency_ms=lat,
         detail=(
             f"place the tensor arena in {region.kind} ({region.size_bytes} bytes): "

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from planner.advise.base import AdviceContext, Found, Suggestion
+from planner.advise.base import AdviceContext, Found, Suggestion, suggestion
 from planner.analysis.latency import estimate_stats_latency
 from planner.targets.boards import MemoryRegion
 
@@ -49,18 +49,12 @@ def _xip_ms(ctx: AdviceContext) -> float:
 
 def _in_flash(ctx: AdviceContext, region: MemoryRegion) -> Suggestion:
     lat = _xip_ms(ctx)
-    need = ctx.arena.min_arena_bytes
-    return Suggestion(
-        kind="external-flash",
-        title=f"model in {region.name}",
-        fits=need <= ctx.budget,
-        stock_tflm=True,
-        retrain=False,
-        sram_bytes=need,
+    return suggestion(
+        ctx,
+        "external-flash",
+        f"model in {region.name}",
+        ctx.arena.min_arena_bytes,
         exact=ctx.arena.exact,
-        budget_bytes=ctx.budget,
-        macs=ctx.stats.macs,
-        mac_overhead=0.0,
         latency_ms=lat,
         detail=(
             f"place the model's weights in {region.name} ({region.size_bytes:,} bytes, "

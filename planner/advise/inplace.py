@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from planner.advise.base import AdviceContext, Found, Suggestion
+from planner.advise.base import AdviceContext, Found, suggestion
 from planner.analysis.layers import LayerStats, ModelStats, analyse, in_order_lifetimes
 from planner.model.graph import Graph, Subgraph
 
@@ -54,18 +54,13 @@ def suggest_inplace(ctx: AdviceContext) -> Found:
     peak, at = inplace_depthwise_peak(graph, stats)
     overhead = max(ctx.arena.min_arena_bytes - stats.peak_live_bytes, 0)
     sram = peak + overhead
-    suggestion = Suggestion(
-        kind="inplace-depthwise",
-        title="in-place depthwise convolution (TinyEngine-style runtime)",
-        fits=sram <= ctx.budget,
+    found = suggestion(
+        ctx,
+        "inplace-depthwise",
+        "in-place depthwise convolution (TinyEngine-style runtime)",
+        sram,
         stock_tflm=False,
-        retrain=False,
-        sram_bytes=sram,
         exact=False,
-        budget_bytes=ctx.budget,
-        macs=stats.macs,
-        mac_overhead=0.0,
-        latency_ms=ctx.base_ms,
         detail=(
             f"activation peak {peak} B (at operator {at}) instead of {stats.peak_live_bytes} B "
             f"when each depthwise layer needs one channel of scratch instead of a whole "
@@ -76,4 +71,4 @@ def suggest_inplace(ctx: AdviceContext) -> Found:
             "that overwrites the input (MCUNet/TinyEngine: 2N -> N+1 per depthwise layer)",
         ),
     )
-    return (suggestion,), ()
+    return (found,), ()

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from planner.advise.base import AdviceContext, Found, Suggestion, arena_of
+from planner.advise.base import AdviceContext, Found, Suggestion, arena_of, suggestion
 from planner.advise.inplace import inplace_depthwise_peak
 from planner.advise.receptive_field import PATCHABLE, RFStep, needed_regions, receptive_field
 from planner.advise.surgery import crossing_tensors, truncate_after
@@ -393,15 +393,13 @@ def _patch_suggestion(ctx: AdviceContext, inplace: bool) -> Suggestion | None:
             "the stage peak carries the rest's TFLM overhead (persistent tail, alignment, "
             "scratch) on top of its activations"
         )
-    return Suggestion(
-        kind="patch-inplace" if inplace else "patch",
-        title=title,
-        fits=plan.sram_bytes <= budget,
+    return suggestion(
+        ctx,
+        "patch-inplace" if inplace else "patch",
+        title,
+        plan.sram_bytes,
         stock_tflm=False,
-        retrain=False,
-        sram_bytes=plan.sram_bytes,
         exact=False,
-        budget_bytes=budget,
         macs=plan.patched_macs,
         mac_overhead=plan.mac_overhead,
         latency_ms=lat,

@@ -6,14 +6,16 @@ in the dict; ratios are floats.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from planner.advise import Advice, PatchPlan, RFStep, Suggestion
+from planner.advise import Advice, PatchPlan, Suggestion
 from planner.analysis.latency import LatencyEstimate
+from planner.report.document import attributes
 from planner.report.text import b
 
 __all__ = [
@@ -25,84 +27,46 @@ __all__ = [
 ]
 
 
-def _rf_step(step: RFStep) -> dict[str, Any]:
-    return {
-        "op_index": step.op_index,
-        "op": step.op,
-        "kernel": step.kernel,
-        "stride": step.stride,
-        "dilation": step.dilation,
-        "stride_product_before": step.stride_product_before,
-        "rf_increase": step.rf_increase,
-        "receptive_field": step.receptive_field,
-        "stride_product_after": step.stride_product_after,
-    }
+#: The figures of a patch plan the advice gives under their own names, after the geometry.
+_PATCH_FIGURES = (
+    "stage_peak_bytes overhead_bytes rest_bytes rest_exact sram_bytes layerwise_stage_macs "
+    "patched_stage_macs model_macs patched_macs stage_mac_overhead mac_overhead input_in_ram "
+    "inplace_depthwise"
+)
 
 
 def _patch(plan: PatchPlan) -> dict[str, Any]:
     return {
-        "split_op": plan.split_op,
-        "split_tensor": plan.split_tensor,
+        **attributes(plan, "split_op split_tensor"),
         "split_shape": list(plan.split_shape),
-        "grid": plan.grid,
-        "patches": plan.patches,
+        **attributes(plan, "grid patches"),
         "patch_output": list(plan.patch_output),
         "patch_input": list(plan.patch_input),
-        "receptive_field": plan.receptive_field,
-        "stride_product": plan.stride_product,
+        **attributes(plan, "receptive_field stride_product"),
         "patch_input_formula": (
             f"({plan.patch_output[0]} - 1) * {plan.stride_product} + {plan.receptive_field} "
             f"= {plan.patch_input[0]}"
         ),
-        "receptive_field_steps": [_rf_step(s) for s in plan.rf_steps],
-        "stage_peak_bytes": plan.stage_peak_bytes,
-        "overhead_bytes": plan.overhead_bytes,
-        "rest_bytes": plan.rest_bytes,
-        "rest_exact": plan.rest_exact,
-        "sram_bytes": plan.sram_bytes,
-        "layerwise_stage_macs": plan.layerwise_stage_macs,
-        "patched_stage_macs": plan.patched_stage_macs,
-        "model_macs": plan.model_macs,
-        "patched_macs": plan.patched_macs,
-        "stage_mac_overhead": plan.stage_mac_overhead,
-        "mac_overhead": plan.mac_overhead,
-        "input_in_ram": plan.input_in_ram,
-        "inplace_depthwise": plan.inplace_depthwise,
+        "receptive_field_steps": [asdict(s) for s in plan.rf_steps],
+        **attributes(plan, _PATCH_FIGURES),
     }
 
 
 def _suggestion(s: Suggestion) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "kind": s.kind,
-        "title": s.title,
-        "fits": s.fits,
-        "stock_tflm": s.stock_tflm,
-        "retrain": s.retrain,
-        "cost_tier": s.cost_tier,
-        "sram_bytes": s.sram_bytes,
+        **attributes(s, "kind title fits stock_tflm retrain cost_tier sram_bytes"),
         "sram_exact": s.exact,
         "budget_bytes": s.budget_bytes,
         "headroom_bytes": s.budget_bytes - s.sram_bytes,
-        "sram_fits": s.sram_fits,
-        "flash_bytes": s.flash_bytes,
-        "flash_budget_bytes": s.flash_budget_bytes,
-        "flash_fits": s.flash_fits,
-        "command": s.command,
+        **attributes(s, "sram_fits flash_bytes flash_budget_bytes flash_fits command"),
         "k_tensor_arena_size": s.arena_size,
-        "macs": s.macs,
-        "mac_overhead": s.mac_overhead,
-        "latency_ms": s.latency_ms,
-        "detail": s.detail,
+        **attributes(s, "macs mac_overhead latency_ms detail"),
         "notes": list(s.notes),
     }
     if s.resolution is not None:
         out["resolution"] = list(s.resolution)
-    if s.width is not None:
-        out["width"] = s.width
-    if s.weight_bytes is not None:
-        out["weight_bytes"] = s.weight_bytes
-    if s.region is not None:
-        out["region"] = s.region
+    # The optional figures, present only when the suggestion has them.
+    out |= {k: v for k, v in attributes(s, "width weight_bytes region").items() if v is not None}
     if s.patch is not None:
         out["patch"] = _patch(s.patch)
     return out
@@ -111,20 +75,14 @@ def _suggestion(s: Suggestion) -> dict[str, Any]:
 def _latency(lat: LatencyEstimate) -> dict[str, Any]:
     return {
         "estimate": True,
-        "core": lat.core,
-        "kernels": lat.kernels,
-        "clock_hz": lat.clock_hz,
-        "arena_memory": lat.arena_memory,
-        "weights_memory": lat.weights_memory,
+        **attributes(lat, "core kernels clock_hz arena_memory weights_memory"),
         "total_cycles": round(lat.total_cycles),
         "milliseconds": lat.milliseconds,
         "throughput_source": lat.throughput.source,
         "notes": list(lat.notes),
         "layers": [
             {
-                "index": layer.index,
-                "op": layer.op,
-                "macs": layer.macs,
+                **attributes(layer, "index op macs"),
                 "compute_cycles": round(layer.compute_cycles),
                 "memory_cycles": round(layer.memory_cycles),
                 "overhead_cycles": round(layer.overhead_cycles),
@@ -139,17 +97,9 @@ def _latency(lat: LatencyEstimate) -> dict[str, Any]:
 def advice_to_dict(advice: Advice) -> dict[str, Any]:
     """The advice as plain JSON-ready values (exact integers for bytes and MACs)."""
     return {
-        "model": advice.model,
-        "board": advice.board,
-        "fits": advice.fits,
-        "budget_bytes": advice.budget_bytes,
-        "required_bytes": advice.required_bytes,
+        **attributes(advice, "model board fits budget_bytes required_bytes"),
         "required_exact": advice.exact,
-        "sram_fits": advice.sram_fits,
-        "flash_bytes": advice.flash_bytes,
-        "flash_budget_bytes": advice.flash_budget_bytes,
-        "flash_fits": advice.flash_fits,
-        "macs": advice.macs,
+        **attributes(advice, "sram_fits flash_bytes flash_budget_bytes flash_fits macs"),
         "latency": _latency(advice.latency),
         "suggestions": [_suggestion(s) for s in advice.suggestions],
         "notes": list(advice.notes),

@@ -25,6 +25,16 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
 
+def attributes(obj: object, names: str) -> dict[str, Any]:
+    """``{name: obj.name}`` for each of the space-separated ``names``, in their order: the
+    document's keys that are the figure's own name."""
+    return {name: getattr(obj, name) for name in names.split()}
+
+
+#: The arena figures the document gives for every arena (TFLM's, the host's).
+ARENA_FIGURES = "head_bytes tail_bytes total_bytes min_arena_bytes"
+
+
 def _layer(check: FitCheck, i: int) -> dict[str, Any]:
     lc = check.layers[i]
     layer = lc.layer
@@ -42,27 +52,16 @@ def _layer(check: FitCheck, i: int) -> dict[str, Any]:
         for t in layer.output_tensors
     ]
     return {
-        "index": layer.index,
-        "subgraph": layer.subgraph,
-        "op": layer.op,
+        **attributes(layer, "index subgraph op"),
         "input_shapes": [list(s) for s in layer.input_shapes],
         "output_shapes": [list(s) for s in layer.output_shapes],
-        "input_bytes": layer.input_bytes,
-        "output_bytes": layer.output_bytes,
-        "io_bytes": layer.io_bytes,
-        "live_bytes": layer.live_bytes,
+        **attributes(layer, "input_bytes output_bytes io_bytes live_bytes"),
         "live_tensors": list(layer.live_tensors),
-        "weight_bytes": layer.weight_bytes,
-        "params": layer.params,
-        "macs": layer.macs,
+        **attributes(layer, "weight_bytes params macs"),
         "scratch_bytes": check.arena.scratch_bytes.get((layer.subgraph, layer.index), 0),
         "latency_us_estimate": _round(check.layer_latency_us(i)),
         "outputs": outputs,
-        "io_overflows": lc.io_overflows,
-        "live_overflows": lc.live_overflows,
-        "step_sram_bytes": lc.step_sram_bytes,
-        "memory_exact": lc.memory_exact,
-        "overflows": lc.overflows,
+        **attributes(lc, "io_overflows live_overflows step_sram_bytes memory_exact overflows"),
     }
 
 
@@ -70,17 +69,8 @@ def _board_info(check: FitCheck) -> dict[str, Any]:
     board = check.board
     region = board.arena_region
     return {
-        "name": board.name,
-        "description": board.description,
-        "core": board.core,
-        "clock_mhz": board.clock_mhz,
-        "pointer_bits": board.pointer_bits,
-        "kernels": board.kernels,
-        "arena_region": {
-            "name": region.name,
-            "kind": region.kind,
-            "size_bytes": region.size_bytes,
-        },
+        **attributes(board, "name description core clock_mhz pointer_bits kernels"),
+        "arena_region": attributes(region, "name kind size_bytes"),
         "reserve_bytes": {
             "stack": board.reserve.stack_bytes,
             "heap": board.reserve.heap_bytes,
@@ -91,36 +81,22 @@ def _board_info(check: FitCheck) -> dict[str, Any]:
 
 def _verdict(check: FitCheck) -> dict[str, Any]:
     return {
-        "fits": check.fits,
-        "verdict": check.verdict,
-        "exact": check.exact,
-        "fits_sram": check.fits_sram,
-        "fits_flash": check.fits_flash,
-        "sram_budget_bytes": check.sram_budget_bytes,
-        "sram_required_bytes": check.sram_required_bytes,
+        **attributes(check, "fits verdict exact fits_sram fits_flash"),
+        **attributes(check, "sram_budget_bytes sram_required_bytes"),
         "sram_required_basis": "smallest kTensorArenaSize with which TFLM allocates "
         f"({check.arena.target.label}, {_PLAN_LABEL[check.planner]})",
-        "sram_headroom_bytes": check.sram_headroom_bytes,
-        "flash_required_bytes": check.flash_required_bytes,
-        "flash_model_bytes": check.flash_model_bytes,
+        **attributes(check, "sram_headroom_bytes flash_required_bytes flash_model_bytes"),
         "flash_runtime_bytes_estimate": check.flash_runtime_bytes,
-        "flash_budget_bytes": check.flash_budget_bytes,
-        "flash_headroom_bytes": check.flash_headroom_bytes,
+        **attributes(check, "flash_budget_bytes flash_headroom_bytes"),
     }
 
 
 def _arena(check: FitCheck) -> dict[str, Any]:
     arena = check.arena
     return {
-        "head_bytes": arena.head_bytes,
-        "tail_bytes": arena.tail_bytes,
-        "total_bytes": arena.total_bytes,
-        "min_arena_bytes": arena.min_arena_bytes,
+        **attributes(arena, ARENA_FIGURES),
         "planner": check.planner,
-        "pointer_bits": arena.target.pointer_bits,
-        "kernels": arena.target.kernels,
-        "short_enums": arena.target.short_enums,
-        "allocator": arena.target.allocator,
+        **attributes(arena.target, "pointer_bits kernels short_enums allocator"),
         "tflm_version": arena.target.tflm,
         "exact": arena.exact,
         "unknown": list(arena.unknown),
@@ -146,13 +122,7 @@ def _host(check: FitCheck) -> dict[str, Any] | None:
     host = check.host_arena
     if host is None:
         return None
-    return {
-        "head_bytes": host.head_bytes,
-        "tail_bytes": host.tail_bytes,
-        "total_bytes": host.total_bytes,
-        "min_arena_bytes": host.min_arena_bytes,
-        "differences": list(check.host_differences),
-    }
+    return {**attributes(host, ARENA_FIGURES), "differences": list(check.host_differences)}
 
 
 def _plan_layout(check: FitCheck) -> dict[str, Any] | None:
@@ -162,11 +132,8 @@ def _plan_layout(check: FitCheck) -> dict[str, Any] | None:
     if layout is None:
         return None
     return {
-        "head_bytes": layout.head_bytes,
-        "lower_bound_bytes": layout.lower_bound_bytes,
-        "gaps_bytes": layout.gaps_bytes,
-        "optimized_min_arena_bytes": layout.optimized_min_arena_bytes,
-        "optimize_fits": layout.optimize_fits,
+        **attributes(layout, "head_bytes lower_bound_bytes gaps_bytes"),
+        **attributes(layout, "optimized_min_arena_bytes optimize_fits"),
         "command": optimize_command(check),
         "explanation": plan_layout_words(check),
     }
@@ -175,14 +142,8 @@ def _plan_layout(check: FitCheck) -> dict[str, Any] | None:
 def _totals(check: FitCheck) -> dict[str, Any]:
     stats = check.stats
     return {
-        "params": stats.params,
-        "weight_bytes": stats.weight_bytes,
-        "total_activation_bytes": stats.total_activation_bytes,
-        "peak_io_bytes": stats.peak_io_bytes,
-        "peak_live_bytes": stats.peak_live_bytes,
-        "variable_bytes": stats.variable_bytes,
-        "macs": stats.macs,
-        "flops": stats.flops,
+        **attributes(stats, "params weight_bytes total_activation_bytes peak_io_bytes"),
+        **attributes(stats, "peak_live_bytes variable_bytes macs flops"),
         "latency_ms_estimate": None
         if check.latency is None
         else _round(check.latency.milliseconds),

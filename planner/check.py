@@ -6,7 +6,7 @@ Pure functions over the analysis, the arena prediction and the board; no I/O.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 from planner._gc import gc_paused
 from planner.analysis.latency import LatencyEstimate
@@ -49,9 +49,9 @@ def host_path(target: Target) -> tuple[tuple[str, Target], ...]:
     """The targets from :data:`HOST` to ``target``, changing one cause of
     :data:`HOST_CAUSES` at a time (causes that do not differ are skipped), each named."""
     steps, current = [], HOST
-    for fields, name in HOST_CAUSES:
+    for names, name in HOST_CAUSES:
         changed = {
-            f: getattr(target, f) for f in fields if getattr(target, f) != getattr(current, f)
+            f: getattr(target, f) for f in names if getattr(target, f) != getattr(current, f)
         }
         if changed:
             current = replace(current, **changed)
@@ -378,22 +378,17 @@ class Cell:
 
     @classmethod
     def of(cls, model: str, check: FitCheck) -> Cell:
+        """The cell of ``check``: its figures under their own names."""
         return cls(
             model=model,
             board=check.board.name,
-            fits=check.fits,
-            fits_sram=check.fits_sram,
-            fits_flash=check.fits_flash,
-            sram_required_bytes=check.sram_required_bytes,
-            sram_budget_bytes=check.sram_budget_bytes,
-            sram_headroom_bytes=check.sram_headroom_bytes,
-            flash_required_bytes=check.flash_required_bytes,
-            flash_budget_bytes=check.flash_budget_bytes,
-            flash_headroom_bytes=check.flash_headroom_bytes,
-            exact=check.arena.exact,
             target=check.arena.target.label,
-            verdict=check.verdict,
+            **{name: getattr(check, name) for name in CELL_FIGURES},
         )
+
+
+#: The fields of a :class:`Cell` that are the check's figures of the same name.
+CELL_FIGURES = tuple(f.name for f in fields(Cell) if f.name not in {"model", "board", "target"})
 
 
 @dataclass(frozen=True)

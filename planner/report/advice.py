@@ -6,6 +6,7 @@ in the dict; ratios are floats.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -16,6 +17,7 @@ from rich.text import Text
 from planner.advise import Advice, PatchPlan, Suggestion
 from planner.analysis.latency import LatencyEstimate
 from planner.report.document import attributes
+from planner.report.rows import csv_table
 from planner.report.text import b
 
 __all__ = [
@@ -204,73 +206,49 @@ def _render_rf(plan: PatchPlan, console: Console) -> None:
 
 # --- Markdown, CSV and HTML: the same figures for issues, spreadsheets and reports ----------
 
+
+def _blank(value: object) -> object:
+    return "" if value is None else value
+
+
+#: The cells of a suggestion in `planner advise --format csv`, by column. A row is the rank,
+#: these, then the model and the board.
+_CSV_CELLS: dict[str, Callable[[Suggestion], object]] = {
+    "kind": lambda s: s.kind,
+    "title": lambda s: s.title,
+    "fits": lambda s: s.fits,
+    "stock_tflm": lambda s: s.stock_tflm,
+    "retrain": lambda s: s.retrain,
+    "sram_bytes": lambda s: s.sram_bytes,
+    "sram_exact": lambda s: s.exact,
+    "budget_bytes": lambda s: s.budget_bytes,
+    "headroom_bytes": lambda s: s.budget_bytes - s.sram_bytes,
+    "flash_bytes": lambda s: s.flash_bytes,
+    "flash_budget_bytes": lambda s: s.flash_budget_bytes,
+    "flash_fits": lambda s: s.flash_fits,
+    "k_tensor_arena_size": lambda s: _blank(s.arena_size),
+    "command": lambda s: s.command or "",
+    "macs": lambda s: s.macs,
+    "mac_overhead": lambda s: f"{s.mac_overhead:.6f}",
+    "latency_ms_estimate": lambda s: "" if s.latency_ms is None else f"{s.latency_ms:.3f}",
+    "resolution": lambda s: "" if s.resolution is None else "x".join(map(str, s.resolution)),
+    "width": lambda s: _blank(s.width),
+    "patch_grid": lambda s: "" if s.patch is None else f"{s.patch.grid}x{s.patch.grid}",
+    "split_op": lambda s: "" if s.patch is None else s.patch.split_op,
+}
 #: Columns of `planner advise --format csv`: one row per suggestion, in rank order.
-CSV_COLUMNS = (
-    "rank",
-    "kind",
-    "title",
-    "fits",
-    "stock_tflm",
-    "retrain",
-    "sram_bytes",
-    "sram_exact",
-    "budget_bytes",
-    "headroom_bytes",
-    "flash_bytes",
-    "flash_budget_bytes",
-    "flash_fits",
-    "k_tensor_arena_size",
-    "command",
-    "macs",
-    "mac_overhead",
-    "latency_ms_estimate",
-    "resolution",
-    "width",
-    "patch_grid",
-    "split_op",
-    "model",
-    "board",
-)
+CSV_COLUMNS = ("rank", *_CSV_CELLS, "model", "board")
 
 
 def advice_to_csv(advice: Advice) -> str:
     """One row per suggestion (header first): what it needs and costs."""
-    import csv
-    import io
-
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for rank, s in enumerate(advice.suggestions, start=1):
-        writer.writerow(
-            [
-                rank,
-                s.kind,
-                s.title,
-                str(s.fits).lower(),
-                str(s.stock_tflm).lower(),
-                str(s.retrain).lower(),
-                s.sram_bytes,
-                str(s.exact).lower(),
-                s.budget_bytes,
-                s.budget_bytes - s.sram_bytes,
-                s.flash_bytes,
-                s.flash_budget_bytes,
-                str(s.flash_fits).lower(),
-                "" if s.arena_size is None else s.arena_size,
-                s.command or "",
-                s.macs,
-                f"{s.mac_overhead:.6f}",
-                "" if s.latency_ms is None else f"{s.latency_ms:.3f}",
-                "" if s.resolution is None else "x".join(str(d) for d in s.resolution),
-                "" if s.width is None else s.width,
-                "" if s.patch is None else f"{s.patch.grid}x{s.patch.grid}",
-                "" if s.patch is None else s.patch.split_op,
-                advice.model,
-                advice.board,
-            ]
-        )
-    return buf.getvalue()
+    return csv_table(
+        CSV_COLUMNS,
+        (
+            [rank, *(cell(s) for cell in _CSV_CELLS.values()), advice.model, advice.board]
+            for rank, s in enumerate(advice.suggestions, start=1)
+        ),
+    )
 
 
 def _md_cell(text: str) -> str:

@@ -16,15 +16,13 @@ inputs are created there), step k is the k-th operator run; an operator that cal
 
 from __future__ import annotations
 
-import csv
-import io
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from html import escape
 from typing import TYPE_CHECKING, Any
 
 from planner.model.graph import Graph
-from planner.report.rows import layer_label
+from planner.report.rows import csv_table, layer_label
 from planner.runtimes.tflm.allocation_info import called_subgraphs
 
 if TYPE_CHECKING:
@@ -32,20 +30,6 @@ if TYPE_CHECKING:
 
     from planner.check import FitCheck
 
-#: Columns of the map, as the CSV and JSON name them.
-MAP_COLUMNS = (
-    "name",
-    "kind",
-    "subgraph",
-    "tensor",
-    "op",
-    "size_bytes",
-    "first_step",
-    "last_step",
-    "first_op",
-    "last_op",
-    "offset",
-)
 #: What the text and Markdown tables show.
 MAP_HEADER = ("offset", "size B", "end", "first op", "last op", "buffer")
 
@@ -75,6 +59,10 @@ class MapEntry:
     @property
     def end(self) -> int:
         return self.offset + self.size_bytes
+
+
+#: Columns of the map, as the CSV and JSON name them: the fields of an entry.
+MAP_COLUMNS = tuple(f.name for f in fields(MapEntry))
 
 
 class StepLabels:
@@ -192,12 +180,7 @@ def map_rows(check: FitCheck) -> list[tuple[str, ...]]:
 
 def map_csv(check: FitCheck) -> str:
     """`planner report -f csv --arena-map`: one row per planned buffer."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(MAP_COLUMNS)
-    for e in map_to_dicts(check):
-        writer.writerow(["" if e[c] is None else e[c] for c in MAP_COLUMNS])
-    return buf.getvalue()
+    return csv_table(MAP_COLUMNS, ([e[c] for c in MAP_COLUMNS] for e in map_to_dicts(check)))
 
 
 def map_html(doc: dict[str, Any]) -> str:

@@ -24,14 +24,13 @@ Cell encodings (all figures are exact integers, never rounded):
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from planner.check import FitCheck
 from planner.report.document import to_document
+from planner.report.rows import csv_table
 
 LIST_SEPARATOR = ";"
 
@@ -108,12 +107,9 @@ COLUMNS: dict[str, Callable[[dict[str, Any], dict[str, Any]], str | int]] = {
 
 def document_to_csv(doc: dict[str, Any]) -> str:
     """The layers of a JSON document as CSV text (header row first, ``\\n`` line ends)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for layer in doc["layers"]:
-        writer.writerow([get(layer, doc) for get in COLUMNS.values()])
-    return buf.getvalue()
+    return csv_table(
+        COLUMNS, ([get(layer, doc) for get in COLUMNS.values()] for layer in doc["layers"])
+    )
 
 
 def render_csv(check: FitCheck) -> str:

@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +22,7 @@ from planner import __version__
 from planner.analysis.layers import human_bytes
 from planner.check import Cell, Matrix
 from planner.errors import PlannerError
-from planner.report.rows import VERDICT_WORDS
+from planner.report.rows import VERDICT_WORDS, csv_table
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -241,51 +241,30 @@ def render_markdown(matrix: Matrix) -> str:
     return "\n".join(out) + "\n"
 
 
+#: A cell's fields (the verdict after the model and board), then the error of an unread model.
 CSV_COLUMNS = (
     "model",
     "board",
     "verdict",
-    "fits",
-    "fits_sram",
-    "fits_flash",
-    "sram_required_bytes",
-    "sram_budget_bytes",
-    "sram_headroom_bytes",
-    "flash_required_bytes",
-    "flash_budget_bytes",
-    "flash_headroom_bytes",
-    "exact",
-    "target",
+    *(f.name for f in fields(Cell) if f.name not in {"model", "board", "verdict"}),
     "error",
 )
 
 
 def render_csv(matrix: Matrix) -> str:
     """One row per model and board (a model that could not be read: one row with its error)."""
-    import csv
-    import io
-
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    rows: list[list[object]] = []
     for m in matrix.models:
         if m in matrix.errors:
-            writer.writerow([m, "", *[""] * (len(CSV_COLUMNS) - 3), matrix.errors[m]])
+            rows.append([m, "", *[""] * (len(CSV_COLUMNS) - 3), matrix.errors[m]])
             continue
         for b in matrix.boards:
             c = matrix.cell(m, b.name)
             if c is None:
                 continue
-            row = asdict(c)
-            row["verdict"] = VERDICT_WORDS[c.verdict]
-            writer.writerow(
-                [
-                    ("true" if row[k] else "false") if isinstance(row[k], bool) else row[k]
-                    for k in CSV_COLUMNS[:-1]
-                ]
-                + [""]
-            )
-    return buf.getvalue()
+            row = asdict(c) | {"verdict": VERDICT_WORDS[c.verdict], "error": ""}
+            rows.append([row[k] for k in CSV_COLUMNS])
+    return csv_table(CSV_COLUMNS, rows)
 
 
 def to_json(matrix: Matrix) -> dict[str, Any]:

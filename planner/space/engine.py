@@ -137,17 +137,9 @@ def read_parquet(path: Path) -> list[Row]:
 
 
 def csv_text(rows: Sequence[Row], columns: Sequence[str] = COLUMNS) -> str:
-    import csv
-    import io
+    from planner.report.rows import csv_table
 
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow(
-            ["true" if v is True else "false" if v is False else v for v in map(row.get, columns)]
-        )
-    return buf.getvalue()
+    return csv_table(columns, (map(row.get, columns) for row in rows))
 
 
 def _cached(path: Path) -> list[Row] | None:

@@ -93,22 +93,10 @@ def render_json(explorations: Sequence[BoardExploration], **run: Any) -> str:
 
 
 def render_csv(explorations: Sequence[BoardExploration]) -> str:
-    import csv
-    import io
+    from planner.report.rows import csv_table
 
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(SPACE_COLUMNS)
-    for e in explorations:
-        for s in e.spaces:
-            d = space_dict(s, _is_best(e, s))
-            writer.writerow(
-                [
-                    "true" if v is True else "false" if v is False else "" if v is None else v
-                    for v in map(d.get, SPACE_COLUMNS)
-                ]
-            )
-    return buf.getvalue()
+    dicts = (space_dict(s, _is_best(e, s)) for e in explorations for s in e.spaces)
+    return csv_table(SPACE_COLUMNS, (map(d.get, SPACE_COLUMNS) for d in dicts))
 
 
 def _macs(n: float) -> str:

@@ -16,13 +16,11 @@ from planner.report.arena_map import MAP_HEADER, map_rows
 from planner.report.rows import (
     LAYER_HEADER,
     b,
-    layer_label,
+    check_notes,
     layer_rows,
+    overflow_cells,
     plan_layout_words,
-    shapes_text,
-    sources_words,
     totals_rows,
-    verify_words,
 )
 
 
@@ -128,38 +126,18 @@ def notes(check: FitCheck) -> list[str]:
             f"On host ({check.host_arena.target.label}): {check.host_arena.min_arena_bytes:,} B.",
         ]
         out += [f"- {d}" for d in check.host_differences]
-    for words in (verify_words(check), sources_words(check)):
-        if words:
-            out += ["", f"{words[0].upper()}{words[1:]}."]
+    for words in check_notes(check):
+        out += ["", f"{words[0].upper()}{words[1:]}."]
     for note in check.warnings:
         out += ["", f"> **Warning:** {note}"]
     return out
 
 
 def _overflow_table(layers: Sequence[LayerCheck]) -> str:
-    rows = []
-    for lc in layers:
-        layer = lc.layer
-        why = [
-            w
-            for w, on in (
-                ("input+output > budget", lc.io_overflows),
-                ("live tensors + scratch + tail > budget", lc.live_overflows),
-            )
-            if on
-        ]
-        rows.append(
-            (
-                layer_label(layer.subgraph, layer.index),
-                layer.op,
-                layer.output_names[0] if layer.output_names else "-",
-                shapes_text(layer.output_shapes),
-                f"{layer.io_bytes:,}",
-                f"{layer.live_bytes:,}",
-                f"{lc.step_sram_bytes:,}",
-                ", ".join(why),
-            )
-        )
+    rows = [
+        overflow_cells(lc, lc.layer.output_names[0] if lc.layer.output_names else "-", "tail")
+        for lc in layers
+    ]
     return table(
         ("#", "op", "output tensor", "output shape", "in+out B", "live B", "step B", "why"),
         rows,

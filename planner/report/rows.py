@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from planner.analysis.layers import human_bytes
 
 if TYPE_CHECKING:
-    from planner.check import FitCheck
+    from planner.check import FitCheck, LayerCheck
 
 LAYER_HEADER: tuple[str, ...] = (
     "#",
@@ -57,6 +57,21 @@ def check_verdict_words(check: FitCheck) -> str:
     return verdict_words(check.verdict, check.sram_headroom_bytes < 0, not check.fits_flash)
 
 
+def csv_table(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
+    """CSV text, header row first, ``\\n`` line ends, as every CSV here is written: booleans
+    ``true``/``false`` (pandas reads them as bool), None an empty cell."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(
+        [("true" if v else "false") if isinstance(v, bool) else v for v in row] for row in rows
+    )
+    return buf.getvalue()
+
+
 def layer_label(subgraph: int, index: int) -> str:
     """'12' for subgraph 0, '1:3' for an operator of another subgraph (as the tables write it)."""
     return f"{index}" if subgraph == 0 else f"{subgraph}:{index}"
@@ -65,6 +80,31 @@ def layer_label(subgraph: int, index: int) -> str:
 def shapes_text(shapes: Iterable[Sequence[int]]) -> str:
     """'1x96x96x3, 1x8' ('scalar' for a rank-0 shape, '-' for none)."""
     return ", ".join("x".join(str(d) for d in s) if s else "scalar" for s in shapes) or "-"
+
+
+def overflow_cells(lc: LayerCheck, name: str, tail: str) -> tuple[str, ...]:
+    """An overflowing layer as the text and Markdown tables show it: label, op, output
+    ``name``, output shape, in+out, live and step bytes, and why (``tail``: how the table calls
+    the persistent tail)."""
+    layer = lc.layer
+    why = [
+        w
+        for w, on in (
+            ("input+output > budget", lc.io_overflows),
+            (f"live tensors + scratch + {tail} > budget", lc.live_overflows),
+        )
+        if on
+    ]
+    return (
+        layer_label(layer.subgraph, layer.index),
+        layer.op,
+        name,
+        shapes_text(layer.output_shapes),
+        f"{layer.io_bytes:,}",
+        f"{layer.live_bytes:,}",
+        f"{lc.step_sram_bytes:,}",
+        ", ".join(why),
+    )
 
 
 def layer_rows(check: FitCheck) -> list[tuple[str, ...]]:
@@ -166,6 +206,11 @@ def sources_words(check: FitCheck) -> str | None:
         "the ESP-NN figures come from Espressif's esp-nn and esp-tflite-micro sources, "
         "not from measurements on a chip"
     )
+
+
+def check_notes(check: FitCheck) -> tuple[str, ...]:
+    """The sentences under a summary that apply: how to verify, where the figures come from."""
+    return tuple(w for w in (verify_words(check), sources_words(check)) if w)
 
 
 def verify_words(check: FitCheck) -> str | None:

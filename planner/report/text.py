@@ -19,12 +19,11 @@ from planner.report.rows import (
     LAYER_HEADER,
     LAYER_TEXT_COLUMNS,
     b,
+    check_notes,
     layer_rows,
+    overflow_cells,
     plan_layout_words,
-    shapes_text,
-    sources_words,
     totals_rows,
-    verify_words,
 )
 from planner.targets.boards import Board
 
@@ -112,9 +111,8 @@ def _comparison_rows(check: FitCheck, grid: Table) -> None:
         )
         for note in check.host_differences:
             grid.add_row("", "", f"    - {note}")
-    for words in (verify_words(check), sources_words(check)):
-        if words:
-            grid.add_row("", "", f"  {words}")
+    for words in check_notes(check):
+        grid.add_row("", "", f"  {words}")
 
 
 def render_summary(check: FitCheck, console: Console) -> None:
@@ -190,23 +188,11 @@ def _overflow_table(rows: Iterable[LayerCheck], check: FitCheck) -> Table:
     ):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for lc in rows:
-        layer = lc.layer
-        why = []
-        if lc.io_overflows:
-            why.append("input+output > budget")
-        if lc.live_overflows:
-            why.append("live tensors + scratch + persistent tail > budget")
+        names = lc.layer.output_names
         # Converted names join several TF names with ';': the first says the most.
-        name = layer.output_names[0].split(";")[0] if layer.output_names else "-"
+        name = names[0].split(";")[0] if names else "-"
         table.add_row(
-            f"{layer.index}" if layer.subgraph == 0 else f"{layer.subgraph}:{layer.index}",
-            layer.op,
-            name if len(name) <= 60 else name[:57] + "...",
-            shapes_text(layer.output_shapes),
-            f"{layer.io_bytes:,}",
-            f"{layer.live_bytes:,}",
-            f"{lc.step_sram_bytes:,}",
-            ", ".join(why),
+            *overflow_cells(lc, name if len(name) <= 60 else name[:57] + "...", "persistent tail")
         )
     return table
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from planner.runtimes.tflm.kernels.cmsis_nn.common import cmsis_kernel
 from planner.runtimes.tflm.kernels.descriptor import (
     PADDING_SAME,
     PADDING_VALID,
@@ -26,7 +27,6 @@ from planner.runtimes.tflm.kernels.descriptor import (
     fixed,
     need_dim,
 )
-from planner.runtimes.tflm.kernels.reference.conv import KERNELS as REFERENCE
 from planner.runtimes.tflm.kernels.reference.conv import (
     conv_prepare,
     transpose_conv_scratch,
@@ -39,7 +39,6 @@ from planner.targets.target import Target
 
 CH_IN_BLOCK_MVE = 124
 REVERSE_TCOL_EFFICIENT_THRESHOLD = 16
-_C = "tensorflow/lite/micro/kernels/cmsis_nn/"
 
 
 def compute_padding(
@@ -204,15 +203,12 @@ def conv_cmsis_prepare(view: OpView, target: Target) -> tuple[PersistentBuffer, 
     return conv_prepare(view, target)
 
 
-_BY_OPCODE = {k.opcode: k for k in REFERENCE}
-
-
 def _conv(opcode: str, file: str, scratch: ScratchFn) -> Kernel:
     """CONV_2D and DEPTHWISE_CONV_2D: ``{OpDataConv; int buffer_idx}``, arrays for int only."""
     depthwise = opcode == "DEPTHWISE_CONV_2D"
-    return _BY_OPCODE[opcode].in_library(
-        "cmsis-nn",
-        _C + file,
+    return cmsis_kernel(
+        opcode,
+        file,
         init=lambda t: cmsis_op_data_conv(t.compression, depthwise=depthwise),
         prepare=conv_cmsis_prepare,
         scratch=scratch,
@@ -222,9 +218,9 @@ def _conv(opcode: str, file: str, scratch: ScratchFn) -> Kernel:
 KERNELS = (
     _conv("CONV_2D", "conv.cc", conv_scratch),
     _conv("DEPTHWISE_CONV_2D", "depthwise_conv.cc", depthwise_scratch),
-    _BY_OPCODE["TRANSPOSE_CONV"].in_library(
-        "cmsis-nn",
-        _C + "transpose_conv.cc",
+    cmsis_kernel(
+        "TRANSPOSE_CONV",
+        "transpose_conv.cc",
         init=fixed(CMSIS_OP_DATA_TRANSPOSE_CONV),
         scratch=transpose_conv_cmsis_scratch,
     ),

@@ -15,6 +15,7 @@ probes (dtln_noise_suppression: head 2,464 B).
 
 from __future__ import annotations
 
+from planner.runtimes.tflm.kernels.cmsis_nn.common import cmsis_kernel
 from planner.runtimes.tflm.kernels.descriptor import (
     Kernel,
     OpView,
@@ -22,12 +23,9 @@ from planner.runtimes.tflm.kernels.descriptor import (
     dim,
     need_dim,
 )
-from planner.runtimes.tflm.kernels.reference.fully_connected import KERNELS as REFERENCE
 from planner.runtimes.tflm.kernels.reference.fully_connected import fully_connected_prepare
 from planner.runtimes.tflm.structs.cmsis_nn import cmsis_op_data_fully_connected
 from planner.targets.target import Target
-
-_C = "tensorflow/lite/micro/kernels/cmsis_nn/"
 
 
 def _as_1x1_conv(view: OpView) -> bool:
@@ -66,18 +64,13 @@ def batch_matmul_scratch(view: OpView, target: Target) -> tuple[int, ...]:
     return (need_dim(out, -1) * 4,) if inp.dtype == "INT8" and target.mve else ()
 
 
-_BY_OPCODE = {k.opcode: k for k in REFERENCE}
 KERNELS: tuple[Kernel, ...] = (
-    _BY_OPCODE["FULLY_CONNECTED"].in_library(
-        "cmsis-nn",
-        _C + "fully_connected.cc",
+    cmsis_kernel(
+        "FULLY_CONNECTED",
+        "fully_connected.cc",
         init=lambda t: cmsis_op_data_fully_connected(t.compression),
         prepare=fully_connected_cmsis_prepare,
         scratch=fully_connected_scratch,
     ),
-    _BY_OPCODE["BATCH_MATMUL"].in_library(
-        "cmsis-nn",
-        _C + "batch_matmul.cc",
-        scratch=batch_matmul_scratch,
-    ),
+    cmsis_kernel("BATCH_MATMUL", "batch_matmul.cc", scratch=batch_matmul_scratch),
 )

@@ -7,6 +7,7 @@ MAX_POOL_2D and SOFTMAX request nothing.
 
 from __future__ import annotations
 
+from planner.runtimes.tflm.kernels.cmsis_nn.common import cmsis_kernel
 from planner.runtimes.tflm.kernels.descriptor import (
     Kernel,
     OpView,
@@ -14,12 +15,8 @@ from planner.runtimes.tflm.kernels.descriptor import (
     fixed,
     need_dim,
 )
-from planner.runtimes.tflm.kernels.reference.elementwise import KERNELS as ELEMENTWISE
-from planner.runtimes.tflm.kernels.reference.pooling import KERNELS as REFERENCE
 from planner.runtimes.tflm.structs.cmsis_nn import CMSIS_OP_DATA_POOLING, CMSIS_SOFTMAX_PARAMS
 from planner.targets.target import Target
-
-_C = "tensorflow/lite/micro/kernels/cmsis_nn/"
 
 
 def average_pool_scratch(view: OpView, target: Target) -> tuple[int, ...]:
@@ -31,19 +28,9 @@ def average_pool_scratch(view: OpView, target: Target) -> tuple[int, ...]:
     raise ScratchUnknownError(f"CMSIS-NN AVERAGE_POOL_2D with {inp.dtype} input")
 
 
-_POOLS = {k.opcode: k for k in REFERENCE}
-_SOFTMAX = next(k for k in ELEMENTWISE if k.opcode == "SOFTMAX")
+_POOLING = fixed(CMSIS_OP_DATA_POOLING)
 KERNELS: tuple[Kernel, ...] = (
-    _POOLS["AVERAGE_POOL_2D"].in_library(
-        "cmsis-nn",
-        _C + "pooling.cc",
-        init=fixed(CMSIS_OP_DATA_POOLING),
-        scratch=average_pool_scratch,
-    ),
-    _POOLS["MAX_POOL_2D"].in_library(
-        "cmsis-nn",
-        _C + "pooling.cc",
-        init=fixed(CMSIS_OP_DATA_POOLING),
-    ),
-    _SOFTMAX.in_library("cmsis-nn", _C + "softmax.cc", init=fixed(CMSIS_SOFTMAX_PARAMS)),
+    cmsis_kernel("AVERAGE_POOL_2D", "pooling.cc", init=_POOLING, scratch=average_pool_scratch),
+    cmsis_kernel("MAX_POOL_2D", "pooling.cc", init=_POOLING),
+    cmsis_kernel("SOFTMAX", "softmax.cc", init=fixed(CMSIS_SOFTMAX_PARAMS)),
 )

@@ -10,8 +10,8 @@ buffers for those, else 4).
 
 from __future__ import annotations
 
+from planner.runtimes.tflm.kernels.cmsis_nn.common import cmsis_kernel
 from planner.runtimes.tflm.kernels.descriptor import Kernel, OpView, PersistentBuffer, dim, fixed
-from planner.runtimes.tflm.kernels.reference.recurrent import KERNELS as REFERENCE
 from planner.runtimes.tflm.kernels.reference.recurrent import (
     LSTM_CELL_STATE,
     LSTM_OUTPUT_STATE,
@@ -20,7 +20,6 @@ from planner.runtimes.tflm.kernels.reference.recurrent import (
 from planner.runtimes.tflm.structs.cmsis_nn import CMSIS_OP_DATA_LSTM, cmsis_op_data_svdf
 from planner.targets.target import Target
 
-_C = "tensorflow/lite/micro/kernels/cmsis_nn/"
 _GATES = ("input", "forget", "cell", "output")
 
 
@@ -48,17 +47,16 @@ def lstm_scratch(view: OpView, _target: Target) -> tuple[int, ...]:
     return (size,) * (3 if act in ("INT8", "INT16") and cell == "INT16" else 4)
 
 
-_BY_OPCODE = {k.opcode: k for k in REFERENCE}
 KERNELS: tuple[Kernel, ...] = (
-    _BY_OPCODE["SVDF"].in_library(
-        "cmsis-nn",
-        _C + "svdf.cc",
+    cmsis_kernel(
+        "SVDF",
+        "svdf.cc",
         init=lambda t: cmsis_op_data_svdf(t.optimized_for_speed),
         prepare=svdf_prepare,
     ),
-    _BY_OPCODE["UNIDIRECTIONAL_SEQUENCE_LSTM"].in_library(
-        "cmsis-nn",
-        _C + "unidirectional_sequence_lstm.cc",
+    cmsis_kernel(
+        "UNIDIRECTIONAL_SEQUENCE_LSTM",
+        "unidirectional_sequence_lstm.cc",
         init=fixed(CMSIS_OP_DATA_LSTM),
         prepare=lstm_prepare,
         scratch=lstm_scratch,

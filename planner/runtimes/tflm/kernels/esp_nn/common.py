@@ -6,15 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from planner.runtimes.tflm.kernels.descriptor import Kernel
+from planner.runtimes.tflm.kernels.reference import reference_kernel
 from planner.targets.target import Target
 
 #: esp-tflite-micro's kernel folder (commit 99f49e1498b0).
 ESP_KERNELS = "esp-tflite-micro tensorflow/lite/micro/kernels/esp_nn/"
 
 
-def esp_kernel(reference: Kernel, file: str, **changes: Any) -> Kernel:
-    """The reference kernel as esp-tflite-micro's ``file`` replaces it."""
-    return reference.in_library("esp-nn", ESP_KERNELS + file, **changes)
+def esp_kernel(opcode: str, file: str, **changes: Any) -> Kernel:
+    """The reference kernel of ``opcode`` as esp-tflite-micro's ``file`` replaces it."""
+    return reference_kernel(opcode).in_library("esp-nn", ESP_KERNELS + file, **changes)
 
 
 def u16(value: int) -> int:

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from planner.runtimes.tflm.kernels.cmsis_nn.conv import ConvGeometry
 from planner.runtimes.tflm.kernels.descriptor import Kernel, OpView, ScratchUnknownError, need_dim
 from planner.runtimes.tflm.kernels.esp_nn.common import esp_kernel, s3_path, u16
-from planner.runtimes.tflm.kernels.reference.conv import KERNELS as REFERENCE
 from planner.runtimes.tflm.kernels.reference.conv import int4_unpacking
 from planner.runtimes.tflm.structs.esp_nn import esp_node_data_conv
 from planner.targets.target import Target
@@ -164,12 +163,9 @@ def depthwise_scratch(view: OpView, target: Target) -> tuple[int, ...]:
     return _requests(view, target, depthwise=True)
 
 
-_BY_OPCODE = {k.opcode: k for k in REFERENCE}
-
-
 def _esp_conv(opcode: str, depthwise: bool) -> Kernel:
     return esp_kernel(
-        _BY_OPCODE[opcode],
+        opcode,
         ("depthwise_conv.cc" if depthwise else "conv.cc") + "; esp-nn src/convolution/",
         init=lambda t: esp_node_data_conv(t.compression, depthwise),
         scratch=depthwise_scratch if depthwise else conv_scratch,

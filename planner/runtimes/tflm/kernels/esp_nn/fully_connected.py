@@ -11,7 +11,5 @@ from __future__ import annotations
 
 from planner.runtimes.tflm.kernels.descriptor import Kernel
 from planner.runtimes.tflm.kernels.esp_nn.common import esp_kernel
-from planner.runtimes.tflm.kernels.reference.fully_connected import KERNELS as REFERENCE
 
-_REFERENCE = next(k for k in REFERENCE if k.opcode == "FULLY_CONNECTED")
-KERNELS: tuple[Kernel, ...] = (esp_kernel(_REFERENCE, "fully_connected.cc"),)
+KERNELS: tuple[Kernel, ...] = (esp_kernel("FULLY_CONNECTED", "fully_connected.cc"),)

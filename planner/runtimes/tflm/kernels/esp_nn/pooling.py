@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from planner.runtimes.tflm.kernels.descriptor import Kernel
 from planner.runtimes.tflm.kernels.esp_nn.common import esp_kernel
-from planner.runtimes.tflm.kernels.reference.pooling import KERNELS as REFERENCE
 
-_POOLS = {k.opcode: k for k in REFERENCE}
 KERNELS: tuple[Kernel, ...] = tuple(
-    esp_kernel(_POOLS[op], "pooling.cc") for op in ("AVERAGE_POOL_2D", "MAX_POOL_2D")
+    esp_kernel(op, "pooling.cc") for op in ("AVERAGE_POOL_2D", "MAX_POOL_2D")
 )

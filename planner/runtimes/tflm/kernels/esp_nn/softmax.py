@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from planner.runtimes.tflm.kernels.descriptor import Kernel, OpView, ScratchUnknownError
 from planner.runtimes.tflm.kernels.esp_nn.common import esp_kernel
-from planner.runtimes.tflm.kernels.reference.elementwise import KERNELS as REFERENCE
 from planner.runtimes.tflm.structs.esp_nn import ESP_NODE_DATA_SOFTMAX
 from planner.targets.target import Target
 
@@ -31,10 +30,9 @@ def softmax_scratch(view: OpView, _target: Target) -> tuple[int, ...]:
     return (size,) if size > 0 else ()
 
 
-_REFERENCE = next(k for k in REFERENCE if k.opcode == "SOFTMAX")
 KERNELS: tuple[Kernel, ...] = (
     esp_kernel(
-        _REFERENCE,
+        "SOFTMAX",
         "softmax.cc",
         init=lambda _t: ESP_NODE_DATA_SOFTMAX,
         scratch=softmax_scratch,

@@ -30,3 +30,10 @@ KERNELS: tuple[Kernel, ...] = (
     *control_flow.KERNELS,
     *other.KERNELS,
 )
+
+_BY_OPCODE = {k.opcode: k for k in KERNELS}
+
+
+def reference_kernel(opcode: str) -> Kernel:
+    """The reference kernel of ``opcode``: what another library's file replaces."""
+    return _BY_OPCODE[opcode]

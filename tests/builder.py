@@ -34,6 +34,15 @@ def i16(n: int) -> bytes:
     return np.ones(n, dtype="<i2").tobytes()
 
 
+#: How a tensor type's values are stored (little-endian), for data given as numbers.
+_STORED = {"INT8": "i1", "UINT8": "u1", "INT16": "<i2", "INT32": "<i4", "FLOAT32": "<f4"}
+
+
+def stored(values: Any, dtype: str) -> bytes:
+    """``values`` (numbers or an array) as a buffer of type ``dtype`` holds them."""
+    return np.asarray(values, _STORED[dtype]).tobytes()
+
+
 class Model:
     def __init__(self) -> None:
         s = schema()
@@ -74,12 +83,15 @@ class Model:
         md.buffer = self.buffer(np.array(words, dtype="<i4").tobytes())
         self.m.metadata.append(md)
 
-    def write(self, path: Path) -> Path:
+    def bytes(self) -> bytes:
         import flatbuffers
 
         b = flatbuffers.Builder(1024)
         b.Finish(self.m.Pack(b), file_identifier=b"TFL3")
-        path.write_bytes(bytes(b.Output()))
+        return bytes(b.Output())
+
+    def write(self, path: Path) -> Path:
+        path.write_bytes(self.bytes())
         return path
 
 
@@ -94,11 +106,14 @@ class Sub:
         self,
         shape: list[int],
         dtype: str = "INT8",
-        data: bytes | None = None,
+        data: Any = None,
         variable: bool = False,
         scale: float | list[float] | None = None,
         axis: int = 0,
+        zero_point: int = 0,
     ) -> int:
+        """A tensor; ``data`` is its buffer's bytes, or numbers stored as ``dtype``; with a
+        ``scale`` (a list: per channel along ``axis``) it is quantized."""
         s = self.model.s
         t = s.TensorT()
         t.shape, t.type, t.name = (
@@ -107,15 +122,22 @@ class Sub:
             f"t{len(self.t.tensors)}",
         )
         t.isVariable = variable
+        if data is not None and not isinstance(data, bytes):
+            data = stored(data, dtype)
         t.buffer = self.model.buffer(data) if data is not None else 0
         if scale is not None:
             q = s.QuantizationParametersT()
             q.scale = scale if isinstance(scale, list) else [scale]
-            q.zeroPoint = [0] * len(q.scale)
+            q.zeroPoint = [zero_point] * len(q.scale)
             q.quantizedDimension = axis
             t.quantization = q
         self.t.tensors.append(t)
         return len(self.t.tensors) - 1
+
+    def const(self, values: Any, dtype: str = "INT32", scale: float | None = None) -> int:
+        """A constant tensor of ``values``, shaped as they are."""
+        arr = np.asarray(values)
+        return self.tensor(list(arr.shape), dtype, data=arr, scale=scale)
 
     def op(self, name: str, inputs: list[int], outputs: list[int], options: str = "", **kw) -> None:
         s = self.model.s

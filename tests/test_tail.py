@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-import flatbuffers
 import numpy as np
 import pytest
 from ai_edge_litert import schema_py_generated as schema
@@ -43,6 +42,7 @@ from planner.runtimes.tflm.structs.c_layout import Abi, CStruct
 from planner.runtimes.tflm.verify.host import RuntimeMeasurement, measure_runtime, runtime_available
 from planner.targets.target import CORTEX_M_TFLM, HOST, Target
 
+from .builder import Model
 from .corpus import SHARED_MODELS, all_models, model_id
 
 MODELS = all_models()
@@ -97,99 +97,8 @@ def test_tail_matches_the_runtime(path: Path) -> None:
 # Small models for operators and features the corpus lacks
 # --------------------------------------------------------------------------------------------
 
-_TYPES = {n: v for n, v in vars(schema.TensorType).items() if not n.startswith("_")}
-_OPS = {n: v for n, v in vars(schema.BuiltinOperator).items() if not n.startswith("_")}
-_OPTIONS = {n: v for n, v in vars(schema.BuiltinOptions).items() if not n.startswith("_")}
-_NUMPY = {"INT8": np.int8, "INT16": np.int16, "INT32": np.int32, "FLOAT32": np.float32}
-
-
-class _Builder:
-    """A minimal flatbuffer writer over the schema's object API."""
-
-    def __init__(self) -> None:
-        self.buffers = [schema.BufferT()]
-        self.subgraphs: list = []
-        self.codes: list[int] = []
-        self.metadata: list = []
-        self.subgraph()
-
-    def subgraph(self) -> None:
-        sg = schema.SubGraphT()
-        sg.tensors, sg.operators, sg.inputs, sg.outputs = [], [], [], []
-        self.subgraphs.append(sg)
-        self.sg = sg
-
-    def tensor(
-        self,
-        shape,
-        dtype="INT8",
-        data=None,
-        scales=None,
-        qdim=0,
-        quant=True,
-        variable=False,
-        scale=0.05,
-        zero_point=0,
-    ) -> int:
-        t = schema.TensorT()
-        t.shape, t.type, t.isVariable = list(shape), _TYPES[dtype], variable
-        t.name = f"t{len(self.sg.tensors)}"
-        t.buffer = 0
-        if data is not None:
-            b = schema.BufferT()
-            b.data = np.asarray(data, _NUMPY[dtype]).reshape(-1).view(np.uint8).tolist()
-            self.buffers.append(b)
-            t.buffer = len(self.buffers) - 1
-        if quant:
-            q = schema.QuantizationParametersT()
-            q.scale = list(scales) if scales is not None else [scale]
-            q.zeroPoint = [0] * len(q.scale) if scales is not None else [zero_point]
-            q.quantizedDimension = qdim
-            t.quantization = q
-        self.sg.tensors.append(t)
-        return len(self.sg.tensors) - 1
-
-    def const(self, values, dtype="INT32") -> int:
-        arr = np.asarray(values)
-        return self.tensor(arr.shape, dtype, data=arr, quant=dtype != "INT32")
-
-    def op(self, name, inputs, outputs, options=None, **fields) -> None:
-        code = _OPS[name]
-        if code not in self.codes:
-            self.codes.append(code)
-        o = schema.OperatorT()
-        o.opcodeIndex, o.inputs, o.outputs = self.codes.index(code), list(inputs), list(outputs)
-        if options is not None:
-            opt = getattr(schema, options + "T")()
-            for k, v in fields.items():
-                setattr(opt, k, v)
-            o.builtinOptionsType, o.builtinOptions = _OPTIONS[options], opt
-        self.sg.operators.append(o)
-
-    def io(self, inputs, outputs) -> None:
-        self.sg.inputs, self.sg.outputs = list(inputs), list(outputs)
-
-    def offline_plan(self, offsets: list[int]) -> None:
-        b = schema.BufferT()
-        header = [1, len(self.subgraphs), len(offsets)]
-        b.data = np.array(header + offsets, np.int32).view(np.uint8).tolist()
-        self.buffers.append(b)
-        md = schema.MetadataT()
-        md.name, md.buffer = "OfflineMemoryAllocation", len(self.buffers) - 1
-        self.metadata.append(md)
-
-    def bytes(self) -> bytes:
-        m = schema.ModelT()
-        m.version, m.buffers, m.subgraphs, m.description = 3, self.buffers, self.subgraphs, "t"
-        m.metadata = self.metadata or None
-        m.operatorCodes = []
-        for code in self.codes:
-            oc = schema.OperatorCodeT()
-            oc.builtinCode, oc.deprecatedBuiltinCode, oc.version = code, min(code, 127), 1
-            m.operatorCodes.append(oc)
-        fb = flatbuffers.Builder(1024)
-        fb.Finish(m.Pack(fb), file_identifier=b"TFL3")
-        return bytes(fb.Output())
+#: The scale of these models' quantized tensors (unless a test gives its own).
+Q = 0.05
 
 
 def _unary(
@@ -206,66 +115,71 @@ def _unary(
     **fields,
 ) -> Callable[[], bytes]:
     def build() -> bytes:
-        b = _Builder()
-        i = b.tensor(in_shape, in_dtype, quant=quant, scale=0.001 if in_dtype == "INT16" else 0.05)
+        m = Model()
+        b = m.subgraph()
+        in_scale = 0.001 if in_dtype == "INT16" else Q
+        i = b.tensor(list(in_shape), in_dtype, scale=in_scale if quant else None)
         more = [make(b) for make in extra]
         o = b.tensor(
-            in_shape if out_shape is None else out_shape,
+            list(in_shape if out_shape is None else out_shape),
             out_dtype,
-            quant=quant,
-            scale=out_scale,
+            scale=out_scale if quant else None,
             zero_point=out_zero_point,
         )
         b.op(op, [i, *more], [o], options, **fields)
         b.io([i], [o])
-        return b.bytes()
+        return m.bytes()
 
     return build
 
 
 def _binary(op, options=None, shape2=(1, 4, 4, 8), **fields) -> Callable[[], bytes]:
     def build() -> bytes:
-        b = _Builder()
-        i, j, o = b.tensor([1, 4, 4, 8]), b.tensor(shape2), b.tensor([1, 4, 4, 8])
+        m = Model()
+        b = m.subgraph()
+        i, j = b.tensor([1, 4, 4, 8], scale=Q), b.tensor(list(shape2), scale=Q)
+        o = b.tensor([1, 4, 4, 8], scale=Q)
         b.op(op, [i, j], [o], options, **fields)
         b.io([i, j], [o])
-        return b.bytes()
+        return m.bytes()
 
     return build
 
 
 def _fully_connected(channels: int, per_channel: bool) -> Callable[[], bytes]:
     def build() -> bytes:
-        b = _Builder()
+        m = Model()
+        b = m.subgraph()
         rng = np.random.default_rng(1)
-        i = b.tensor([1, 16])
-        scales = [0.01] * channels if per_channel else None
-        w = b.tensor([channels, 16], data=rng.integers(-5, 5, (channels, 16)), scales=scales)
+        i = b.tensor([1, 16], scale=Q)
+        scales = [0.01] * channels if per_channel else Q
+        w = b.tensor([channels, 16], data=rng.integers(-5, 5, (channels, 16)), scale=scales)
         bias = b.tensor(
             [channels],
             "INT32",
             data=np.zeros(channels),
-            scales=[0.0005] * channels if per_channel else None,
+            scale=[0.0005] * channels if per_channel else Q,
         )
-        o = b.tensor([1, channels])
+        o = b.tensor([1, channels], scale=Q)
         b.op("FULLY_CONNECTED", [i, w, bias], [o], "FullyConnectedOptions")
         b.io([i], [o])
-        return b.bytes()
+        return m.bytes()
 
     return build
 
 
 def _conv(depthwise: bool) -> Callable[[], bytes]:
     def build() -> bytes:
-        b = _Builder()
+        m = Model()
+        b = m.subgraph()
         rng = np.random.default_rng(2)
         shape = [1, 3, 3, 12] if depthwise else [12, 3, 3, 4]
-        i = b.tensor([1, 8, 8, 4])
+        i = b.tensor([1, 8, 8, 4], scale=Q)
         w = b.tensor(
-            shape, data=rng.integers(-5, 5, shape), scales=[0.01] * 12, qdim=3 if depthwise else 0
+            shape, data=rng.integers(-5, 5, shape), scale=[0.01] * 12, axis=3 if depthwise else 0
         )
-        bias = b.tensor([12], "INT32", data=np.zeros(12), scales=[0.0005] * 12)
-        o = b.tensor([1, 8, 8, 12])
+        bias = b.tensor([12], "INT32", data=np.zeros(12), scale=[0.0005] * 12)
+        o = b.tensor([1, 8, 8, 12], scale=Q)
         if depthwise:
             b.op(
                 "DEPTHWISE_CONV_2D",
@@ -290,96 +204,104 @@ def _conv(depthwise: bool) -> Callable[[], bytes]:
                 dilationHFactor=1,
             )
         b.io([i], [o])
-        return b.bytes()
+        return m.bytes()
 
     return build
 
 
 def _reduce(op: str, dtype: str = "INT8") -> Callable[[], bytes]:
     def build() -> bytes:
-        b = _Builder()
-        quant = dtype != "FLOAT32"
-        i = b.tensor([1, 4, 4, 8], dtype, quant=quant)
+        m = Model()
+        b = m.subgraph()
+        scale = None if dtype == "FLOAT32" else Q
+        i = b.tensor([1, 4, 4, 8], dtype, scale=scale)
         axis = b.const([1, 2])
-        o = b.tensor([1, 8], dtype, quant=quant)
+        o = b.tensor([1, 8], dtype, scale=scale)
         b.op(op, [i, axis], [o], "ReducerOptions", keepDims=False)
         b.io([i], [o])
-        return b.bytes()
+        return m.bytes()
 
     return build
 
 
 def _gather() -> bytes:
-    b = _Builder()
-    i, idx, o = b.tensor([6, 8]), b.const([0, 2, 4]), b.tensor([3, 8])
+    m = Model()
+    b = m.subgraph()
+    i, idx, o = b.tensor([6, 8], scale=Q), b.const([0, 2, 4]), b.tensor([3, 8], scale=Q)
     b.op("GATHER", [i, idx], [o], "GatherOptions", axis=0)
     b.io([i], [o])
-    return b.bytes()
+    return m.bytes()
 
 
 def _pack() -> bytes:
-    b = _Builder()
-    i, j, o = b.tensor([4, 8]), b.tensor([4, 8]), b.tensor([2, 4, 8])
+    m = Model()
+    b = m.subgraph()
+    i, j, o = b.tensor([4, 8], scale=Q), b.tensor([4, 8], scale=Q), b.tensor([2, 4, 8], scale=Q)
     b.op("PACK", [i, j], [o], "PackOptions", valuesCount=2, axis=0)
     b.io([i, j], [o])
-    return b.bytes()
+    return m.bytes()
 
 
 def _unpack_split() -> bytes:
-    b = _Builder()
-    i = b.tensor([2, 4, 8])
-    o1, o2 = b.tensor([4, 8]), b.tensor([4, 8])
+    m = Model()
+    b = m.subgraph()
+    i = b.tensor([2, 4, 8], scale=Q)
+    o1, o2 = b.tensor([4, 8], scale=Q), b.tensor([4, 8], scale=Q)
     b.op("UNPACK", [i], [o1, o2], "UnpackOptions", num=2, axis=0)
     axis = b.const([1])
-    s1, s2 = b.tensor([4, 4]), b.tensor([4, 4])
+    s1, s2 = b.tensor([4, 4], scale=Q), b.tensor([4, 4], scale=Q)
     b.op("SPLIT", [axis, o1], [s1, s2], "SplitOptions", numSplits=2)
     b.io([i], [o2, s1, s2])
-    return b.bytes()
+    return m.bytes()
 
 
 def _if() -> bytes:
-    b = _Builder()
-    cond = b.tensor([1], "BOOL", quant=False)
-    x, y = b.tensor([1, 8], "FLOAT32", quant=False), b.tensor([1, 8], "FLOAT32", quant=False)
+    m = Model()
+    b = m.subgraph()
+    cond = b.tensor([1], "BOOL")
+    x, y = b.tensor([1, 8], "FLOAT32"), b.tensor([1, 8], "FLOAT32")
     b.op("IF", [cond, x], [y], "IfOptions", thenSubgraphIndex=1, elseSubgraphIndex=2)
     b.io([cond, x], [y])
     for name, options in (("ADD", "AddOptions"), ("MUL", "MulOptions")):
-        b.subgraph()
-        i, o = b.tensor([1, 8], "FLOAT32", quant=False), b.tensor([1, 8], "FLOAT32", quant=False)
+        b = m.subgraph()
+        i, o = b.tensor([1, 8], "FLOAT32"), b.tensor([1, 8], "FLOAT32")
         b.op(name, [i, i], [o], options)
         b.io([i], [o])
-    return b.bytes()
+    return m.bytes()
 
 
 def _while_and_call_once() -> bytes:
-    b = _Builder()
-    x, y = b.tensor([1], "FLOAT32", quant=False), b.tensor([1], "FLOAT32", quant=False)
+    m = Model()
+    b = m.subgraph()
+    x, y = b.tensor([1], "FLOAT32"), b.tensor([1], "FLOAT32")
     b.op("CALL_ONCE", [], [], "CallOnceOptions", initSubgraphIndex=3)
     b.op("WHILE", [x], [y], "WhileOptions", condSubgraphIndex=1, bodySubgraphIndex=2)
     b.io([x], [y])
-    b.subgraph()  # cond: x < 10
-    i = b.tensor([1], "FLOAT32", quant=False)
-    limit = b.tensor([1], "FLOAT32", data=np.array([10.0]), quant=False)
-    o = b.tensor([1], "BOOL", quant=False)
+    b = m.subgraph()  # cond: x < 10
+    i = b.tensor([1], "FLOAT32")
+    limit = b.tensor([1], "FLOAT32", data=np.array([10.0]))
+    o = b.tensor([1], "BOOL")
     b.op("LESS", [i, limit], [o])
     b.io([i], [o])
-    b.subgraph()  # body: x + x
-    i, o = b.tensor([1], "FLOAT32", quant=False), b.tensor([1], "FLOAT32", quant=False)
+    b = m.subgraph()  # body: x + x
+    i, o = b.tensor([1], "FLOAT32"), b.tensor([1], "FLOAT32")
     b.op("ADD", [i, i], [o], "AddOptions")
     b.io([i], [o])
-    b.subgraph()  # init: nothing
-    return b.bytes()
+    m.subgraph()  # init: nothing
+    return m.bytes()
 
 
 def _variable(offline: bool) -> Callable[[], bytes]:
     def build() -> bytes:
-        b = _Builder()
-        x, v, y = b.tensor([1, 24]), b.tensor([1, 24], variable=True), b.tensor([1, 24])
+        m = Model()
+        b = m.subgraph()
+        x, v = b.tensor([1, 24], scale=Q), b.tensor([1, 24], variable=True, scale=Q)
+        y = b.tensor([1, 24], scale=Q)
         b.op("ADD", [x, v], [y], "AddOptions")
         b.io([x], [y])
         if offline:
-            b.offline_plan([-1, 0, -1])  # the variable tensor is planned into the head
-        return b.bytes()
+            m.offline([-1, 0, -1])  # the variable tensor is planned into the head
+        return m.bytes()
 
     return build
 
@@ -409,7 +331,7 @@ SYNTHETIC: dict[str, Callable[[], bytes]] = {
     "padv2": _unary(
         "PADV2",
         out_shape=(1, 7, 7, 8),
-        extra=(lambda b: b.const(_PADDINGS), lambda b: b.const([3], "INT8")),
+        extra=(lambda b: b.const(_PADDINGS), lambda b: b.const([3], "INT8", scale=Q)),
     ),
     "squeeze": _unary(
         "SQUEEZE", "SqueezeOptions", in_shape=(1, 4, 8), out_shape=(4, 8), squeezeDims=[0]
@@ -439,7 +361,7 @@ SYNTHETIC: dict[str, Callable[[], bytes]] = {
         out_dtype="FLOAT32",
         quant=False,
         extra=(
-            lambda b: b.tensor([4, 8], "FLOAT32", data=np.ones((4, 8)), quant=False),
+            lambda b: b.tensor([4, 8], "FLOAT32", data=np.ones((4, 8))),
             lambda b: -1,
         ),
     ),
@@ -707,11 +629,12 @@ def test_misaligned_arena_end(offset: int) -> None:
 
 
 def test_unknown_operators_are_reported() -> None:
-    b = _Builder()
-    i, o = b.tensor([1, 8]), b.tensor([1, 8])
+    m = Model()
+    b = m.subgraph()
+    i, o = b.tensor([1, 8], scale=Q), b.tensor([1, 8], scale=Q)
     b.op("CUMSUM", [i, b.const([1])], [o], "CumsumOptions")
     b.io([i], [o])
-    graph = load_model_bytes(b.bytes())
+    graph = load_model_bytes(m.bytes())
     predicted = persistent_tail(graph)
     assert not predicted.exact
     assert predicted.unknown == ("CUMSUM",)
@@ -721,19 +644,15 @@ def test_unknown_operators_are_reported() -> None:
 
 
 def test_custom_operators_are_reported() -> None:
-    data = _Builder()
-    i, o = data.tensor([1, 8]), data.tensor([1, 8])
-    data.op("ADD", [i, i], [o], "AddOptions")
-    data.io([i], [o])
-    model = schema.ModelT.InitFromPackedBuf(data.bytes(), 0)
-    model.operatorCodes[0].builtinCode = _OPS["CUSTOM"]
-    model.operatorCodes[0].deprecatedBuiltinCode = _OPS["CUSTOM"]
-    model.operatorCodes[0].customCode = "MyOp"
-    model.subgraphs[0].operators[0].builtinOptionsType = 0
-    model.subgraphs[0].operators[0].builtinOptions = None
-    fb = flatbuffers.Builder(1024)
-    fb.Finish(model.Pack(fb), file_identifier=b"TFL3")
-    predicted = persistent_tail(load_model_bytes(bytes(fb.Output())))
+    m = Model()
+    b = m.subgraph()
+    i, o = b.tensor([1, 8], scale=Q), b.tensor([1, 8], scale=Q)
+    b.op("ADD", [i, i], [o])
+    b.io([i], [o])
+    code = m.m.operatorCodes[0]
+    code.builtinCode = code.deprecatedBuiltinCode = schema.BuiltinOperator.CUSTOM
+    code.customCode = "MyOp"
+    predicted = persistent_tail(load_model_bytes(m.bytes()))
     assert not predicted.exact
     assert predicted.unknown == ("custom op MyOp",)
 

@@ -10,11 +10,15 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from planner.cli_options import board_names_option
 from planner.errors import PlannerError
+
+if TYPE_CHECKING:
+    from planner.check import FitCheck
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -156,6 +160,21 @@ def _pick_board(board_name: str | None, board_file: Path | None, default: str | 
     else:
         raise click.UsageError("missing --board NAME (or --board-file FILE); see `planner boards`")
     return _with_build_options(board)
+
+
+def _checked(fn: F) -> F:
+    """MODEL checked on the board the options name, with the --planner plan: the command is
+    given the check in place of those options."""
+
+    @wraps(fn)
+    def run(
+        model: Path, board_name: str | None, board_file: Path | None, planner: str, **rest: Any
+    ) -> Any:
+        from planner.api import fit as run_fit
+
+        return fn(run_fit(model, _pick_board(board_name, board_file), planner=planner), **rest)
+
+    return run  # type: ignore[return-value]
 
 
 def _with_build_options(board: Any) -> Any:
@@ -346,27 +365,17 @@ def _format_options(fn: F) -> F:
     help="Also write a C header with kTensorArenaSize and the figures behind it.",
 )
 @handle_errors
+@_checked
 def fit(
-    model: Path,
-    board_name: str | None,
-    board_file: Path | None,
-    fmt: str,
-    output: Path | None,
-    planner: str,
-    with_advice: bool,
-    emit_header: Path | None,
+    check: FitCheck, fmt: str, output: Path | None, with_advice: bool, emit_header: Path | None
 ) -> None:
     """Verdict for MODEL on a board; exit 0 if it fits, 1 if not (or if it cannot tell).
 
     Example: planner fit models/mobilenet_v2_0.35_144_int8.tflite --board stm32f746
     """
-    from planner.api import fit as run_fit
-
-    board = _pick_board(board_name, board_file)
-    check = run_fit(model, board, planner=planner)
     advice = None
     if with_advice and not check.fits:
-        advice = _advice(check.graph, board)
+        advice = _advice(check.graph, check.board)
     _render(check, fmt, output, full=False, advice=advice)
     if emit_header is not None:
         from planner.report.header import render_header
@@ -472,16 +481,8 @@ def advise(
     "offset) instead of one per layer. The other formats always include the arena map.",
 )
 @handle_errors
-def report(
-    model: Path,
-    board_name: str | None,
-    board_file: Path | None,
-    fmt: str,
-    output: Path | None,
-    planner: str,
-    wide: bool,
-    arena_map: bool,
-) -> None:
+@_checked
+def report(check: FitCheck, fmt: str, output: Path | None, wide: bool, arena_map: bool) -> None:
     """Every layer of MODEL with its memory, weights, MACs and estimated latency, the model
     totals and the arena map. Exit 0 if it fits, 1 if not (or if it cannot tell), as `fit`.
 
@@ -490,12 +491,8 @@ def report(
 
     Example: planner report models/mobilenet_v2_0.35_144_int8.tflite --board stm32l4r5
     """
-    from planner.api import fit as run_fit
-
     if arena_map and fmt != "csv":
         raise click.UsageError("--arena-map is for -f csv; the other formats include the map")
-    board = _pick_board(board_name, board_file)
-    check = run_fit(model, board, planner=planner)
     _render(check, fmt, output, full=True, width=_columns(), wide=wide, arena_map=arena_map)
     sys.exit(EXIT_FITS if check.fits else EXIT_DOES_NOT_FIT)
 
@@ -538,14 +535,8 @@ def plot(
 
 @main.command()
 @click.argument("models", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--board",
-    "-b",
-    "board_names",
-    multiple=True,
-    required=True,
-    metavar="NAME",
-    help="Board name or alias; repeat it, separate with commas, or `all` for the whole catalog.",
+@board_names_option(
+    "Board name or alias; repeat it, separate with commas, or `all` for the whole catalog."
 )
 @click.option(
     "--format",

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
+from planner.cli_options import board_names_option
 from planner.space.supernet import (
     DEFAULT_CLASSES,
     DEFAULT_RESOLUTIONS,
@@ -75,15 +76,7 @@ def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
 
 
 @click.command("space")
-@click.option(
-    "--board",
-    "-b",
-    "board_names",
-    multiple=True,
-    required=True,
-    metavar="NAME",
-    help="Board name or alias; repeat it, separate with commas, or `all`.",
-)
+@board_names_option("Board name or alias; repeat it, separate with commas, or `all`.")
 @click.option(
     "--samples",
     "-n",

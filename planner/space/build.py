@@ -154,26 +154,12 @@ class _Builder:
             wt = self.weights(f"{name}/weights", (cout, k, k, cin), cout, 0)
         b = self.bias(f"{name}/bias", cout, scale)
         y = self.tensor(name, out_shape, ACT_QUANT if act == RELU6 else LINEAR_QUANT)
+        # SAME padding; a depthwise conv also says its channel multiplier.
+        options: dict[str, object] = {"padding": 0, "stride_w": stride, "stride_h": stride}
         if depthwise:
-            return self.op(
-                "DEPTHWISE_CONV_2D",
-                (x, wt, b),
-                y,
-                padding=0,
-                stride_w=stride,
-                stride_h=stride,
-                depth_multiplier=1,
-                fused_activation_function=act,
-            )
-        return self.op(
-            "CONV_2D",
-            (x, wt, b),
-            y,
-            padding=0,
-            stride_w=stride,
-            stride_h=stride,
-            fused_activation_function=act,
-        )
+            options["depth_multiplier"] = 1
+        opcode = "DEPTHWISE_CONV_2D" if depthwise else "CONV_2D"
+        return self.op(opcode, (x, wt, b), y, **options, fused_activation_function=act)
 
 
 def _head(b: _Builder, x: int, subnet: Subnet) -> int:

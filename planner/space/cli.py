@@ -189,22 +189,14 @@ def space(
         check_chart_path(chart)
     if serial and (scheduler or workers):
         raise PlannerError("--serial runs without Dask: drop --scheduler/--workers")
-    run(
-        boards=resolve_boards(board_names),
-        widths=grid_w,
-        resolutions=grid_r,
-        samples=samples,
-        seed=seed,
-        classes=classes,
-        fmt=fmt,
-        output=output,
-        export_path=export_path,
-        chart=chart,
-        scheduler=scheduler,
-        workers=workers,
-        serial=serial,
-        results_dir=None if no_results else results_dir,
-    )
+    # The options as click parsed them, with those checked here replaced by their values.
+    checked = {
+        "boards": resolve_boards(board_names),
+        "widths": grid_w,
+        "resolutions": grid_r,
+        "results_dir": None if no_results else results_dir,
+    }
+    run(**(click.get_current_context().params | checked))
 
 
 def run(**o: Any) -> None:

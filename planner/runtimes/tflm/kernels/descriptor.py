@@ -177,23 +177,39 @@ def fixed(struct: CStruct | None) -> InitFn:
     return lambda _target: struct
 
 
+def _init_fn(struct: CStruct | InitFn | None) -> InitFn | None:
+    return struct if struct is None or callable(struct) else fixed(struct)
+
+
+def _temps_fn(temps: tuple[Slot, ...] | TempsFn | None) -> TempsFn | None:
+    if temps is None or callable(temps):
+        return temps
+    slots = temps
+    return lambda _view: slots
+
+
 def modelled(
     opcode: str,
-    builtin: CStruct | None,
-    op_data: CStruct | None,
-    temps: tuple[Slot, ...] | None,
+    builtin: CStruct | InitFn | None,
+    op_data: CStruct | InitFn | None,
+    temps: tuple[Slot, ...] | TempsFn | None,
     shape: Rule | None,
     latency: str,
+    **more: Any,
 ) -> Kernel:
-    """A kernel whose persistent data is two fixed structs (builtin options, OpData, either
-    may be absent) and whose Prepare requests no scratch."""
+    """A kernel whose persistent side and scratch requests are modelled: its builtin options
+    and OpData (a struct, the same on every target, or a function of the target; either may be
+    absent), the temporary tensors Prepare takes (fixed, or a function of the operator; None:
+    an upper bound), and ``more`` of its fields (``prepare``, ``scratch``, ``macs``, ...);
+    without ``scratch`` its Prepare requests none."""
     return Kernel(
         opcode,
         tail_known=True,
-        parse=None if builtin is None else fixed(builtin),
-        init=None if op_data is None else fixed(op_data),
+        parse=_init_fn(builtin),
+        init=_init_fn(op_data),
         scratch_known=True,
-        temps=None if temps is None else (lambda _v: temps),
+        temps=_temps_fn(temps),
         shape=shape,
         latency=latency,
+        **more,
     )

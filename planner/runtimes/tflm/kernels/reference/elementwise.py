@@ -13,7 +13,6 @@ from planner.runtimes.tflm.kernels.descriptor import (
     OpView,
     PersistentBuffer,
     Slot,
-    fixed,
     modelled,
 )
 from planner.runtimes.tflm.kernels.reference.pooling import IN0_OUT0
@@ -112,17 +111,15 @@ def _shape_only(opcode: str, rule: Rule, registered: bool) -> Kernel:
 
 KERNELS = (
     *(modelled(*row, _latency(row[0])) for row in _MODELLED),
-    Kernel(
+    modelled(
         "SOFTMAX",
+        SOFTMAX_PARAMS_BUILTIN,
+        SOFTMAX_PARAMS,
+        IN0_OUT0,
+        same_as_first_rule,
+        "transcendental",
         source="tensorflow/lite/micro/kernels/softmax.cc, softmax_common.cc",
-        tail_known=True,
-        parse=fixed(SOFTMAX_PARAMS_BUILTIN),
-        init=fixed(SOFTMAX_PARAMS),
         prepare=softmax_prepare,
-        scratch_known=True,
-        temps=lambda _v: IN0_OUT0,
-        shape=same_as_first_rule,
-        latency="transcendental",
     ),
     Kernel(
         "ADD_N",

@@ -9,6 +9,8 @@ space_to_depth.cc, depth_to_space.cc; kernel_util.cc (CreateWritableTensorDimsWi
 
 from __future__ import annotations
 
+from typing import Any
+
 from planner.analysis.shape_rules import (
     Rule,
     concat_rule,
@@ -22,10 +24,12 @@ from planner.analysis.shape_rules import (
     transpose_rule,
 )
 from planner.runtimes.tflm.kernels.descriptor import (
+    InitFn,
     Kernel,
     OpView,
     PersistentBuffer,
     Slot,
+    TempsFn,
     fixed,
     modelled,
 )
@@ -74,44 +78,27 @@ def concatenation_temps(view: OpView) -> tuple[Slot, ...]:
 def _copy(
     opcode: str,
     builtin: CStruct | None,
-    op_data: CStruct | None,
-    temps: tuple[Slot, ...] | None,
+    op_data: CStruct | InitFn | None,
+    temps: tuple[Slot, ...] | TempsFn | None,
     shape: Rule | None,
+    **more: Any,
 ) -> Kernel:
-    return modelled(opcode, builtin, op_data, temps, shape, "copy")
+    return modelled(opcode, builtin, op_data, temps, shape, "copy", **more)
 
 
 _PAD_TEMPS: tuple[Slot, ...] = (("i", 0), ("i", 1), ("i", 2), ("o", 0))
 _SLICE_TEMPS: tuple[Slot, ...] = (("i", 0), ("i", 1), ("i", 2), ("i", 3), ("o", 0))
 
 KERNELS = (
-    Kernel(
-        "RESHAPE",
-        tail_known=True,
-        parse=fixed(RESHAPE_PARAMS),
-        prepare=reshape_prepare,
-        scratch_known=True,
-        temps=lambda _v: IN0_OUT0,
-        shape=reshape_rule,
-        latency="copy",
-    ),
-    Kernel(
-        "GATHER",
-        tail_known=True,
-        parse=fixed(GATHER_PARAMS),
-        prepare=writable_dims,  # gather.cc Prepare always relocates the output dims
-        scratch_known=True,
-        latency="copy",
-    ),
-    Kernel(
+    _copy("RESHAPE", RESHAPE_PARAMS, None, IN0_OUT0, reshape_rule, prepare=reshape_prepare),
+    # gather.cc Prepare always relocates the output dims.
+    _copy("GATHER", GATHER_PARAMS, None, None, None, prepare=writable_dims),
+    _copy(
         "CONCATENATION",
-        tail_known=True,
-        parse=fixed(CONCATENATION_PARAMS_BUILTIN),
-        init=lambda t: op_data_concatenation(t.compression),
-        scratch_known=True,
-        temps=concatenation_temps,
-        shape=concat_rule,
-        latency="copy",
+        CONCATENATION_PARAMS_BUILTIN,
+        lambda t: op_data_concatenation(t.compression),
+        concatenation_temps,
+        concat_rule,
     ),
     _copy("SQUEEZE", SQUEEZE_PARAMS, None, None, squeeze_rule),
     _copy("EXPAND_DIMS", None, None, None, expand_dims_rule),

@@ -135,7 +135,11 @@ class Kernel:
     latency: str = "elementwise"
 
     def in_library(self, library: str, source: str, **changes: Any) -> Kernel:
-        """This kernel as another library's file replaces it (what that file changes)."""
+        """This kernel as another library's file replaces it (what that file changes; its
+        ``parse`` and ``init`` may be given as the struct they allocate on every target)."""
+        for name in ("parse", "init"):
+            if name in changes:
+                changes[name] = _init_fn(changes[name])
         return replace(self, library=library, source=source, **changes)
 
     def scratch_sizes(self, view: OpView, target: Target) -> tuple[int, ...]:
@@ -175,6 +179,11 @@ class Kernel:
 def fixed(struct: CStruct | None) -> InitFn:
     """An Init that allocates the same struct on every target."""
     return lambda _target: struct
+
+
+def with_compression(build: Callable[[bool], CStruct]) -> InitFn:
+    """An Init whose struct depends on whether TFLM is built with compression."""
+    return lambda target: build(target.compression)
 
 
 def _init_fn(struct: CStruct | InitFn | None) -> InitFn | None:

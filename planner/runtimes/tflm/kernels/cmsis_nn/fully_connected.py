@@ -22,6 +22,7 @@ from planner.runtimes.tflm.kernels.descriptor import (
     PersistentBuffer,
     dim,
     need_dim,
+    with_compression,
 )
 from planner.runtimes.tflm.kernels.reference.fully_connected import fully_connected_prepare
 from planner.runtimes.tflm.structs.cmsis_nn import cmsis_op_data_fully_connected
@@ -68,7 +69,7 @@ KERNELS: tuple[Kernel, ...] = (
     cmsis_kernel(
         "FULLY_CONNECTED",
         "fully_connected.cc",
-        init=lambda t: cmsis_op_data_fully_connected(t.compression),
+        init=with_compression(cmsis_op_data_fully_connected),
         prepare=fully_connected_cmsis_prepare,
         scratch=fully_connected_scratch,
     ),

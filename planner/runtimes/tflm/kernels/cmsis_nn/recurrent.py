@@ -11,7 +11,7 @@ buffers for those, else 4).
 from __future__ import annotations
 
 from planner.runtimes.tflm.kernels.cmsis_nn.common import cmsis_kernel
-from planner.runtimes.tflm.kernels.descriptor import Kernel, OpView, PersistentBuffer, dim, fixed
+from planner.runtimes.tflm.kernels.descriptor import Kernel, OpView, PersistentBuffer, dim
 from planner.runtimes.tflm.kernels.reference.recurrent import (
     LSTM_CELL_STATE,
     LSTM_OUTPUT_STATE,
@@ -57,7 +57,7 @@ KERNELS: tuple[Kernel, ...] = (
     cmsis_kernel(
         "UNIDIRECTIONAL_SEQUENCE_LSTM",
         "unidirectional_sequence_lstm.cc",
-        init=fixed(CMSIS_OP_DATA_LSTM),
+        init=CMSIS_OP_DATA_LSTM,
         prepare=lstm_prepare,
         scratch=lstm_scratch,
     ),

@@ -23,6 +23,7 @@ from planner.runtimes.tflm.kernels.descriptor import (
     Slot,
     dim,
     fixed,
+    with_compression,
 )
 from planner.runtimes.tflm.structs.builtin_data import (
     CONV_PARAMS,
@@ -121,7 +122,7 @@ _CONV = Kernel(
     source=_K + "conv.cc, conv_common.cc",
     tail_known=True,
     parse=fixed(CONV_PARAMS),
-    init=lambda t: op_data_conv(t.compression),
+    init=with_compression(op_data_conv),
     prepare=conv_prepare,
     scratch_known=True,
     scratch=int4_unpacking,
@@ -148,7 +149,7 @@ KERNELS = (
         source=_K + "transpose_conv.cc",
         tail_known=True,
         parse=fixed(TRANSPOSE_CONV_PARAMS),
-        init=lambda t: op_data_transpose_conv(t.compression),
+        init=with_compression(op_data_transpose_conv),
         prepare=lambda v, _t: per_channel_arrays(dim(v.input(1), 0)),
         scratch_known=True,
         scratch=transpose_conv_scratch,

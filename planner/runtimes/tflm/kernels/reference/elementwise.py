@@ -67,22 +67,24 @@ def add_n_temps(view: OpView) -> tuple[Slot, ...]:
     return (("i", 0), ("o", 0), *(("i", n) for n in range(1, len(view.op.inputs))))
 
 
-#: (opcode, builtin data, OpData, temporary tensors or None for the upper bound, shape rule)
-_MODELLED: tuple[tuple[str, CStruct | None, CStruct | None, tuple[Slot, ...] | None, Rule], ...]
-_MODELLED = (
-    ("ADD", ADD_PARAMS, OP_DATA_ADD, _IN01_OUT0, elementwise_rule),
-    ("SUB", SUB_PARAMS, OP_DATA_SUB, _IN01_OUT0, elementwise_rule),
-    ("MUL", MUL_PARAMS, OP_DATA_MUL, _IN01_OUT0, elementwise_rule),
-    *((c, None, OP_DATA_COMPARISON, None, elementwise_rule) for c in COMPARISONS),
-    ("MAXIMUM", None, None, None, elementwise_rule),
-    ("MINIMUM", None, None, None, elementwise_rule),
-    ("RELU", None, OP_DATA_RELU, IN0_OUT0, same_as_first_rule),
-    ("LOGISTIC", None, OP_DATA_LOGISTIC, IN0_OUT0, same_as_first_rule),
-    ("TANH", None, OP_DATA_TANH, None, same_as_first_rule),
-    ("HARD_SWISH", None, HARD_SWISH_PARAMS, IN0_OUT0, same_as_first_rule),
-    ("LEAKY_RELU", LEAKY_RELU_PARAMS, OP_DATA_LEAKY_RELU, IN0_OUT0, same_as_first_rule),
-    ("QUANTIZE", None, OP_DATA_QUANTIZE, IN0_OUT0, same_as_first_rule),
-    ("DEQUANTIZE", None, OP_DATA_DEQUANTIZE, IN0_OUT0, same_as_first_rule),
+#: Modelled operators: (opcode, builtin data, OpData, temporary tensors or None for the upper
+#: bound). Binary ones broadcast their inputs; unary ones keep their input's shape.
+_Modelled = tuple[tuple[str, CStruct | None, CStruct | None, tuple[Slot, ...] | None], ...]
+_BINARY_MODELLED: _Modelled = (
+    ("ADD", ADD_PARAMS, OP_DATA_ADD, _IN01_OUT0),
+    ("SUB", SUB_PARAMS, OP_DATA_SUB, _IN01_OUT0),
+    ("MUL", MUL_PARAMS, OP_DATA_MUL, _IN01_OUT0),
+    *((c, None, OP_DATA_COMPARISON, None) for c in COMPARISONS),
+    *((m, None, None, None) for m in ("MAXIMUM", "MINIMUM")),  # no options, no OpData
+)
+_UNARY_MODELLED: _Modelled = (
+    ("RELU", None, OP_DATA_RELU, IN0_OUT0),
+    ("LOGISTIC", None, OP_DATA_LOGISTIC, IN0_OUT0),
+    ("TANH", None, OP_DATA_TANH, None),
+    ("HARD_SWISH", None, HARD_SWISH_PARAMS, IN0_OUT0),
+    ("LEAKY_RELU", LEAKY_RELU_PARAMS, OP_DATA_LEAKY_RELU, IN0_OUT0),
+    ("QUANTIZE", None, OP_DATA_QUANTIZE, IN0_OUT0),
+    ("DEQUANTIZE", None, OP_DATA_DEQUANTIZE, IN0_OUT0),
 )
 
 #: Registered by the pip runtime, no scratch, persistent data not modelled.
@@ -110,7 +112,8 @@ def _shape_only(opcode: str, rule: Rule, registered: bool) -> Kernel:
 
 
 KERNELS = (
-    *(modelled(*row, _latency(row[0])) for row in _MODELLED),
+    *(modelled(*row, elementwise_rule, _latency(row[0])) for row in _BINARY_MODELLED),
+    *(modelled(*row, same_as_first_rule, _latency(row[0])) for row in _UNARY_MODELLED),
     modelled(
         "SOFTMAX",
         SOFTMAX_PARAMS_BUILTIN,

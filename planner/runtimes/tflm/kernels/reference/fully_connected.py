@@ -7,7 +7,12 @@ Sources (tensorflow/lite/micro/kernels/): fully_connected.cc, fully_connected_co
 from __future__ import annotations
 
 from planner.analysis.shape_rules import fully_connected_rule
-from planner.runtimes.tflm.kernels.descriptor import Kernel, OpView, PersistentBuffer
+from planner.runtimes.tflm.kernels.descriptor import (
+    Kernel,
+    OpView,
+    PersistentBuffer,
+    with_compression,
+)
 from planner.runtimes.tflm.kernels.reference.conv import int4_unpacking, per_channel_arrays
 from planner.runtimes.tflm.structs.builtin_data import fully_connected_params
 from planner.runtimes.tflm.structs.op_data import op_data_fully_connected
@@ -43,7 +48,7 @@ KERNELS = (
         source=_K + "fully_connected.cc, fully_connected_common.cc",
         tail_known=True,
         parse=lambda t: fully_connected_params(quant_spec=t.tflm == PIP_TFLM),
-        init=lambda t: op_data_fully_connected(t.compression),
+        init=with_compression(op_data_fully_connected),
         prepare=fully_connected_prepare,
         scratch_known=True,
         scratch=int4_unpacking,

@@ -8,17 +8,20 @@ tensorflow/lite/kernels/lstm_shared.h for the input positions.
 from __future__ import annotations
 
 from planner.runtimes.tflm.kernels.descriptor import (
-    Kernel,
+    MacsFn,
     OpView,
+    ScratchFn,
     ScratchUnknownError,
     Slot,
-    fixed,
+    TempsFn,
+    modelled,
     need_dim,
 )
 from planner.runtimes.tflm.structs.builtin_data import (
     SVDF_PARAMS,
     UNIDIRECTIONAL_SEQUENCE_LSTM_PARAMS,
 )
+from planner.runtimes.tflm.structs.c_layout import CStruct
 from planner.runtimes.tflm.structs.op_data import OP_DATA_LSTM, OP_DATA_SVDF
 from planner.targets.target import Target
 
@@ -89,29 +92,26 @@ def svdf_macs(view: OpView) -> int:
     return _matrix_macs(view, range(1, 3), x.shape[0] if x.shape else 1)
 
 
-KERNELS = (
-    Kernel(
-        "SVDF",
-        source=_K + "svdf.cc, svdf_common.cc",
-        tail_known=True,
-        parse=fixed(SVDF_PARAMS),
-        init=fixed(OP_DATA_SVDF),
-        scratch_known=True,
-        scratch=svdf_scratch,
-        temps=lambda _v: (("i", 0), ("i", 1), ("i", 2), ("i", 3), ("i", 4), ("o", 0)),
-        macs=svdf_macs,
-        latency="fc",
-    ),
-    Kernel(
-        "UNIDIRECTIONAL_SEQUENCE_LSTM",
-        source=_K + "unidirectional_sequence_lstm.cc",
-        tail_known=True,
-        parse=fixed(UNIDIRECTIONAL_SEQUENCE_LSTM_PARAMS),
-        init=fixed(OP_DATA_LSTM),
-        scratch_known=True,
-        scratch=lambda v, _t: (lstm_buffer(v)[0],) * 4,
-        temps=lstm_temps,
-        macs=lstm_macs,
-        latency="fc",
-    ),
+def lstm_scratch(view: OpView, _target: Target) -> tuple[int, ...]:
+    """Four buffers of one batch x state of the cell-state type."""
+    return (lstm_buffer(view)[0],) * 4
+
+
+def svdf_temps(_view: OpView) -> tuple[Slot, ...]:
+    """PrepareSvdf: the five inputs, then the output."""
+    return (("i", 0), ("i", 1), ("i", 2), ("i", 3), ("i", 4), ("o", 0))
+
+
+#: Both kernels are modelled through Prepare and cost as fully connected layers:
+#: (opcode, source files, builtin options, OpData, temporary tensors, scratch requests, MACs).
+_RECURRENT: tuple[tuple[str, str, CStruct, CStruct, TempsFn, ScratchFn, MacsFn], ...] = (
+    ("SVDF", "svdf.cc, svdf_common.cc",
+     SVDF_PARAMS, OP_DATA_SVDF, svdf_temps, svdf_scratch, svdf_macs),
+    ("UNIDIRECTIONAL_SEQUENCE_LSTM", "unidirectional_sequence_lstm.cc",
+     UNIDIRECTIONAL_SEQUENCE_LSTM_PARAMS, OP_DATA_LSTM, lstm_temps, lstm_scratch, lstm_macs),
+)  # fmt: skip
+
+KERNELS = tuple(
+    modelled(opcode, builtin, op_data, temps, None, "fc", source=_K + files, scratch=s, macs=m)
+    for opcode, files, builtin, op_data, temps, s, m in _RECURRENT
 )

@@ -32,6 +32,7 @@ from planner.runtimes.tflm.kernels.descriptor import (
     TempsFn,
     fixed,
     modelled,
+    with_compression,
 )
 from planner.runtimes.tflm.kernels.reference.pooling import IN0_OUT0
 from planner.runtimes.tflm.structs.builtin_data import (
@@ -96,7 +97,7 @@ KERNELS = (
     _copy(
         "CONCATENATION",
         CONCATENATION_PARAMS_BUILTIN,
-        lambda t: op_data_concatenation(t.compression),
+        with_compression(op_data_concatenation),
         concatenation_temps,
         concat_rule,
     ),

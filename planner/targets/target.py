@@ -7,7 +7,7 @@ own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -110,6 +110,10 @@ HOST = Target()
 CORTEX_M_TFLM = TFLM_VERSIONS[1]
 
 
+#: The Target fields a board file sets, under the same names.
+BOARD_FEATURES = ("kernels", "dsp", "mve", "short_enums", "allocator")
+
+
 def target_for(board: Board) -> Target:
     """The target a board implies (the one place a board becomes a target).
 
@@ -118,21 +122,7 @@ def target_for(board: Board) -> Target:
     core: no compression, the enum size and allocator from the board file (GCC's short enums
     and MicroInterpreter's plain allocator by default), TFLM at the measured commit.
     """
+    features = {name: getattr(board, name) for name in BOARD_FEATURES}
     if board.pointer_bits == 64:
-        return Target(
-            kernels=board.kernels,
-            dsp=board.dsp,
-            mve=board.mve,
-            short_enums=board.short_enums,
-            allocator=board.allocator,
-        )
-    return Target(
-        pointer_bits=32,
-        kernels=board.kernels,
-        dsp=board.dsp,
-        mve=board.mve,
-        short_enums=board.short_enums,
-        allocator=board.allocator,
-        compression=False,
-        tflm=CORTEX_M_TFLM,
-    )
+        return Target(**features)
+    return replace(Target.mcu(**features), tflm=CORTEX_M_TFLM)

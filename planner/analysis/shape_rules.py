@@ -191,30 +191,32 @@ def spatial_out(ctx: ShapeContext, op: Operator, x: Shape, kh: int, kw: int) -> 
 Rule = Callable[[ShapeContext, Operator], list[Shape]]
 
 
-def conv_rule(ctx: ShapeContext, op: Operator) -> list[Shape]:
-    x = dims4(ctx.shape(op.inputs[0]))
-    w = ctx.shape(op.inputs[1])
-    co, kh, kw, ci = dims4(w)
-    if x[3] % ci != 0:
-        raise ShapeError(
-            f"operator {op.index} (CONV_2D): {x[3]} input channels do not match weights "
-            f"with {ci} input channels per group"
-        )
+def _conv_out(
+    ctx: ShapeContext, op: Operator, x: Shape, kernel: tuple[int, int, int], mismatch: str | None
+) -> list[Shape]:
+    """A convolution's output with ``kernel`` (height, width, output channels), or the
+    ShapeError ``mismatch`` says (input channels that do not match the weights)."""
+    if mismatch is not None:
+        raise ShapeError(f"operator {op.index} ({op.opcode}): {x[3]} input channels {mismatch}")
+    kh, kw, co = kernel
     oh, ow = spatial_out(ctx, op, x, kh, kw)
     return [(x[0], oh, ow, co)]
+
+
+def conv_rule(ctx: ShapeContext, op: Operator) -> list[Shape]:
+    x = dims4(ctx.shape(op.inputs[0]))
+    co, kh, kw, ci = dims4(ctx.shape(op.inputs[1]))
+    mismatch = f"do not match weights with {ci} input channels per group"
+    return _conv_out(ctx, op, x, (kh, kw, co), None if x[3] % ci == 0 else mismatch)
 
 
 def depthwise_rule(ctx: ShapeContext, op: Operator) -> list[Shape]:
     x = dims4(ctx.shape(op.inputs[0]))
     _, kh, kw, co = dims4(ctx.shape(op.inputs[1]))
     mult = max(opt_int(op, "depth_multiplier", 1), 1)
-    if co % x[3] != 0 and co != x[3] * mult:
-        raise ShapeError(
-            f"operator {op.index} (DEPTHWISE_CONV_2D): {x[3]} input channels do not match "
-            f"{co} depthwise filters"
-        )
-    oh, ow = spatial_out(ctx, op, x, kh, kw)
-    return [(x[0], oh, ow, co)]
+    ok = co % x[3] == 0 or co == x[3] * mult
+    mismatch = f"do not match {co} depthwise filters"
+    return _conv_out(ctx, op, x, (kh, kw, co), None if ok else mismatch)
 
 
 def pool_rule(ctx: ShapeContext, op: Operator) -> list[Shape]:

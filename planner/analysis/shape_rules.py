@@ -299,13 +299,19 @@ def reduce_rule(ctx: ShapeContext, op: Operator) -> list[Shape]:
     return [tuple(d for i, d in enumerate(x) if i not in removed)]
 
 
+#: Why a fixed number of classifier features pins the input resolution.
+_FIXED_FEATURES = (
+    "so the input resolution cannot change unless the network pools globally "
+    "(GlobalAveragePooling / MEAN) before its classifier"
+)
+
+
 def _flatten_hint(ctx: ShapeContext, op: Operator) -> str:
     return (
         f"operator {op.index} ({op.opcode}) flattens a {ctx.old_shape(op.inputs[0])} feature "
         f"map into {ctx.old_shape(op.outputs[0])}; at the new input size the map is "
         f"{ctx.shape(op.inputs[0])}, and the fully-connected weights after it fix the number "
-        "of features, so the input resolution cannot change unless the network pools "
-        "globally (GlobalAveragePooling / MEAN) before its classifier"
+        f"of features, {_FIXED_FEATURES}"
     )
 
 
@@ -395,9 +401,7 @@ def _fc_rows(ctx: ShapeContext, op: Operator) -> int:
 def _fc_message(ctx: ShapeContext, op: Operator, got: int, want: int) -> str:
     return (
         f"operator {op.index} (FULLY_CONNECTED) takes {want} input features but would get "
-        f"{got} at the new input size: its weights fix the size of its input, so the input "
-        "resolution cannot change unless the network pools globally (GlobalAveragePooling / "
-        "MEAN) before its classifier"
+        f"{got} at the new input size: its weights fix the size of its input, {_FIXED_FEATURES}"
     )
 
 

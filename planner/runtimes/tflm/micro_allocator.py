@@ -33,6 +33,7 @@ for the target's ABI. Checked byte for byte against the pip runtime (tests/test_
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -166,26 +167,32 @@ def start_model_allocation(graph: Graph, target: Target) -> list[Allocation]:
     return out
 
 
+def _kernel_structs(
+    model: _Model, struct_of: Callable[[Kernel, Target], CStruct | None]
+) -> list[tuple[OpView, CStruct]]:
+    """Each operator with the struct ``struct_of`` says its kernel allocates, if any."""
+    found = ((view, struct_of(kernel, model.target)) for view, kernel in model.ops())
+    return [(view, struct) for view, struct in found if struct is not None]
+
+
 def prepare_node_and_registration_data(model: _Model) -> list[Allocation]:
     """Builtin data (``MicroInterpreter::PrepareNodeAndRegistrationDataFromFlatbuffer``)."""
-    out = []
-    for view, kernel in model.ops():
-        struct = kernel.builtin_data(model.target)
-        if struct is not None:
-            what = f"{view.label()}: {struct.name}"
-            out.append(_struct(Category.OP_PARAMS, what, struct, model.abi))
-    return out
+    return [
+        _struct(Category.OP_PARAMS, f"{view.label()}: {struct.name}", struct, model.abi)
+        for view, struct in _kernel_structs(model, Kernel.builtin_data)
+    ]
 
 
 def init_subgraphs(model: _Model) -> list[Allocation]:
     """Kernel Init (``MicroInterpreterGraph::InitSubgraphs``): the OpData structs."""
-    out = []
-    for view, kernel in model.ops():
-        struct = kernel.op_data(model.target)
-        if struct is not None:
-            what = f"{view.label()}: {struct.name} ({struct.source})"
-            out.append(_buffer(Category.PERSISTENT_BUFFERS, what, struct.size(model.abi)))
-    return out
+    return [
+        _buffer(
+            Category.PERSISTENT_BUFFERS,
+            f"{view.label()}: {struct.name} ({struct.source})",
+            struct.size(model.abi),
+        )
+        for view, struct in _kernel_structs(model, Kernel.op_data)
+    ]
 
 
 def prepare_subgraphs(model: _Model) -> list[Allocation]:

@@ -3,7 +3,7 @@ totals (text and Markdown lay them out; the figures come from the check)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from planner.analysis.layers import human_bytes
@@ -11,23 +11,6 @@ from planner.analysis.layers import human_bytes
 if TYPE_CHECKING:
     from planner.check import FitCheck, LayerCheck
 
-LAYER_HEADER: tuple[str, ...] = (
-    "#",
-    "op",
-    "input shape",
-    "output shape",
-    "in B",
-    "out B",
-    "in+out B",
-    "live B",
-    "step B",
-    "scratch B",
-    "out offset",
-    "weights B",
-    "params",
-    "MACs",
-    "est. µs",
-)
 #: Columns of LAYER_HEADER that hold text (left-aligned); the others are numbers.
 LAYER_TEXT_COLUMNS = frozenset({"op", "input shape", "output shape"})
 
@@ -107,35 +90,58 @@ def overflow_cells(lc: LayerCheck, name: str, tail: str) -> tuple[str, ...]:
     )
 
 
+#: A cell of the per-layer table from the layer's check, the whole check and its position.
+LayerCell = Callable[["LayerCheck", "FitCheck", int], str]
+
+
+def _layer_figure(name: str) -> LayerCell:
+    """The layer's figure ``name`` with thousands separators."""
+    return lambda lc, _check, _i: f"{getattr(lc.layer, name):,}"
+
+
+def _out_offsets(lc: LayerCheck, check: FitCheck, _i: int) -> str:
+    offsets = check.arena.tensor_offsets
+    off = [offsets.get((lc.layer.subgraph, t)) for t in lc.layer.output_tensors]
+    return ", ".join("-" if o is None else f"{o:,}" for o in off) or "-"
+
+
+def _scratch(lc: LayerCheck, check: FitCheck, _i: int) -> str:
+    return f"{check.arena.scratch_bytes.get((lc.layer.subgraph, lc.layer.index), 0):,}"
+
+
+def _latency_us(_lc: LayerCheck, check: FitCheck, position: int) -> str:
+    us = check.layer_latency_us(position)
+    return "-" if us is None else f"{us:,.1f}"
+
+
+#: The per-layer table every format shows: column -> its cell.
+LAYER_CELLS: dict[str, LayerCell] = {
+    "#": lambda lc, _c, _i: layer_label(lc.layer.subgraph, lc.layer.index),
+    "op": lambda lc, _c, _i: lc.layer.op,
+    "input shape": lambda lc, _c, _i: shapes_text(lc.layer.input_shapes),
+    "output shape": lambda lc, _c, _i: shapes_text(lc.layer.output_shapes),
+    "in B": _layer_figure("input_bytes"),
+    "out B": _layer_figure("output_bytes"),
+    "in+out B": _layer_figure("io_bytes"),
+    "live B": _layer_figure("live_bytes"),
+    "step B": lambda lc, _c, _i: f"{lc.step_sram_bytes:,}",
+    "scratch B": _scratch,
+    "out offset": _out_offsets,
+    "weights B": _layer_figure("weight_bytes"),
+    "params": _layer_figure("params"),
+    "MACs": _layer_figure("macs"),
+    "est. µs": _latency_us,
+}
+LAYER_HEADER: tuple[str, ...] = tuple(LAYER_CELLS)
+
+
 def layer_rows(check: FitCheck) -> list[tuple[str, ...]]:
     """One row of LAYER_HEADER cells per layer, in execution order."""
-    offsets = check.arena.tensor_offsets
-    scratch = check.arena.scratch_bytes
-    rows: list[tuple[str, ...]] = []
-    for position, lc in enumerate(check.layers):
-        layer = lc.layer
-        off = [offsets.get((layer.subgraph, t)) for t in layer.output_tensors]
-        us = check.layer_latency_us(position)
-        rows.append(
-            (
-                layer_label(layer.subgraph, layer.index),
-                layer.op,
-                shapes_text(layer.input_shapes),
-                shapes_text(layer.output_shapes),
-                f"{layer.input_bytes:,}",
-                f"{layer.output_bytes:,}",
-                f"{layer.io_bytes:,}",
-                f"{layer.live_bytes:,}",
-                f"{lc.step_sram_bytes:,}",
-                f"{scratch.get((layer.subgraph, layer.index), 0):,}",
-                ", ".join("-" if o is None else f"{o:,}" for o in off) or "-",
-                f"{layer.weight_bytes:,}",
-                f"{layer.params:,}",
-                f"{layer.macs:,}",
-                "-" if us is None else f"{us:,.1f}",
-            )
-        )
-    return rows
+    cells = LAYER_CELLS.values()
+    return [
+        tuple(cell(lc, check, position) for cell in cells)
+        for position, lc in enumerate(check.layers)
+    ]
 
 
 def totals_rows(check: FitCheck, kernels: bool = False) -> list[tuple[str, str]]:

@@ -30,12 +30,12 @@ from __future__ import annotations
 import importlib.util
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from planner.analysis.layers import human_bytes
 from planner.errors import PlannerError
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from planner.check import FitCheck
 
 CHARTS = ("memory", "layers", "arena")
+T = TypeVar("T")
 #: File types ``planner plot`` writes, by suffix.
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
@@ -394,16 +395,29 @@ def layers_figure(check: FitCheck) -> Figure:
     return fig
 
 
-def figure(check: FitCheck, chart: str) -> Figure:
-    if chart == "memory":
-        return memory_figure(check)
-    if chart == "layers":
-        return layers_figure(check)
-    if chart == "arena":
-        from planner.report.arena_map import arena_figure
+def _drawn(check: FitCheck, chart: str, makers: dict[str, Callable[[FitCheck], T]]) -> T:
+    """``chart`` (one of :data:`CHARTS`) drawn by its maker."""
+    if chart not in makers:
+        raise PlannerError(f"unknown chart '{chart}' (one of {', '.join(CHARTS)})")
+    return makers[chart](check)
 
-        return arena_figure(check)
-    raise PlannerError(f"unknown chart '{chart}' (one of {', '.join(CHARTS)})")
+
+def _arena_figure(check: FitCheck) -> Figure:
+    from planner.report.arena_map import arena_figure
+
+    return arena_figure(check)
+
+
+def _arena_svg(check: FitCheck) -> str:
+    from planner.report.arena_map import basic_arena_svg
+
+    return basic_arena_svg(check)
+
+
+def figure(check: FitCheck, chart: str) -> Figure:
+    return _drawn(
+        check, chart, {"memory": memory_figure, "layers": layers_figure, "arena": _arena_figure}
+    )
 
 
 def _rc() -> AbstractContextManager[Any]:
@@ -465,15 +479,9 @@ def chart_svg(check: FitCheck, chart: str, use_matplotlib: bool | None = None) -
         use_matplotlib = have_matplotlib()
     if use_matplotlib:
         return matplotlib_svg(check, chart)
-    if chart == "memory":
-        return basic_memory_svg(check)
-    if chart == "layers":
-        return basic_layers_svg(check)
-    if chart == "arena":
-        from planner.report.arena_map import basic_arena_svg
-
-        return basic_arena_svg(check)
-    raise PlannerError(f"unknown chart '{chart}' (one of {', '.join(CHARTS)})")
+    return _drawn(
+        check, chart, {"memory": basic_memory_svg, "layers": basic_layers_svg, "arena": _arena_svg}
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -580,6 +588,17 @@ def _svg(width: int, height: int, title: str, body: list[str]) -> str:
     )
 
 
+def _overflow_bands(f: _Frame, overflows: Sequence[bool]) -> list[str]:
+    """A shaded band over each slot of ``f`` that overflows the budget."""
+    return [
+        f'<rect class="overflow" x="{f.x(i) - f.slot / 2:.1f}" y="{f.top:.1f}" '
+        f'width="{f.slot:.1f}" height="{f.height:.1f}" fill="{COLOURS["overflow"]}" '
+        'fill-opacity="0.13"/>'
+        for i, over in enumerate(overflows)
+        if over
+    ]
+
+
 def basic_memory_svg(check: FitCheck) -> str:
     """The memory chart as plain SVG (no matplotlib): stacked bars, budget line, overflows."""
     steps = memory_steps(check)
@@ -595,13 +614,7 @@ def basic_memory_svg(check: FitCheck) -> str:
         f'<text x="{width / 2:.0f}" y="37" text-anchor="middle" font-size="11">arena needed '
         f"{check.sram_required_bytes:,} B, budget {check.sram_budget_bytes:,} B</text>"
     ]
-    for i, s in enumerate(steps):
-        if s.overflows:
-            body.append(
-                f'<rect class="overflow" x="{f.x(i) - f.slot / 2:.1f}" y="{f.top:.1f}" '
-                f'width="{f.slot:.1f}" height="{f.height:.1f}" fill="{COLOURS["overflow"]}" '
-                'fill-opacity="0.13"/>'
-            )
+    body += _overflow_bands(f, [s.overflows for s in steps])
     body += _axis(f, ticks, [s.label for s in steps], "arena bytes")
     bar_w = f.slot * 0.8
     for i, s in enumerate(steps):
@@ -666,13 +679,7 @@ def basic_layers_svg(check: FitCheck) -> str:
     fa = _Frame(left=80, top=40, width=760, height=230, ymax=act_ticks[-1] or 1, n=len(rows))
     w_ticks = nice_byte_ticks(max([r.weights for r in rows] + [1]))
     fw = _Frame(left=80, top=300, width=760, height=150, ymax=w_ticks[-1] or 1, n=len(rows))
-    for i, r in enumerate(rows):
-        if r.overflows:
-            body.append(
-                f'<rect class="overflow" x="{fa.x(i) - fa.slot / 2:.1f}" y="{fa.top:.1f}" '
-                f'width="{fa.slot:.1f}" height="{fa.height:.1f}" fill="{COLOURS["overflow"]}" '
-                'fill-opacity="0.13"/>'
-            )
+    body += _overflow_bands(fa, [r.overflows for r in rows])
     body += _axis(fa, act_ticks, ["" for _ in rows], "activations (SRAM)")
     body += _axis(fw, w_ticks, [r.label for r in rows], "weights (flash)")
     bw = fa.slot * 0.4

@@ -345,16 +345,12 @@ OP_DATA_STRIDED_SLICE = struct(
     _K + "strided_slice.cc",
     ("params", STRIDED_SLICE_PARAMS),
 )
-OP_DATA_LOGISTIC = struct(
-    "OpDataLogistic",
-    _K + "logistic.h",
-    *int_fields("input_zero_point", "input_range_radius", "input_multiplier", "input_left_shift"),
+#: OpDataLogistic and tanh's OpData declare the same int32 members: the input's rescaling.
+_INPUT_RESCALING = int_fields(
+    "input_zero_point", "input_range_radius", "input_multiplier", "input_left_shift"
 )
-OP_DATA_TANH = struct(
-    "OpData (tanh)",
-    _K + "tanh.cc",
-    *int_fields("input_zero_point", "input_range_radius", "input_multiplier", "input_left_shift"),
-)
+OP_DATA_LOGISTIC = struct("OpDataLogistic", _K + "logistic.h", *_INPUT_RESCALING)
+OP_DATA_TANH = struct("OpData (tanh)", _K + "tanh.cc", *_INPUT_RESCALING)
 OP_DATA_QUANTIZE = struct(
     "OpDataQuantizeReference",
     _K + "quantize.h",

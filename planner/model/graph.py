@@ -157,6 +157,10 @@ class Quantization:
         return len(self.scales) > 1
 
 
+#: The plain (not deferred) fields :meth:`Tensor.read` sets first, in order.
+_PLAIN_FIELDS = ("index", "name", "shape", "dtype", "buffer", "data_bytes", "is_variable")
+
+
 @dataclass(frozen=True)
 class Tensor:
     """One tensor of a subgraph, as the flatbuffer describes it."""
@@ -203,19 +207,12 @@ class Tensor:
         """The loader's constructor: every field given, checked by the loader already, set
         without the frozen ``__init__``'s per-field ``object.__setattr__`` (a model can have
         100,000 tensors). Equal to ``Tensor(...)`` with the same values (tested)."""
+        values = (index, name, shape, dtype, buffer, data_bytes, is_variable)
         tensor = object.__new__(cls)
-        tensor.__dict__.update(
-            index=index,
-            name=name,
-            shape=shape,
-            dtype=dtype,
-            buffer=buffer,
-            data_bytes=data_bytes,
-            is_variable=is_variable,
-            _deferred_quantization=quantization,
-            _deferred_shape_signature=shape_signature,
-            external_data=external_data,
-        )
+        tensor.__dict__.update(zip(_PLAIN_FIELDS, values, strict=True))
+        tensor.__dict__["_deferred_quantization"] = quantization
+        tensor.__dict__["_deferred_shape_signature"] = shape_signature
+        tensor.__dict__["external_data"] = external_data
         return tensor
 
     @property

@@ -272,6 +272,69 @@ def _offline(offsets: Callable[[int], list[int]], name: str) -> Callable[[Path],
     return build
 
 
+def _binary(
+    name: str, a: tuple[list[int], str], b: tuple[list[int], str], out: tuple[list[int], str]
+) -> Callable[[Path], Path]:
+    """One ADD of two activations (shape, type) into an output (shape, type)."""
+
+    def build(d: Path) -> Path:
+        m = Model()
+        g = m.subgraph()
+        scale = {"FLOAT32": None, "FLOAT64": None}
+        x, y, z = (
+            g.tensor(shape, dtype, scale=scale.get(dtype, 0.1)) for shape, dtype in (a, b, out)
+        )
+        g.op("ADD", [x, y], [z], "AddOptions")
+        g.io([x, y], [z])
+        return _write(m, d, name)
+
+    return build
+
+
+def _conv_output(shape: list[int]) -> Callable[[Path], Path]:
+    """A 3x3 SAME CONV_2D on 16x16x8 whose output is declared ``shape``."""
+
+    def build(d: Path) -> Path:
+        m = Model()
+        g = m.subgraph()
+        x = g.tensor([1, 16, 16, 8], scale=0.1)
+        y, _ = g.conv(x, 16, 8, 8, 3)
+        g.t.tensors[y].shape = shape
+        g.io([x], [y])
+        return _write(m, d, "conv_output_" + "x".join(map(str, shape)))
+
+    return build
+
+
+def _int8_without_quantization(d: Path) -> Path:
+    m = Model()
+    g, x, y = _chain(m)
+    g.t.tensors[x].quantization = None
+    g.t.tensors[y].quantization = None
+    return _write(m, d, "int8_no_quantization")
+
+
+def _while_changing_shape(d: Path) -> Path:
+    m = Model()
+    g = m.subgraph()
+    x = g.tensor([1, 4], "INT32")
+    y = g.tensor([1, 4], "INT32")
+    g.op("WHILE", [x], [y], "WhileOptions", condSubgraphIndex=1, bodySubgraphIndex=2)
+    g.io([x], [y])
+    cond = m.subgraph()
+    a = cond.tensor([1, 4], "INT32")
+    limit = cond.tensor([1, 4], "INT32", data=i32(9, 9, 9, 9))
+    flag = cond.tensor([1, 4], "BOOL")
+    cond.op("LESS", [a, limit], [flag])
+    cond.io([a], [flag])
+    body = m.subgraph()
+    p = body.tensor([1, 4], "INT32")
+    q = body.tensor([1, 8], "INT32")
+    body.op("CONCATENATION", [p, p], [q], "ConcatenationOptions", axis=1)
+    body.io([p], [q])
+    return _write(m, d, "while_shape_change")
+
+
 def _uncalled_copy(d: Path) -> Path:
     m = Model()
     _chain(m)
@@ -536,6 +599,51 @@ CASES: dict[str, Case] = {
     ),
     "concatenation of 11 inputs": Case(_concat(11), "refuse", ("kMaxInputNum",)),
     "zero stride": Case(_edit_chain("stride0", _set_op(strideW=0)), "refuse", ("stride_w",)),
+    # ---- what kernels assume of their tensors (found by an independent hostile set)
+    "int8 activations without quantization": Case(
+        _int8_without_quantization, "refuse", ("without quantization",)
+    ),
+    "ADD whose output is smaller than its inputs": Case(
+        _binary("add_small_out", ([1, 4096], "INT8"), ([1, 4096], "INT8"), ([1, 16], "INT8")),
+        "refuse",
+        ("[1, 16]",),
+    ),
+    "ADD of shapes that do not broadcast": Case(
+        _binary("add_no_broadcast", ([1, 16], "INT8"), ([1, 7], "INT8"), ([1, 16], "INT8")),
+        "refuse",
+        ("broadcast",),
+    ),
+    "ADD of int8 and int16": Case(
+        _binary("add_mixed", ([1, 16], "INT8"), ([1, 16], "INT16"), ([1, 16], "INT8")),
+        "refuse",
+        ("mixes types",),
+    ),
+    "ADD of float64": Case(
+        _binary("add_f64", ([1, 16], "FLOAT64"), ([1, 16], "FLOAT64"), ([1, 16], "FLOAT64")),
+        "refuse",
+        ("FLOAT64",),
+    ),
+    "ADD of rank 10,000": Case(
+        _binary("add_rank", ([16], "INT8"), ([16], "INT8"), ([1] * 9999 + [16], "INT8")),
+        "refuse",
+        ("rank 10000",),
+    ),
+    "CONV_2D output smaller than computed": Case(
+        _conv_output([1, 2, 2, 8]), "refuse", ("[1, 16, 16, 8]",)
+    ),
+    "WHILE body changing a loop value's shape": Case(
+        _while_changing_shape, "refuse", ("keeps its shape",)
+    ),
+    "offline offset past INT_MAX": Case(
+        _offline(lambda n: [0, 2**31 - 64, 64], "offline_int_max"), "refuse", ("int",)
+    ),
+    "two 1.5 GiB activations": Case(
+        _binary(
+            "add_3gib", ([1, 24576, 65536], "INT8"), ([1], "INT8"), ([1, 24576, 65536], "INT8")
+        ),
+        "refuse",
+        ("overflows",),
+    ),
     # ---- cost
     "CALL_ONCE diamond of depth 6": Case(_diamond(6), "runtime"),
     "CALL_ONCE diamond of depth 40": Case(_diamond(40), "fast"),

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from planner.model.graph import Graph, Operator, Subgraph
 from planner.runtimes.tflm.allocation_info import tensor_byte_length
+from planner.validate.kernel_io import kernel_io_problem
 from planner.validate.refusal import where
 
 #: Inputs that must be present (not missing, not -1), by operator: the first N.
@@ -184,6 +185,13 @@ def _arity_problem(op: Operator, graph: Graph, calls: Sequence[int]) -> str | No
                 f"body subgraph {calls[1]} takes {len(body.inputs)} and gives "
                 f"{len(body.outputs)}"
             )
+        for k, (i, o) in enumerate(zip(body.inputs, body.outputs, strict=True)):
+            before, after = body.tensors[i].shape, body.tensors[o].shape
+            if before != after:
+                return (
+                    f"loops value {k} through body subgraph {calls[1]}, which takes "
+                    f"{list(before)} and gives back {list(after)}; a loop value keeps its shape"
+                )
     if op.opcode == "IF":
         for label, c, sub in zip(("then", "else"), calls, subs, strict=True):
             if len(sub.inputs) != n_in - 1 or len(sub.outputs) != n_out:
@@ -216,6 +224,7 @@ def operator_problems(op: Operator, sg: Subgraph, graph: Graph) -> Iterable[str]
         _io_problem(op, len(sg.tensors))
         or _option_problem(op)
         or _kernel_problem(op, sg)
+        or kernel_io_problem(op, sg)
         or _intermediate_problem(op, sg)
     )
     if problem is not None:

@@ -87,6 +87,26 @@ class ArenaPrediction:
         )
 
 
+#: TFLM's memory planners hold buffer sizes and offsets in ``int``
+#: (``GreedyMemoryPlanner::AddBuffer(int size, ...)``, ``ListEntry::offset``) and add them in
+#: ``int`` (``GetMaximumMemorySize``): past this the plan wraps.
+INT_MAX = (1 << 31) - 1
+
+
+def _refuse_int_overflow(graph: Graph, buffers: tuple[Buffer, ...], plan: Plan) -> None:
+    """A plan whose end passes ``INT_MAX`` is one TFLM miscomputes (its allocation fails or
+    writes out of bounds on every target, 32- or 64-bit): refuse it rather than size it."""
+    for b, offset in zip(buffers, plan.offsets, strict=True):
+        if offset + b.size_bytes > INT_MAX:
+            from planner.validate.refusal import ModelRefused
+
+            raise ModelRefused(
+                graph.path,
+                f"{b.name} would end at arena byte {offset + b.size_bytes:,}; TFLM's memory "
+                f"planner holds offsets and sizes in an int, which overflows past {INT_MAX:,}",
+            )
+
+
 @gc_paused
 def predict_arena(
     graph: Graph,
@@ -107,6 +127,7 @@ def predict_arena(
         )
     buffers = tflm_buffers(graph, target)
     plan = planner_for(target).plan(buffers)
+    _refuse_int_overflow(graph, buffers, plan)
     tail = persistent_tail(graph, target, sum(1 for b in buffers if b.is_scratch))
     return ArenaPrediction(
         target=target,

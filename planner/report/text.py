@@ -197,6 +197,11 @@ def _overflow_table(rows: Iterable[LayerCheck], check: FitCheck) -> Table:
     return table
 
 
+#: Overflowing layers `planner fit` lists in text; a terminal table of thousands helps no
+#: one (and takes minutes to lay out).
+FIT_OVERFLOW_ROWS = 100
+
+
 def render_fit(check: FitCheck, console: Console) -> None:
     """`planner fit`: the verdict, the figures behind it, and the layers that overflow."""
     render_summary(check, console)
@@ -209,7 +214,12 @@ def render_fit(check: FitCheck, console: Console) -> None:
                 style="bold",
             )
         )
-        console.print(_overflow_table(over, check))
+        console.print(_overflow_table(over[:FIT_OVERFLOW_ROWS], check))
+        if len(over) > FIT_OVERFLOW_ROWS:
+            console.print(
+                f"... and {len(over) - FIT_OVERFLOW_ROWS:,} more (`planner report` and every "
+                "other format list them all)"
+            )
 
 
 #: The order in which the layer table gives up columns to a narrow terminal: the first ones

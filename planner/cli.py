@@ -23,13 +23,24 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_FITS, EXIT_DOES_NOT_FIT, EXIT_BAD_INPUT = 0, 1, 2
+#: Most local Dask worker processes `--workers` starts (more only thrash one machine; a
+#: bigger cluster is a `--scheduler`).
+MAX_WORKERS = 256
+
+
+#: Longest error line; a longer one (a 10 MB tensor name) keeps its start and its end.
+MAX_ERROR_CHARS = 2_000
 
 
 def _one_line(message: str) -> str:
     """``message`` on one line, with control characters (from names in a model) escaped."""
     from planner.validate.refusal import escape
 
-    return "; ".join(escape(line.strip()) for line in message.splitlines() if line.strip())
+    line = "; ".join(escape(part.strip()) for part in message.splitlines() if part.strip())
+    if len(line) > MAX_ERROR_CHARS:
+        half = MAX_ERROR_CHARS // 2
+        line = f"{line[:half]} [... {len(line) - 2 * half:,} characters ...] {line[-half:]}"
+    return line
 
 
 def _fail(message: str) -> None:
@@ -373,6 +384,9 @@ def fit(
 
     Example: planner fit models/mobilenet_v2_0.35_144_int8.tflite --board stm32f746
     """
+    for written in (output, emit_header):
+        if written is not None and written.resolve() == Path(check.graph.path).resolve():
+            raise PlannerError(f"{written}: is the model itself; write the output elsewhere")
     advice = None
     if with_advice and not check.fits:
         advice = _advice(check.graph, check.board)
@@ -556,7 +570,7 @@ def plot(
 )
 @click.option(
     "--workers",
-    type=click.IntRange(min=1),
+    type=click.IntRange(1, MAX_WORKERS),
     help="Run on a local Dask cluster of N worker processes.",
 )
 @handle_errors

@@ -182,6 +182,17 @@ MISUSE = {
     "model is /dev/zero": (["fit", "/dev/zero", "-b", "host"], "not a regular"),
     "deeply nested board file": (["fit", str(HELLO), "--board-file", "{deep}"], "nested"),
     "board region of 2^64+5 bytes": (["fit", str(HELLO), "--board-file", "{big}"], "size_bytes"),
+    "board region named with control characters": (
+        ["fit", str(HELLO), "--board-file", "{ctrl}"],
+        "printable",
+    ),
+    "negative seed": (["space", "-b", "host", "-n", "1", "--serial", "--seed", "-1"], "--seed"),
+    "4,096 local workers": (["matrix", str(HELLO), "-b", "host", "--workers", "4096"], "--workers"),
+    "header written over the model": (
+        ["fit", "{copy}", "-b", "host", "--emit-header", "{copy}"],
+        "model itself",
+    ),
+    "report written over the model": (["fit", "{copy}", "-b", "host", "-o", "{copy}"], "itself"),
 }
 
 
@@ -196,11 +207,17 @@ def test_misuse_is_one_line(case: str, tmp_path: Path) -> None:
     text = (root / "boards" / "stm32f746.toml").read_text()
     big.write_text(text.replace("size_bytes = 327680", f"size_bytes = {2**64 + 5}", 1))
     assert big.read_text() != text
+    ctrl = tmp_path / "ctrl.toml"
+    ctrl.write_text(text.replace('name = "DTCM', 'name = "\\u001b[2J\\u0000DTCM', 1))
+    assert ctrl.read_text() != text
+    copy = tmp_path / "copy.tflite"
+    copy.write_bytes(HELLO.read_bytes())
     args, needle = MISUSE[case]
-    args = [a.format(fifo=fifo, deep=deep, big=big) for a in args]
+    args = [a.format(fifo=fifo, deep=deep, big=big, ctrl=ctrl, copy=copy) for a in args]
     proc = _planner(*args, cwd=root)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     _one_line(proc.stderr, needle)
+    assert copy.read_bytes() == HELLO.read_bytes()  # the model is never overwritten
 
 
 @pytest.mark.parametrize(
@@ -247,3 +264,18 @@ def test_ascii_only_terminal() -> None:
         proc = _planner(*args, env=env)
         assert proc.returncode in (0, 1), proc.stderr
         assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+
+
+def test_a_huge_name_gives_a_short_error_line(tmp_path: Path) -> None:
+    from .builder import Model
+
+    m = Model()
+    g = m.subgraph()
+    y = g.tensor([1, 4], "INT8", scale=0.1)
+    g.t.tensors[y].name = "\x1b[2J" + "n" * 100_000
+    g.t.tensors[y].type = 99  # a type TFLM cannot size: refused, naming the tensor
+    g.io([y], [y])
+    proc = _planner("fit", str(m.write(tmp_path / "long_name.tflite")), "-b", "host")
+    assert proc.returncode == 2
+    line = _one_line(proc.stderr, "characters ...]", "unknown type 99")
+    assert len(line) < 2_200 and "\x1b" not in line

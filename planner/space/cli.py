@@ -85,7 +85,7 @@ def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
     show_default=True,
     help="Subnets sampled per (width, resolution).",
 )
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option(
     "--widths",
     default=",".join(f"{w:g}" for w in DEFAULT_WIDTHS),
@@ -134,7 +134,7 @@ def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
 )
 @click.option(
     "--workers",
-    type=click.IntRange(1, 4096),
+    type=click.IntRange(1, 256),
     help="Local Dask cluster: worker processes (default: one per core).",
 )
 @click.option("--serial", is_flag=True, help="Run in this process, without Dask.")

@@ -250,7 +250,10 @@ class _Field:
     required: bool = True
 
 
-_TEXT = _Field(lambda v: isinstance(v, str) and v.strip() != "", "a non-empty string")
+_TEXT = _Field(
+    lambda v: isinstance(v, str) and v.strip() != "" and v.isprintable(),
+    "a non-empty string of printable characters",
+)
 _OPTIONAL_TEXT = _Field(lambda v: isinstance(v, str), "a string", required=False)
 _BOOL = _Field(lambda v: isinstance(v, bool), "true or false")
 _NON_NEGATIVE = _Field(lambda v: _is_int(v) and v >= 0, "a non-negative integer")

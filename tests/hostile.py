@@ -335,6 +335,18 @@ def _while_changing_shape(d: Path) -> Path:
     return _write(m, d, "while_shape_change")
 
 
+def _repeated_output(n: int) -> Callable[[Path], Path]:
+    """One tensor listed ``n`` times as a model output (TFLM allocates a TfLiteTensor each)."""
+
+    def build(d: Path) -> Path:
+        m = Model()
+        g, _, y = _chain(m)
+        g.t.outputs = [y] * n
+        return _write(m, d, f"repeated_output_{n}")
+
+    return build
+
+
 def _uncalled_copy(d: Path) -> Path:
     m = Model()
     _chain(m)
@@ -650,6 +662,7 @@ CASES: dict[str, Case] = {
     "3,000 copies of a subgraph": Case(_copies(3000), "fast"),
     "an operator with 10,000 outputs": Case(_many_outputs(10_000), "fast"),
     "100,000 unused tensors": Case(_unused_tensors(100_000), "fast"),
+    "one tensor listed 100,000 times as an output": Case(_repeated_output(100_000), "fast"),
 }
 
 

@@ -238,19 +238,19 @@ def allocate_interpreter_tensors(graph: Graph, target: Target) -> list[Allocatio
     abi = abi_of(target)
     main = graph.main
     out = []
+    size, align = TFLITE_TENSOR.layout(abi)
     for kind, indices in (("input", main.inputs), ("output", main.outputs)):
         array = f"TfLiteTensor* array for {len(indices)} {kind}s"
         out.append(_buffer(Category.PERSISTENT_BUFFERS, array, abi.scalar("ptr")[0] * len(indices)))
+        seen: dict[int, list[Allocation]] = {}  # a tensor listed many times, built once
         for i in indices:
-            out.append(
-                _struct(
-                    Category.PERSISTENT_TENSORS,
-                    f"{kind} tensor {i}: TfLiteTensor",
-                    TFLITE_TENSOR,
-                    abi,
-                )
-            )
-            out += _quantization(main, i, kind, abi)
+            allocations = seen.get(i)
+            if allocations is None:
+                what = f"{kind} tensor {i}: TfLiteTensor"
+                allocations = [Allocation(Category.PERSISTENT_TENSORS, what, size, align)]
+                allocations += _quantization(main, i, kind, abi)
+                seen[i] = allocations
+            out += allocations
     return out
 
 

@@ -279,3 +279,20 @@ def test_a_huge_name_gives_a_short_error_line(tmp_path: Path) -> None:
     assert proc.returncode == 2
     line = _one_line(proc.stderr, "characters ...]", "unknown type 99")
     assert len(line) < 2_200 and "\x1b" not in line
+
+
+def test_a_huge_name_is_cut_in_tables_and_whole_in_json(tmp_path: Path) -> None:
+    from .builder import Model
+
+    m = Model()
+    g = m.subgraph()
+    x = g.tensor([1, 8, 8, 4], scale=0.1)
+    y, _ = g.conv(x, 8, 4, 4, 3)
+    g.t.tensors[y].name = "n" * 100_000
+    g.io([x], [y])
+    path = m.write(tmp_path / "long_valid_name.tflite")
+    text = _planner("report", str(path), "-b", "host")
+    assert text.returncode == 0 and "n" * 77 + "..." in text.stdout
+    assert len(text.stdout) < 20_000
+    document = json.loads(_planner("report", str(path), "-b", "host", "-f", "json").stdout)
+    assert "n" * 100_000 in {e["name"] for e in document["arena_map"]}

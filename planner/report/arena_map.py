@@ -172,10 +172,20 @@ def map_rows(check: FitCheck) -> list[tuple[str, ...]]:
             f"{e.end:,}",
             e.first_op,
             e.last_op,
-            e.name.split(";")[0],
+            short_name(e.name),
         )
         for e in arena_map(check)
     ]
+
+
+#: Longest tensor name a table shows (the JSON and CSV keep the whole name).
+MAX_NAME_CHARS = 80
+
+
+def short_name(name: str) -> str:
+    """A converted name's first TF name (they join several with ';'), cut to a table cell."""
+    first = name.split(";")[0]
+    return first if len(first) <= MAX_NAME_CHARS else first[: MAX_NAME_CHARS - 3] + "..."
 
 
 def map_csv(check: FitCheck) -> str:

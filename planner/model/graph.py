@@ -58,28 +58,14 @@ class LazyVector(Sequence[T]):
     Planning needs only how many scales a per-channel tensor has (TFLM allocates arrays of
     that length), so the loader hands these out instead of reading every scale."""
 
-    __slots__ = ("_item", "_n", "_numpy", "_values", "array")
+    __slots__ = ("_item", "_n", "_values", "array")
 
-    def __init__(
-        self,
-        length: int,
-        item: Callable[[int], T],
-        array: Any = None,
-        numpy: Callable[[], Any] | None = None,
-    ) -> None:
+    def __init__(self, length: int, item: Callable[[int], T], array: Any = None) -> None:
         self._n = length
         self._item = item
         self._values: tuple[T, ...] | None = None
         #: A numpy view of the values when the loader has one (for vectorised checks).
         self.array = array
-        self._numpy = numpy
-
-    def as_array(self) -> Any:
-        """A numpy view of the values (made by ``numpy()`` if the loader gave no view), or
-        None when the loader offers neither."""
-        if self.array is None and self._numpy is not None:
-            self.array = self._numpy()
-        return self.array
 
     def __len__(self) -> int:
         return self._n

@@ -484,18 +484,16 @@ class _Reader:
         if q.ScaleIsNone():
             return None
         return Quantization(
-            scales=self._lazy(q.ScaleLength(), q.Scale, "quantization scales", q.ScaleAsNumpy),
+            scales=self._lazy(q.ScaleLength(), q.Scale, "quantization scales"),
             zero_points=self._lazy(q.ZeroPointLength(), q.ZeroPoint, "quantization zero points"),
             axis=q.QuantizedDimension(),
         )
 
-    def _lazy(
-        self, n: int, item: Callable[[int], Any], what: str, numpy: Callable[[], Any] | None = None
-    ) -> LazyVector[Any]:
+    def _lazy(self, n: int, item: Callable[[int], Any], what: str) -> LazyVector[Any]:
         self._count(n, what)
         if n:
             item(n - 1)
-        return LazyVector(n, item, numpy=numpy)
+        return LazyVector(n, item)
 
     def _operator(self, op: Any, index: int, sg_index: int, n_tensors: int) -> Operator:
         code_index = op.OpcodeIndex()

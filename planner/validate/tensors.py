@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from planner.model.graph import Subgraph, Tensor
 from planner.validate.refusal import where
@@ -47,9 +46,6 @@ INT32_MAX = (1 << 31) - 1
 #: Scale vectors at least this long are checked by numpy (when the loader used it) rather
 #: than value by value.
 VECTORISE_FROM = 16
-#: From this many scale values to check in a subgraph, numpy is imported to check them: each
-#: costs microseconds through the generated accessors, numpy's import tens of milliseconds.
-VECTORISE_TOTAL = 8_000
 #: Types whose constant tensors' scales no kernel reads (biases: int32 or int64, their scale
 #: implied by the input's and the filter's); their lengths are still checked.
 UNREAD_SCALE_TYPES = frozenset({"INT32", "INT64"})
@@ -67,10 +63,10 @@ def type_problem(t: Tensor) -> str | None:
     return f"has type {t.dtype}, which TFLM cannot size (TfLiteTypeSizeOf)"
 
 
-def _scale_problem(t: Tensor, scales: Sequence[float], vectorise: bool) -> str | None:
+def _scale_problem(t: Tensor, scales: Sequence[float]) -> str | None:
     if t.is_constant and t.dtype in UNREAD_SCALE_TYPES:
         return None  # a bias: kernels derive its scale from the input's and the filter's
-    array = _array(scales) if vectorise or getattr(scales, "array", None) is not None else None
+    array = getattr(scales, "array", None)  # a numpy view from the loader: one pass in C
     if (
         array is not None
         and len(array) >= VECTORISE_FROM
@@ -84,14 +80,8 @@ def _scale_problem(t: Tensor, scales: Sequence[float], vectorise: bool) -> str |
     return None
 
 
-def _array(scales: Sequence[float]) -> Any:
-    as_array = getattr(scales, "as_array", None)
-    return as_array() if as_array is not None else None
-
-
-def quantization_problem(t: Tensor, vectorise: bool = False) -> str | None:
-    """Scales and zero points that the kernels would read out of bounds or divide by.
-    ``vectorise``: check long scale vectors with numpy (importing it if need be)."""
+def quantization_problem(t: Tensor) -> str | None:
+    """Scales and zero points that the kernels would read out of bounds or divide by."""
     q = t.quantization
     if q is None:
         return None
@@ -107,7 +97,7 @@ def quantization_problem(t: Tensor, vectorise: bool = False) -> str | None:
         if q.axis >= rank:
             if rank == 1 and t.shape[0] == len(scales):
                 # a bias vector: kernels never read its axis
-                return _scale_problem(t, scales, vectorise)
+                return _scale_problem(t, scales)
             return (
                 f"is quantized along axis {q.axis}, but its shape {list(t.shape)} has rank {rank}"
             )
@@ -116,7 +106,7 @@ def quantization_problem(t: Tensor, vectorise: bool = False) -> str | None:
                 f"has {len(scales)} scales for {t.shape[q.axis]} channels along quantized "
                 f"axis {q.axis} (shape {list(t.shape)})"
             )
-    return _scale_problem(t, scales, vectorise)
+    return _scale_problem(t, scales)
 
 
 def data_problem(t: Tensor) -> str | None:
@@ -154,29 +144,15 @@ def read_by_kernels(sg: Subgraph) -> set[int]:
     return used
 
 
-def _scales_to_check(sg: Subgraph, read: set[int]) -> int:
-    """How many per-channel scale values the checks would read one by one."""
-    total = 0
-    for i in read:
-        if not 0 <= i < len(sg.tensors):
-            continue
-        t = sg.tensors[i]
-        q = t.quantization
-        if q is not None and not (t.is_constant and t.dtype in UNREAD_SCALE_TYPES):
-            total += len(q.scales)
-    return total
-
-
 def tensor_problems(sg: Subgraph, writers: dict[int, str]) -> Iterable[str]:
     """Every problem of the subgraph's tensors, as "tensor N 'name' ...", first ones first.
     Quantization is checked where TFLM reads it (:func:`read_by_kernels`), so the scales of
     tensors nothing uses are never read from the file."""
     read = read_by_kernels(sg)
-    vectorise = _scales_to_check(sg, read) >= VECTORISE_TOTAL
     for t in sg.tensors:
         problem = (
             type_problem(t)
-            or (quantization_problem(t, vectorise) if t.index in read else None)
+            or (quantization_problem(t) if t.index in read else None)
             or data_problem(t)
         )
         if problem is None and t.elements > INT32_MAX:

@@ -244,12 +244,20 @@ def _show(render: Callable[[bool], str], output: Path | None) -> None:
     _emit(render(terminal), output)
 
 
+def _not_the_model(check: Any, *outputs: Path | None) -> None:
+    """Refuse an output file that is the model being reported on (it would be overwritten)."""
+    for written in outputs:
+        if written is not None and written.resolve() == Path(check.graph.path).resolve():
+            raise PlannerError(f"{written}: is the model itself; write the output elsewhere")
+
+
 def _render(
     check: Any, fmt: str, output: Path | None, full: bool, advice: Any = None, **layout: Any
 ) -> None:
     """Render ``check``; ``layout`` passes `report`'s width, --wide and --arena-map on."""
     from planner.report import render
 
+    _not_the_model(check, output)
     _show(
         lambda terminal: render(check, fmt, full=full, advice=advice, terminal=terminal, **layout),
         output,
@@ -384,9 +392,7 @@ def fit(
 
     Example: planner fit models/mobilenet_v2_0.35_144_int8.tflite --board stm32f746
     """
-    for written in (output, emit_header):
-        if written is not None and written.resolve() == Path(check.graph.path).resolve():
-            raise PlannerError(f"{written}: is the model itself; write the output elsewhere")
+    _not_the_model(check, output, emit_header)
     advice = None
     if with_advice and not check.fits:
         advice = _advice(check.graph, check.board)

@@ -193,6 +193,10 @@ MISUSE = {
         "model itself",
     ),
     "report written over the model": (["fit", "{copy}", "-b", "host", "-o", "{copy}"], "itself"),
+    "full report written over the model": (
+        ["report", "{copy}", "-b", "host", "-f", "html", "-o", "{copy}"],
+        "itself",
+    ),
 }
 
 

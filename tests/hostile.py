@@ -160,25 +160,39 @@ def _call_once(options: bool, target: int = 1, name: str = "call_once") -> Calla
     return build
 
 
-def _while_arity(d: Path) -> Path:
-    m = Model()
-    g = m.subgraph()
-    x = g.tensor([1, 4], "INT32")
-    y = g.tensor([1, 4], "INT32")
-    g.op("WHILE", [x], [y], "WhileOptions", condSubgraphIndex=1, bodySubgraphIndex=2)
-    g.io([x], [y])
-    cond = m.subgraph()
-    a = cond.tensor([1, 4], "INT32")
-    b = cond.tensor([1, 4], "INT32")
-    flag = cond.tensor([1], "BOOL")
-    cond.op("LESS", [a, b], [flag])
-    cond.io([a, b], [flag])  # two inputs: the loop carries one value
-    body = m.subgraph()
-    p = body.tensor([1, 4], "INT32")
-    q = body.tensor([1, 4], "INT32")
-    body.op("ADD", [p, p], [q], "AddOptions")
-    body.io([p], [q])
-    return _write(m, d, "while_arity")
+def _while(name: str, cond_inputs: int, body_grows: bool) -> Callable[[Path], Path]:
+    """A WHILE carrying one [1, 4] int32 value: its cond subgraph takes ``cond_inputs``
+    values (1 is right), its body ADDs the value to itself or, ``body_grows``, concatenates
+    it with itself into [1, 8]."""
+
+    def build(d: Path) -> Path:
+        m = Model()
+        g = m.subgraph()
+        x = g.tensor([1, 4], "INT32")
+        y = g.tensor([1, 4], "INT32")
+        g.op("WHILE", [x], [y], "WhileOptions", condSubgraphIndex=1, bodySubgraphIndex=2)
+        g.io([x], [y])
+        cond = m.subgraph()
+        a = cond.tensor([1, 4], "INT32")
+        if cond_inputs == 2:
+            b = cond.tensor([1, 4], "INT32")
+        else:
+            b = cond.tensor([1, 4], "INT32", data=i32(9, 9, 9, 9))
+        flag = cond.tensor([1], "BOOL")
+        cond.op("LESS", [a, b], [flag])
+        cond.io([a, b] if cond_inputs == 2 else [a], [flag])
+        body = m.subgraph()
+        p = body.tensor([1, 4], "INT32")
+        if body_grows:
+            q = body.tensor([1, 8], "INT32")
+            body.op("CONCATENATION", [p, p], [q], "ConcatenationOptions", axis=1)
+        else:
+            q = body.tensor([1, 4], "INT32")
+            body.op("ADD", [p, p], [q], "AddOptions")
+        body.io([p], [q])
+        return _write(m, d, name)
+
+    return build
 
 
 def _if_call(then: int, name: str) -> Callable[[Path], Path]:
@@ -312,27 +326,6 @@ def _int8_without_quantization(d: Path) -> Path:
     g.t.tensors[x].quantization = None
     g.t.tensors[y].quantization = None
     return _write(m, d, "int8_no_quantization")
-
-
-def _while_changing_shape(d: Path) -> Path:
-    m = Model()
-    g = m.subgraph()
-    x = g.tensor([1, 4], "INT32")
-    y = g.tensor([1, 4], "INT32")
-    g.op("WHILE", [x], [y], "WhileOptions", condSubgraphIndex=1, bodySubgraphIndex=2)
-    g.io([x], [y])
-    cond = m.subgraph()
-    a = cond.tensor([1, 4], "INT32")
-    limit = cond.tensor([1, 4], "INT32", data=i32(9, 9, 9, 9))
-    flag = cond.tensor([1, 4], "BOOL")
-    cond.op("LESS", [a, limit], [flag])
-    cond.io([a], [flag])
-    body = m.subgraph()
-    p = body.tensor([1, 4], "INT32")
-    q = body.tensor([1, 8], "INT32")
-    body.op("CONCATENATION", [p, p], [q], "ConcatenationOptions", axis=1)
-    body.io([p], [q])
-    return _write(m, d, "while_shape_change")
 
 
 def _repeated_output(n: int) -> Callable[[Path], Path]:
@@ -570,7 +563,9 @@ CASES: dict[str, Case] = {
     "reshape output larger than input": Case(_reshape_larger, "refuse", ("RESHAPE",)),
     "concatenation of 10,000 inputs": Case(_concat(10_000), "refuse", ("CONCATENATION",)),
     "call_once without options": Case(_call_once(False), "refuse", ("CALL_ONCE",)),
-    "while cond/body arity mismatch": Case(_while_arity, "refuse", ("WHILE",)),
+    "while cond/body arity mismatch": Case(
+        _while("while_arity", 2, body_grows=False), "refuse", ("WHILE",)
+    ),
     # ---- per graph
     "cycle": Case(_two_adds("cycle", _cycle), "refuse", ("before it is written",)),
     "operators out of topological order": Case(
@@ -644,7 +639,7 @@ CASES: dict[str, Case] = {
         _conv_output([1, 2, 2, 8]), "refuse", ("[1, 16, 16, 8]",)
     ),
     "WHILE body changing a loop value's shape": Case(
-        _while_changing_shape, "refuse", ("keeps its shape",)
+        _while("while_shape_change", 1, body_grows=True), "refuse", ("keeps its shape",)
     ),
     "offline offset past INT_MAX": Case(
         _offline(lambda n: [0, 2**31 - 64, 64], "offline_int_max"), "refuse", ("int",)

@@ -464,6 +464,11 @@ def advise(
         raise click.BadParameter(
             f"not a list of numbers: {widths!r}", param_hint="--widths"
         ) from exc
+    if not width_list or not all(0 < w <= 4 for w in width_list):  # also refuses nan
+        raise click.BadParameter(
+            f"give width multipliers above 0 and at most 4, comma separated: {widths!r}",
+            param_hint="--widths",
+        )
     if step <= 0 or min_resolution <= 0:
         raise click.BadParameter("must be positive", param_hint="--step/--min-resolution")
     board = _pick_board(board_name, board_file)

@@ -186,6 +186,11 @@ MISUSE = {
         ["fit", str(HELLO), "--board-file", "{ctrl}"],
         "printable",
     ),
+    "width multipliers nan, inf, -1": (
+        ["advise", str(HELLO), "-b", "host", "--widths", "nan,inf,-1"],
+        "--widths",
+    ),
+    "no width multiplier": (["advise", str(HELLO), "-b", "host", "--widths", ","], "--widths"),
     "negative seed": (["space", "-b", "host", "-n", "1", "--serial", "--seed", "-1"], "--seed"),
     "4,096 local workers": (["matrix", str(HELLO), "-b", "host", "--workers", "4096"], "--workers"),
     "header written over the model": (

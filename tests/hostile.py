@@ -328,6 +328,15 @@ def _int8_without_quantization(d: Path) -> Path:
     return _write(m, d, "int8_no_quantization")
 
 
+def _unknown_builtin(d: Path) -> Path:
+    """An operator whose builtin code no schema names (9999)."""
+    m = Model()
+    _chain(m)
+    code = m.m.operatorCodes[0]
+    code.builtinCode, code.deprecatedBuiltinCode = 9999, 127
+    return _write(m, d, "builtin_9999")
+
+
 def _repeated_output(n: int) -> Callable[[Path], Path]:
     """One tensor listed ``n`` times as a model output (TFLM allocates a TfLiteTensor each)."""
 
@@ -658,6 +667,7 @@ CASES: dict[str, Case] = {
     "an operator with 10,000 outputs": Case(_many_outputs(10_000), "fast"),
     "100,000 unused tensors": Case(_unused_tensors(100_000), "fast"),
     "one tensor listed 100,000 times as an output": Case(_repeated_output(100_000), "fast"),
+    "an unknown builtin code": Case(_unknown_builtin, "refuse", ("builtin code 9999",)),
 }
 
 

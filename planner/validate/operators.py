@@ -220,6 +220,12 @@ def operator_problems(op: Operator, sg: Subgraph, graph: Graph) -> Iterable[str]
     """The operator's problems as "operator N (OP) ...", first ones first."""
     if op.is_custom:
         return
+    if op.opcode.startswith("BUILTIN_"):
+        yield (
+            f"{describe(op, sg.index)} has builtin code {op.opcode[8:]}, which the TFLite "
+            "schema does not name; TFLM has no kernel for it (its op resolver fails)"
+        )
+        return
     problem = (
         _io_problem(op, len(sg.tensors))
         or _option_problem(op)

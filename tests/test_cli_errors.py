@@ -164,7 +164,7 @@ def test_missing_board_is_a_usage_error() -> None:
 def test_float_model_is_reported_with_a_warning(tmp_path: Path) -> None:
     m = Model()
     g = m.subgraph()
-    x = g.tensor([1, 8])
+    x = g.tensor([1, 8], "FLOAT32")
     y = g.add(x, x, [1, 8])
     g.io([x], [y])
     path = m.write(tmp_path / "float.tflite")

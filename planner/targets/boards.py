@@ -243,6 +243,12 @@ def _is_int(value: Any) -> bool:
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+\-]*$")
 
 
+def _printable(text: str) -> bool:
+    """No control characters but line breaks and tabs (a multi-line description is fine; an
+    escape sequence or a NUL in a region name is not)."""
+    return all(c.isprintable() or c in "\n\t" for c in text)
+
+
 @dataclass(frozen=True)
 class _Field:
     check: Callable[[Any], bool]
@@ -251,7 +257,7 @@ class _Field:
 
 
 _TEXT = _Field(
-    lambda v: isinstance(v, str) and v.strip() != "" and v.isprintable(),
+    lambda v: isinstance(v, str) and v.strip() != "" and _printable(v),
     "a non-empty string of printable characters",
 )
 _OPTIONAL_TEXT = _Field(lambda v: isinstance(v, str), "a string", required=False)

@@ -294,9 +294,9 @@ def _binary(
     def build(d: Path) -> Path:
         m = Model()
         g = m.subgraph()
-        scale = {"FLOAT32": None, "FLOAT64": None}
         x, y, z = (
-            g.tensor(shape, dtype, scale=scale.get(dtype, 0.1)) for shape, dtype in (a, b, out)
+            g.tensor(shape, dtype, scale=None if dtype.startswith("FLOAT") else 0.1)
+            for shape, dtype in (a, b, out)
         )
         g.op("ADD", [x, y], [z], "AddOptions")
         g.io([x, y], [z])

@@ -172,7 +172,8 @@ class ShapeContext:
         return self.new[t]
 
 
-def spatial_out(ctx: ShapeContext, op: Operator, x: Shape, kh: int, kw: int) -> tuple[int, int]:
+def spatial_out(op: Operator, x: Shape, kh: int, kw: int) -> tuple[int, int]:
+    """Output height and width of a convolution or pooling window over ``x`` (NHWC)."""
     sh, sw = opt_int(op, "stride_h", 1), opt_int(op, "stride_w", 1)
     dh, dw = opt_int(op, "dilation_h_factor", 1), opt_int(op, "dilation_w_factor", 1)
     pad = opt_int(op, "padding", PADDING_SAME)
@@ -199,7 +200,7 @@ def _conv_out(
     if mismatch is not None:
         raise ShapeError(f"operator {op.index} ({op.opcode}): {x[3]} input channels {mismatch}")
     kh, kw, co = kernel
-    oh, ow = spatial_out(ctx, op, x, kh, kw)
+    oh, ow = spatial_out(op, x, kh, kw)
     return [(x[0], oh, ow, co)]
 
 
@@ -224,7 +225,7 @@ def pool_rule(ctx: ShapeContext, op: Operator) -> list[Shape]:
     if is_global_pool(ctx.sg, op):
         return [(x[0], 1, 1, x[3])]
     kh, kw = opt_int(op, "filter_height", 1), opt_int(op, "filter_width", 1)
-    oh, ow = spatial_out(ctx, op, x, kh, kw)
+    oh, ow = spatial_out(op, x, kh, kw)
     return [(x[0], oh, ow, x[3])]
 
 

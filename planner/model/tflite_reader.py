@@ -395,11 +395,7 @@ class _Reader:
     def _tensor(self, t: Any, index: int, sg_index: int) -> Tensor:
         name_b = t.Name()
         name = name_b.decode("utf-8", "replace") if name_b else f"tensor_{index}"
-        if self.use_numpy:
-            array = t.ShapeAsNumpy()
-            shape = () if isinstance(array, int) else tuple(array.tolist())
-        else:
-            shape = self._vector(t.Shape, f"tensor {index}'s shape")
+        shape = self._vector(t.Shape, f"tensor {index}'s shape")
         elements = 1
         for d in shape:
             if d < 0 or d > MAX_DIMENSION:

@@ -182,10 +182,11 @@ def map_rows(check: FitCheck) -> list[tuple[str, ...]]:
 MAX_NAME_CHARS = 80
 
 
-def short_name(name: str) -> str:
-    """A converted name's first TF name (they join several with ';'), cut to a table cell."""
+def short_name(name: str, limit: int = MAX_NAME_CHARS) -> str:
+    """A converted name's first TF name (they join several with ';'), cut to ``limit``
+    characters for a table cell."""
     first = name.split(";")[0]
-    return first if len(first) <= MAX_NAME_CHARS else first[: MAX_NAME_CHARS - 3] + "..."
+    return first if len(first) <= limit else first[: limit - 3] + "..."
 
 
 def map_csv(check: FitCheck) -> str:

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from planner.analysis.layers import human_bytes
-from planner.report.arena_map import MAP_HEADER, map_rows
+from planner.report.arena_map import MAP_HEADER, map_rows, short_name
 from planner.report.rows import (
     LAYER_HEADER,
     LAYER_TEXT_COLUMNS,
@@ -189,11 +189,8 @@ def _overflow_table(rows: Iterable[LayerCheck], check: FitCheck) -> Table:
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for lc in rows:
         names = lc.layer.output_names
-        # Converted names join several TF names with ';': the first says the most.
-        name = names[0].split(";")[0] if names else "-"
-        table.add_row(
-            *overflow_cells(lc, name if len(name) <= 60 else name[:57] + "...", "persistent tail")
-        )
+        name = short_name(names[0], 60) if names else "-"
+        table.add_row(*overflow_cells(lc, name, "persistent tail"))
     return table
 
 

@@ -508,13 +508,6 @@ def default_catalog_dir() -> Path:
 _loaded: set[Path] = set()
 
 
-def _plain_name(name: str) -> bool:
-    """A name that can only be a file name inside the folder (no separators, no dot-dots)."""
-    return bool(name) and name.replace("-", "").replace("_", "").replace(".", "").isalnum() and (
-        ".." not in name
-    )
-
-
 @functools.cache
 def _load_catalog(directory: Path) -> tuple[Board, ...]:
     _loaded.add(directory)
@@ -595,7 +588,7 @@ def find_board(name: str, directory: str | Path | None = None) -> Board:
     if wanted.lower().endswith(".toml"):
         return load_board_file(wanted)
     folder = default_catalog_dir() if directory is None else Path(directory).resolve()
-    if folder not in _loaded and _plain_name(wanted):
+    if folder not in _loaded and _NAME_RE.fullmatch(wanted):  # a board name: no separators
         # A board's file is named after it: read that file alone (one of 28 to parse).
         file = folder / f"{wanted.lower()}.toml"
         if file.is_file():

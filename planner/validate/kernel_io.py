@@ -15,11 +15,11 @@ bounds, aborts or computes garbage when it runs.
 
 from __future__ import annotations
 
-from planner.analysis.shape_rules import conv_output_size
+from planner.analysis.shape_rules import ShapeError, broadcast, spatial_out
 from planner.model.graph import Operator, Subgraph, Tensor
 
 #: ``RuntimeShape::kMaxSmallSize``: the most dimensions a kernel can describe.
-MAX_KERNEL_RANK = 6
+MAX_SMALL_RANK = 6
 #: Operators that move bytes without describing their tensors with RuntimeShape.
 SHAPE_FREE = frozenset({"RESHAPE", "SQUEEZE", "EXPAND_DIMS", "IF", "WHILE", "CALL_ONCE"})
 #: Kernels whose int8/int16 path reads every activation's scale and zero point.
@@ -60,10 +60,10 @@ def _rank_problem(op: Operator, sg: Subgraph) -> str | None:
     if op.opcode in SHAPE_FREE:
         return None
     for t in _tensors(op, sg):
-        if len(t.shape) > MAX_KERNEL_RANK:
+        if len(t.shape) > MAX_SMALL_RANK:
             return (
                 f"has tensor {t.index} of rank {len(t.shape)}; TFLM's kernels describe at "
-                f"most {MAX_KERNEL_RANK} dimensions (RuntimeShape::kMaxSmallSize)"
+                f"most {MAX_SMALL_RANK} dimensions (RuntimeShape::kMaxSmallSize)"
             )
     return None
 
@@ -82,18 +82,6 @@ def _quantization_problem(op: Operator, sg: Subgraph) -> str | None:
     return None
 
 
-def broadcast_shape(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None:
-    """The shape two shapes broadcast to (numpy's rule, as TFLite's), or None."""
-    out = []
-    for i in range(1, max(len(a), len(b)) + 1):
-        x = a[-i] if i <= len(a) else 1
-        y = b[-i] if i <= len(b) else 1
-        if x != y and 1 not in (x, y):
-            return None
-        out.append(max(x, y) if 0 not in (x, y) else 0)
-    return tuple(reversed(out))
-
-
 def _binary_problem(op: Operator, sg: Subgraph) -> str | None:
     if op.opcode not in BINARY_ELEMENTWISE or len(op.inputs) < 2 or not op.outputs:
         return None
@@ -105,8 +93,9 @@ def _binary_problem(op: Operator, sg: Subgraph) -> str | None:
         return f"mixes types {a.dtype}, {b.dtype} -> {out.dtype}; its kernel takes one type"
     if op.opcode in ARITHMETIC and a.dtype not in ARITHMETIC_TYPES:
         return f"has {a.dtype} operands; TFLM's kernel has no {a.dtype} path"
-    shape = broadcast_shape(a.shape, b.shape)
-    if shape is None:
+    try:
+        shape = broadcast(a.shape, b.shape, op)
+    except ShapeError:
         return f"cannot broadcast shapes {list(a.shape)} and {list(b.shape)}"
     if shape != out.shape:
         return (
@@ -123,21 +112,12 @@ def _conv_shape(op: Operator, sg: Subgraph) -> tuple[tuple[int, ...], Tensor] | 
     x, w, y = sg.tensors[op.inputs[0]], sg.tensors[op.inputs[1]], sg.tensors[op.outputs[0]]
     if len(x.shape) != 4 or len(w.shape) != 4:
         return None
-    o = op.options
-    padding = o.get("padding", 0)
-    if not isinstance(padding, int):
-        return None
-    sizes = []
-    for axis, kernel, stride, dilation in (
-        (1, w.shape[1], "stride_h", "dilation_h_factor"),
-        (2, w.shape[2], "stride_w", "dilation_w_factor"),
-    ):
-        s, d = o.get(stride, 1), o.get(dilation, 1)
-        if not (isinstance(s, int) and isinstance(d, int) and s > 0 and d > 0):
-            return None  # option ranges are reported by the option check
-        sizes.append(conv_output_size(x.shape[axis], kernel, s, d, padding))
+    try:
+        height, width = spatial_out(op, x.shape, w.shape[1], w.shape[2])
+    except ShapeError:  # a window larger than a VALID input: nothing to compute
+        height = width = 0
     channels = w.shape[0] if op.opcode == "CONV_2D" else w.shape[3]
-    return (x.shape[0], sizes[0], sizes[1], channels), y
+    return (x.shape[0], height, width, channels), y
 
 
 def _output_shape_problem(op: Operator, sg: Subgraph) -> str | None:
@@ -178,8 +158,7 @@ def kernel_io_problem(op: Operator, sg: Subgraph) -> str | None:
 
 __all__ = [
     "BINARY_ELEMENTWISE",
-    "MAX_KERNEL_RANK",
+    "MAX_SMALL_RANK",
     "QUANTIZED_MATH",
-    "broadcast_shape",
     "kernel_io_problem",
 ]

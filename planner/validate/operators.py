@@ -56,7 +56,6 @@ REQUIRED_INPUTS: Mapping[str, int] = {
 #: ``kMaxInputNum`` of concatenation.cc.
 CONCATENATION_MAX_INPUTS = 10
 #: ``RuntimeShape::kMaxSmallSize``: kernels that copy shapes take at most this many dims.
-MAX_SMALL_RANK = 6
 #: The schema's ``Padding`` (SAME, VALID) and ``ActivationFunctionType`` (NONE .. SIGN_BIT).
 PADDINGS = range(2)
 ACTIVATIONS = range(6)
@@ -149,8 +148,6 @@ def _kernel_problem(op: Operator, sg: Subgraph) -> str | None:
             )
         if op.options.get("fused_activation_function", 0) != 0:
             return "has a fused activation; TFLM's kernel supports none"
-        if any(len(sg.tensors[t].shape) > MAX_SMALL_RANK for t in op.inputs if t >= 0):
-            return f"has an input of more than {MAX_SMALL_RANK} dimensions"
     if name == "RESHAPE" and op.inputs and op.outputs and op.inputs[0] >= 0:
         if len(op.outputs) != 1 or len(op.inputs) > 2:
             return "takes 1 or 2 inputs and gives 1 output"

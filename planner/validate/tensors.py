@@ -14,6 +14,7 @@ import math
 from collections.abc import Iterable, Sequence
 
 from planner.model.graph import Subgraph, Tensor
+from planner.runtimes.tflm.structs.c_layout import INT_MAX
 from planner.validate.refusal import where
 
 #: Types ``TfLiteTypeSizeOf`` (micro/memory_helpers.cc) knows; any other fails AllocateTensors.
@@ -42,7 +43,6 @@ TFLM_SIZED_TYPES = frozenset(
 UNPLANNABLE_ACTIVATION_TYPES = frozenset({"COMPLEX128"})
 #: Operators that may write a RESOURCE handle (the variable ops and control flow passing one on).
 RESOURCE_WRITERS = frozenset({"VAR_HANDLE", "IF", "WHILE", "CALL_ONCE"})
-INT32_MAX = (1 << 31) - 1
 #: Scale vectors at least this long are checked by numpy (when the loader used it) rather
 #: than value by value.
 VECTORISE_FROM = 16
@@ -155,7 +155,7 @@ def tensor_problems(sg: Subgraph, writers: dict[int, str]) -> Iterable[str]:
             or (quantization_problem(t) if t.index in read else None)
             or data_problem(t)
         )
-        if problem is None and t.elements > INT32_MAX:
+        if problem is None and t.elements > INT_MAX:
             problem = (
                 f"has {t.elements:,} elements (shape {list(t.shape)}); TFLM counts elements in "
                 "an int32, which overflows"
@@ -167,7 +167,6 @@ def tensor_problems(sg: Subgraph, writers: dict[int, str]) -> Iterable[str]:
 
 
 __all__ = [
-    "INT32_MAX",
     "TFLM_SIZED_TYPES",
     "activation_problem",
     "data_problem",

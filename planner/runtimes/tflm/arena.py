@@ -21,6 +21,7 @@ from planner.runtimes.tflm.allocations import TailPrediction
 from planner.runtimes.tflm.memory_planner import Plan, planner_for
 from planner.runtimes.tflm.micro_allocator import persistent_tail
 from planner.runtimes.tflm.smallest_arena import smallest_arena_bytes
+from planner.runtimes.tflm.structs.c_layout import INT_MAX
 from planner.targets.target import HOST, Target
 
 
@@ -87,15 +88,12 @@ class ArenaPrediction:
         )
 
 
-#: TFLM's memory planners hold buffer sizes and offsets in ``int``
-#: (``GreedyMemoryPlanner::AddBuffer(int size, ...)``, ``ListEntry::offset``) and add them in
-#: ``int`` (``GetMaximumMemorySize``): past this the plan wraps.
-INT_MAX = (1 << 31) - 1
-
-
 def _refuse_int_overflow(graph: Graph, buffers: tuple[Buffer, ...], plan: Plan) -> None:
-    """A plan whose end passes ``INT_MAX`` is one TFLM miscomputes (its allocation fails or
-    writes out of bounds on every target, 32- or 64-bit): refuse it rather than size it."""
+    """A plan whose end passes ``INT_MAX`` is one TFLM miscomputes: its memory planners hold
+    buffer sizes and offsets in ``int`` (``GreedyMemoryPlanner::AddBuffer(int size, ...)``,
+    ``ListEntry::offset``) and add them in ``int`` (``GetMaximumMemorySize``), so the plan
+    wraps and allocation fails or writes out of bounds on every target, 32- or 64-bit.
+    Refuse it rather than size it."""
     for b, offset in zip(buffers, plan.offsets, strict=True):
         if offset + b.size_bytes > INT_MAX:
             from planner.validate.refusal import ModelRefused

@@ -10,6 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Union
 
+#: Largest C ``int`` (32 bits on every ABI TFLM is built for): TFLM counts elements and holds
+#: planner sizes and offsets in it, esp-nn computes sizes in it.
+INT_MAX = (1 << 31) - 1
+
 #: Scalar C types used in the structs below.
 Scalar = Literal[
     "ptr",

@@ -28,11 +28,9 @@ from planner.runtimes.tflm.kernels.cmsis_nn.conv import ConvGeometry
 from planner.runtimes.tflm.kernels.descriptor import Kernel, OpView, ScratchUnknownError, need_dim
 from planner.runtimes.tflm.kernels.esp_nn.common import esp_kernel, s3_path, u16
 from planner.runtimes.tflm.kernels.reference.conv import int4_unpacking
+from planner.runtimes.tflm.structs.c_layout import INT_MAX
 from planner.runtimes.tflm.structs.esp_nn import esp_node_data_conv
 from planner.targets.target import Target
-
-#: C ``int``: a size past it overflows in esp-nn's arithmetic, which the planner does not guess.
-INT_MAX = 2**31 - 1
 
 
 @dataclass(frozen=True)

@@ -290,6 +290,49 @@ def _concat(m: _Model) -> None:
     g.io(ins, [y])
 
 
+def _pack(n: int) -> Builder:
+    """PACK of ``n`` inputs: pack.cc has no Prepare, so no temporary tensors however many."""
+
+    def build(m: _Model) -> None:
+        g = m.subgraph()
+        ins = [g.tensor([1, 4], scale=0.1) for _ in range(n)]
+        y = g.tensor([n, 1, 4], scale=0.1)
+        g.op("PACK", ins, [y], "PackOptions", valuesCount=n, axis=0)
+        g.io(ins, [y])
+
+    return build
+
+
+def _unpack(n: int) -> Builder:
+    def build(m: _Model) -> None:
+        g = m.subgraph()
+        x = g.tensor([n, 4], scale=0.1)
+        ys = [g.tensor([4], scale=0.1) for _ in range(n)]
+        g.op("UNPACK", [x], ys, "UnpackOptions", num=n, axis=0)
+        g.io([x], ys)
+
+    return build
+
+
+def _split(v: bool, n: int) -> Builder:
+    """SPLIT (axis, data) or SPLIT_V (data, sizes, axis) into ``n`` outputs: Prepare takes
+    only the axis tensor."""
+
+    def build(m: _Model) -> None:
+        g = m.subgraph()
+        x = g.tensor([1, 2 * n], scale=0.1)
+        axis = g.tensor([], "INT32", data=_i32(1))
+        ys = [g.tensor([1, 2], scale=0.1) for _ in range(n)]
+        if v:
+            sizes = g.tensor([n], "INT32", data=_i32(*[2] * n))
+            g.op("SPLIT_V", [x, sizes, axis], ys, "SplitVOptions", numSplits=n)
+        else:
+            g.op("SPLIT", [axis, x], ys, "SplitOptions", numSplits=n)
+        g.io([x], ys)
+
+    return build
+
+
 BUILT: dict[str, Builder] = {
     "mean_f32": _reduce("MEAN", [1, 4, 4, 8], [1, 2], [1, 1, 1, 8], F),
     "sum_i8": _reduce("SUM", [2, 5, 3], [1], [2, 3], "INT8"),
@@ -313,6 +356,10 @@ BUILT: dict[str, Builder] = {
     "if_offline_in_subgraph_1": _if_offline_in_subgraph_1,
     "conv_chain": _conv_chain,
     "concatenation": _concat,
+    "pack_300": _pack(300),
+    "unpack_300": _unpack(300),
+    "split_200": _split(False, 200),
+    "split_v_200": _split(True, 200),
 }
 
 

@@ -113,9 +113,10 @@ KERNELS = (
         _SLICE_TEMPS,
         strided_slice_rule,
     ),
-    _copy("PACK", PACK_PARAMS, None, None, None),
-    _copy("UNPACK", UNPACK_PARAMS, None, None, None),
-    _copy("SPLIT", SPLIT_PARAMS, None, None, None),
+    # pack.cc and unpack.cc have no Prepare; split.cc's takes the axis (input 0) only.
+    _copy("PACK", PACK_PARAMS, None, (), None),
+    _copy("UNPACK", UNPACK_PARAMS, None, (), None),
+    _copy("SPLIT", SPLIT_PARAMS, None, (("i", 0),), None),
     Kernel("SHAPE", tail_known=True, parse=fixed(SHAPE_PARAMS), scratch_known=True),
     Kernel(
         "MIRROR_PAD",
@@ -127,7 +128,8 @@ KERNELS = (
         latency="copy",
     ),
     Kernel("SLICE", scratch_known=True, shape=strided_slice_rule, latency="copy"),
-    Kernel("SPLIT_V", scratch_known=True, latency="copy"),
+    # split_v.cc's Prepare takes the axis (input 2) only.
+    Kernel("SPLIT_V", scratch_known=True, temps=lambda _v: (("i", 2),), latency="copy"),
     Kernel("RESIZE_BILINEAR", scratch_known=True, shape=resize_rule),
     Kernel("RESIZE_NEAREST_NEIGHBOR", scratch_known=True, shape=resize_rule),
     Kernel("SPACE_TO_DEPTH", scratch_known=True, shape=space_depth_rule, latency="copy"),

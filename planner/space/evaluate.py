@@ -73,7 +73,9 @@ def target_arena(graph: Graph, target: Target) -> TargetArena:
     for a model it does not reorder)."""
     arena = predict_arena(graph, target)
     plan = plan_optimal(arena.buffers)
-    optimized = smallest_arena_bytes(graph, arena.buffers, plan, arena.tail_bytes, target)
+    optimized = smallest_arena_bytes(
+        graph, arena.buffers, plan, arena.tail_bytes, target, arena.tail.allocations
+    )
     return TargetArena(arena, optimized)
 
 

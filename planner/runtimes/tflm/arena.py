@@ -132,6 +132,8 @@ def predict_arena(
         buffers=buffers,
         plan=plan,
         tail=tail,
-        min_arena_bytes=smallest_arena_bytes(graph, buffers, plan, tail.total_bytes, target),
+        min_arena_bytes=smallest_arena_bytes(
+            graph, buffers, plan, tail.total_bytes, target, tail.allocations
+        ),
         unknown_scratch=unknown_scratch_ops(graph, target),
     )

@@ -57,11 +57,15 @@ from dataclasses import dataclass
 
 from planner.model.graph import Graph, Tensor
 from planner.runtimes.tflm.allocation_info import Buffer
-from planner.runtimes.tflm.allocations import ARENA_ALIGNMENT
+from planner.runtimes.tflm.allocations import ARENA_ALIGNMENT, Allocation, simulate_tail
 from planner.runtimes.tflm.kernels import OpView, kernel_for
 from planner.runtimes.tflm.kernels.descriptor import Slot
 from planner.runtimes.tflm.memory_planner import Plan, planner_for
-from planner.runtimes.tflm.micro_allocator import abi_of, allocate_interpreter_tensors
+from planner.runtimes.tflm.micro_allocator import (
+    abi_of,
+    allocate_interpreter_tensors,
+    persistent_allocations,
+)
 from planner.runtimes.tflm.structs.c_layout import align_down, align_up
 from planner.runtimes.tflm.structs.runtime import (
     ALLOCATION_INFO,
@@ -255,19 +259,56 @@ def _tail_before_finish(
     return tail_at_planning + align_down(ptr, ARENA_ALIGNMENT)
 
 
+def _tail_at_planning(
+    graph: Graph,
+    buffers: Sequence[Buffer],
+    tail_bytes: int,
+    target: Target,
+    allocations: Sequence[Allocation] | None,
+) -> int:
+    """The tail when planning starts: the final tail less what is allocated after planning
+    (:func:`post_planning_tail_bytes`, which assumes a 16-aligned tail there, as after any
+    kernel's persistent buffer), and, when the tail's ``allocations`` are known, no less than
+    their exact replay up to planning: a model without kernel buffers (no operator, say) can
+    leave the tail 8 bytes past a 16-byte boundary."""
+    tail = tail_bytes - post_planning_tail_bytes(graph, buffers, target)
+    if allocations is None:
+        return tail
+    later = len(allocate_interpreter_tensors(graph, target))
+    return max(tail, simulate_tail(allocations[: len(allocations) - later])[0])
+
+
+def _request_list_and_offsets(graph: Graph, target: Target) -> int:
+    """Planning's head for a model with no tensor at all.
+
+    TFLM's temporary allocations check ``tail_ - aligned_result`` as a ``size_t``: once the
+    temp pointer has passed the tail, that difference wraps to a huge value and the check
+    passes. With an empty ``AllocationInfo`` array, only the resizable scratch-request list and
+    the subgraph offsets must fit below the tail; the planner's workspace may lie past it
+    (nothing is planned, so nothing is written there). Measured on the pip runtime and the
+    Cortex-M probes (688 and 280 B for a model without tensors)."""
+    s = StructSizes.of(target)
+    head = align_up(s.scratch_request[0] * MAX_SCRATCH_BUFFERS_PER_OP, s.size_t)
+    return head + s.size_t * len(graph.subgraphs)
+
+
 def smallest_arena_bytes(
     graph: Graph,
     buffers: Sequence[Buffer],
     plan: Plan,
     tail_bytes: int,
     target: Target = HOST,
+    allocations: Sequence[Allocation] | None = None,
 ) -> int:
     """Smallest ``kTensorArenaSize`` (a multiple of 16) with which allocation succeeds.
 
-    ``tail_bytes`` is the final tail (persistent data) for an arena whose end is 16-aligned.
+    ``tail_bytes`` is the final tail (persistent data) for an arena whose end is 16-aligned;
+    ``allocations``, when known, the tail's allocations in runtime order.
     """
     pointer = StructSizes.of(target).pointer
-    tail_at_planning = tail_bytes - post_planning_tail_bytes(graph, buffers, target)
+    if allocations is None and not any(sg.tensors for sg in graph.subgraphs):
+        allocations = persistent_allocations(graph, target)[0]  # a few, with no tensor
+    tail_at_planning = _tail_at_planning(graph, buffers, tail_bytes, target, allocations)
     tail_after_prepare = _tail_before_finish(graph, buffers, tail_at_planning, pointer)
     during_prepare = max(
         (
@@ -276,6 +317,12 @@ def smallest_arena_bytes(
         ),
         default=0,
     )
-    during_planning = planning_head_bytes(graph, buffers, target) + tail_at_planning
+    if any(sg.tensors for sg in graph.subgraphs):
+        # The planner's workspace ends at or below the tail aligned down to 16
+        # (GetAvailableMemory), which matters when the tail is not 16-aligned.
+        head_at_planning = align_up(planning_head_bytes(graph, buffers, target), ARENA_ALIGNMENT)
+    else:
+        head_at_planning = _request_list_and_offsets(graph, target)
+    during_planning = head_at_planning + tail_at_planning
     after_planning = plan.head_bytes + tail_bytes
     return align_up(max(during_prepare, during_planning, after_planning), ARENA_ALIGNMENT)

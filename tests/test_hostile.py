@@ -192,6 +192,10 @@ MISUSE = {
     ),
     "no width multiplier": (["advise", str(HELLO), "-b", "host", "--widths", ","], "--widths"),
     "negative seed": (["space", "-b", "host", "-n", "1", "--serial", "--seed", "-1"], "--seed"),
+    "space exporting to a full disk": (
+        ["space", "-b", "host", "-n", "1", "--serial", "--no-results", "--export", "/dev/full"],
+        "No space left",
+    ),
     "4,096 local workers": (["matrix", str(HELLO), "-b", "host", "--workers", "4096"], "--workers"),
     "header written over the model": (
         ["fit", "{copy}", "-b", "host", "--emit-header", "{copy}"],

@@ -217,23 +217,31 @@ def run(**o: Any) -> None:
     names = [b.name for b in job.boards]
     explorations = explore(result.rows, names)
     where = f"; results in {result.results_dir}" if result.results_dir else ""
-    click.echo(
+    # Every file is written before anything is printed, so a failed write is the one line
+    # on stderr (and nothing on stdout).
+    notes = [
         f"{total:,} subnets x {len(names)} board(s): {result.computed_chunks} chunk(s) "
-        f"computed, {result.resumed_chunks} resumed{where}",
-        err=True,
-    )
-    _write(o, job, explorations, result.rows)
+        f"computed, {result.resumed_chunks} resumed{where}"
+    ]
+    text = _write(o, job, explorations, result.rows, notes)
     if o["chart"] is not None:
         from planner.space.report import save_cdf_chart
 
         save_cdf_chart(explorations, o["chart"])
-        click.echo(f"wrote {o['chart']}", err=True)
+        notes.append(f"wrote {o['chart']}")
     if o["export_path"] is not None:
-        _export(explorations[0], job, o["export_path"])
+        notes.append(_export(explorations[0], job, o["export_path"]))
+    if text is not None:
+        click.echo(text, nl=False)
+    for note in notes:
+        click.echo(note, err=True)
     sys.exit(0 if all(e.best_space is not None for e in explorations) else 1)
 
 
-def _write(o: dict[str, Any], job: Any, explorations: Any, rows: Any) -> None:
+def _write(
+    o: dict[str, Any], job: Any, explorations: Any, rows: Any, notes: list[str]
+) -> str | None:
+    """Write the report to ``-o`` (noting it in ``notes``), or return it for stdout."""
     from planner.space import report
     from planner.space.pipeline import PlannerError
 
@@ -242,8 +250,8 @@ def _write(o: dict[str, Any], job: Any, explorations: Any, rows: Any) -> None:
         from planner.space.engine import write_parquet
 
         write_parquet(rows, output)
-        click.echo(f"wrote {output}", err=True)
-        return
+        notes.append(f"wrote {output}")
+        return None
     if fmt == "json":
         text = report.render_json(
             explorations,
@@ -262,15 +270,16 @@ def _write(o: dict[str, Any], job: Any, explorations: Any, rows: Any) -> None:
             f"{job.classes} classes; fits = TFLM's arena (TFLM's plan) and flash within budget",
         )
     if output is None:
-        click.echo(text, nl=False)
-        return
+        return text
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise PlannerError(f"{output}: cannot write: {exc.strerror or exc}") from exc
+    return None
 
 
-def _export(exploration: Any, job: Any, path: Path) -> None:
+def _export(exploration: Any, job: Any, path: Path) -> str:
+    """Write the best subnet's model to ``path``; the line that says so."""
     from planner.space.build import build_network
     from planner.space.export import write_model
     from planner.space.pipeline import PlannerError
@@ -283,9 +292,8 @@ def _export(exploration: Any, job: Any, path: Path) -> None:
         job.seed, float(row["width"]), int(row["resolution"]), int(row["index"]), job.classes
     )
     size = write_model(build_network(subnet), path, seed=job.seed)
-    click.echo(
+    return (
         f"wrote {path} ({size:,} B): {subnet.label} for {exploration.board}; "
         f"`planner fit {path} --board {exploration.board}` needs SRAM "
-        f"{int(row['sram_bytes']):,} B",
-        err=True,
+        f"{int(row['sram_bytes']):,} B"
     )

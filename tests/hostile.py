@@ -396,6 +396,28 @@ def _external_weights(d: Path) -> Path:
     return path
 
 
+def _weights_at_offset(offset: int) -> Callable[[Path], Path]:
+    """Weights whose buffer gives a size at offset 0 or 1 (not a valid place) and no data."""
+
+    def build(d: Path) -> Path:
+        m = Model()
+        g, _, _ = _chain(m, side=16, channels=8)
+        w = _weights(g)
+        m.m.buffers[w.buffer].data = None
+        path = _write(m, d, f"weights_offset_{offset}")
+        model = schema().ModelT.InitFromPackedBuf(path.read_bytes(), 0)
+        model.buffers[w.buffer].offset = offset
+        model.buffers[w.buffer].size = 8 * 3 * 3 * 8
+        import flatbuffers
+
+        b = flatbuffers.Builder(1024)
+        b.Finish(model.Pack(b), file_identifier=b"TFL3")
+        path.write_bytes(bytes(b.Output()))
+        return path
+
+    return build
+
+
 def _empty_subgraph_passthrough(d: Path) -> Path:
     """A subgraph with no operators whose input is its output."""
     m = Model()
@@ -605,6 +627,8 @@ CASES: dict[str, Case] = {
     "uncalled copy of subgraph 0": Case(_uncalled_copy, "refuse", ("subgraph 1",)),
     # ---- layouts the runtime handles its own way
     "weights after the flatbuffer": Case(_external_weights, "runtime"),
+    "weights at Buffer.offset 0": Case(_weights_at_offset(0), "refuse", ("at offset 0",)),
+    "weights at Buffer.offset 1": Case(_weights_at_offset(1), "refuse", ("at offset 1",)),
     "operator-less subgraph passing its input through": Case(
         _empty_subgraph_passthrough, "runtime"
     ),

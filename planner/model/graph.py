@@ -284,6 +284,9 @@ class Graph:
     offline_offsets: tuple[int, ...] | None = None
     #: Names of metadata entries in the model.
     metadata_names: tuple[str, ...] = ()
+    #: Buffers that give a size but no valid offset (0 or 1; offsets count only above 1) and
+    #: hold no data, as (buffer index, offset, size). TFLM finds no data in them.
+    misplaced_buffers: tuple[tuple[int, int, int], ...] = ()
 
     @property
     def main(self) -> Subgraph:

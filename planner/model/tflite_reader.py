@@ -273,6 +273,7 @@ class _Reader:
             )
         n_buffers = self._count(m.BuffersLength(), "the buffer table")
         self.external: set[int] = set()
+        self.misplaced: list[tuple[int, int, int]] = []
         self.buffer_bytes = [self._buffer_size(m.Buffers(i), i) for i in range(n_buffers)]
         n_codes = self._count(m.OperatorCodesLength(), "the operator-code table")
         self.opcodes = [self._opcode(m.OperatorCodes(i)) for i in range(n_codes)]
@@ -290,6 +291,7 @@ class _Reader:
             schema_version=version,
             offline_offsets=offline,
             metadata_names=metadata_names,
+            misplaced_buffers=tuple(self.misplaced),
         )
 
     def _buffer_size(self, buf: Any, index: int) -> int:
@@ -309,6 +311,8 @@ class _Reader:
         if n:
             # Read the last byte, so a length running past the file end is caught here.
             buf.Data(n - 1)
+        elif size:
+            self.misplaced.append((index, int(offset), int(size)))
         return int(n)
 
     def _opcode(self, code: Any) -> tuple[str, str | None, int]:

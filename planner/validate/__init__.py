@@ -44,7 +44,7 @@ def problems(graph: Graph) -> Iterator[str]:
                     writers.setdefault(t, op.opcode)
         yield from tensor_problems(sg, writers)
         yield from writer_problems(sg)
-        yield from order_problems(sg)
+        yield from order_problems(sg, graph)
     yield from call_graph_problems(graph, calls)
     yield from offline_problems(graph)
 

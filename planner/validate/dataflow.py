@@ -46,8 +46,9 @@ def writer_problems(sg: Subgraph) -> Iterable[str]:
             writer[t] = op.index
 
 
-def order_problems(sg: Subgraph) -> Iterable[str]:
+def order_problems(sg: Subgraph, graph: Graph) -> Iterable[str]:
     """Tensors read before they are written (cycles, operators out of order) or never."""
+    misplaced = {b: (offset, size) for b, offset, size in graph.misplaced_buffers}
     writer = {t: op.index for op in sg.operators for t in op.outputs if t >= 0}
     ready = set(sg.inputs)
 
@@ -60,7 +61,15 @@ def order_problems(sg: Subgraph) -> Iterable[str]:
             if t < 0 or available(t):
                 continue
             w = writer.get(t)
-            if w is None:
+            if w is None and sg.tensors[t].buffer in misplaced:
+                offset, size = misplaced[sg.tensors[t].buffer]
+                yield (
+                    f"operator {op.index} ({op.opcode}){where(sg.index)} reads {_name(sg, t)}, "
+                    f"whose buffer {sg.tensors[t].buffer} gives {size:,} bytes at offset "
+                    f"{offset} (offsets count only above 1) and holds no data: TFLM finds "
+                    "none and would read uninitialised arena memory"
+                )
+            elif w is None:
                 yield (
                     f"operator {op.index} ({op.opcode}){where(sg.index)} reads {_name(sg, t)}, "
                     "which is never written (no input, constant or operator output)"
@@ -95,8 +104,7 @@ def call_graph_problems(graph: Graph, calls: Sequence[Sequence[int]]) -> Iterabl
         callee = calls[sg][i]
         if state[callee] == 1:
             yield (
-                f"subgraph {callee} calls itself (through subgraph {sg}); "
-                "TFLM recurses without end"
+                f"subgraph {callee} calls itself (through subgraph {sg}); TFLM recurses without end"
             )
             return
         if state[callee] == 0:

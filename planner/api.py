@@ -93,7 +93,7 @@ def fit(
         raise PlannerError(
             f"unknown planner {planner!r}; choose one of {', '.join(PLANNER_CHOICES)}"
         )
-    return _fit(model, load(model), resolve_board(board), planner, predict_arena, explain=True)
+    return _fit(model, load(model), resolve_board(board), planner, _recalled(), explain=True)
 
 
 ArenaOf = Callable[[Graph, Target], ArenaPrediction]
@@ -127,14 +127,16 @@ def _fit(
         tflm_arena=compared,
         latency=estimate_latency(graph, b, stats=stats),
     )
-    return _explained(model, check, target) if explain else check
+    return _explained(model, check, target, arena_of) if explain else check
 
 
-def _explained(model: str | Path | Graph, check: FitCheck, target: Target) -> FitCheck:
+def _explained(
+    model: str | Path | Graph, check: FitCheck, target: Target, arena_of: ArenaOf
+) -> FitCheck:
     """The check with the arenas between host and board (one cause at a time) and, when only
     TFLM's plan layout is in the way, what `planner optimize` really achieves."""
     graph = check.graph
-    steps = tuple((cause, predict_arena(graph, t)) for cause, t in host_path(target))
+    steps = tuple((cause, arena_of(graph, t)) for cause, t in host_path(target))
     layout = None
     if check.planner == "tflm" and check.fails_only_by_layout:
         from planner.memory.placement import lower_bound
@@ -156,13 +158,15 @@ def _explained(model: str | Path | Graph, check: FitCheck, target: Target) -> Fi
 
 
 def _recalled() -> ArenaOf:
-    """An arena per target, predicted once (for one graph)."""
-    arenas: dict[Target, ArenaPrediction] = {}
+    """An arena per graph and target, predicted once (the board's own target is the last of
+    the host-to-board steps, and several boards share a target)."""
+    arenas: dict[tuple[int, Target], tuple[Graph, ArenaPrediction]] = {}
 
     def recall(graph: Graph, target: Target) -> ArenaPrediction:
-        if target not in arenas:
-            arenas[target] = predict_arena(graph, target)
-        return arenas[target]
+        key = (id(graph), target)  # the graph is kept in the value, so its id stays its own
+        if key not in arenas:
+            arenas[key] = graph, predict_arena(graph, target)
+        return arenas[key][1]
 
     return recall
 

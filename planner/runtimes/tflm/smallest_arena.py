@@ -23,7 +23,12 @@ and micro_allocation_info.cc) the head holds, from the 16-aligned arena start:
    plus one per scratch request;
 4. temp: all the remaining memory, from the 16-aligned end of (3) to the 16-aligned tail,
    given to ``GreedyMemoryPlanner::Init``, which must fit 40 bytes (``per_buffer_size()``:
-   BufferRequirements 16 + 3 ints + ListEntry 12) for each planned buffer.
+   BufferRequirements 16 + 3 ints + ListEntry 12) for each planned buffer. Its end is 16-aligned,
+   so the head counts as its end rounded up to 16.
+
+A model with no tensor at all is the exception: TFLM's temp allocations compare
+``tail_ - aligned_result`` as a ``size_t``, which wraps once the temp pointer passes the tail,
+so there only (1) and (2) must fit below it.
 
 The tail then holds everything but what ``MicroInterpreter::AllocateTensors`` adds after
 planning: the arrays of input and output ``TfLiteTensor*`` (16-aligned) and one persistent
@@ -31,7 +36,9 @@ planning: the arrays of input and output ``TfLiteTensor*`` (16-aligned) and one 
 zero-point ``TfLiteIntArray`` when quantized. Those are subtracted from the final tail,
 replaying their alignment from the tail position at planning time: 16-aligned when tail
 variable tensors were allocated last, else just past the scratch-buffer handles
-(``sizeof(void*)`` each), else 16-aligned.
+(``sizeof(void*)`` each), else 16-aligned. When the tail's allocations are known, their exact
+replay up to planning is taken if larger (a model without any kernel's 16-aligned persistent
+buffer can leave the tail off a 16-byte boundary there).
 
 **After planning** the head shrinks to the plan's high-water mark and the arena must hold
 head + tail.

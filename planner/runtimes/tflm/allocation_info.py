@@ -302,32 +302,48 @@ def scratch_request_sizes(
     return kernel.scratch_sizes(OpView(graph.subgraphs[subgraph], op), target)
 
 
-def scratch_requests(graph: Graph, target: Target = HOST) -> tuple[tuple[int, int, int, str], ...]:
-    """Every RequestScratchBufferInArena call, in TFLM's order (subgraph, op, bytes, opcode).
+ScratchRequest = tuple[int, int, int, str]
 
-    TFLM prepares subgraph 0's operators in order, then subgraph 1's, and so on
-    (``MicroInterpreterGraph::PrepareSubgraphs``). Operators with unknown needs are skipped.
-    """
-    out: list[tuple[int, int, int, str]] = []
+#: The last :func:`_scratch_pass` (graph, target, result): predict_arena asks for the requests
+#: (through tflm_buffers) and then for the unknown operators of the same graph and target.
+_last_pass: list[tuple[Graph, Target, tuple[tuple[ScratchRequest, ...], tuple[str, ...]]]] = []
+
+
+def _scratch_pass(
+    graph: Graph, target: Target
+) -> tuple[tuple[ScratchRequest, ...], tuple[str, ...]]:
+    """Every operator's scratch requests, and the operators whose requests are not known:
+    one walk over the operators (each kernel's scratch rule run once), kept for the next call."""
+    last = _last_pass[-1] if _last_pass else None  # one read: threads may replace it
+    if last is not None and last[0] is graph and last[1] == target:
+        return last[2]
+    out: list[ScratchRequest] = []
+    unknown: list[str] = []
     for sg in graph.subgraphs:
         for op in sg.operators:
             try:
                 sizes = scratch_request_sizes(graph, sg.index, op, target)
             except ScratchUnknownError:
+                unknown.append(op.opcode)
                 continue
             out.extend((sg.index, op.index, size, op.opcode) for size in sizes)
-    return tuple(out)
+    result = tuple(out), tuple(dict.fromkeys(unknown))
+    _last_pass[:] = [(graph, target, result)]
+    return result
+
+
+def scratch_requests(graph: Graph, target: Target = HOST) -> tuple[ScratchRequest, ...]:
+    """Every RequestScratchBufferInArena call, in TFLM's order (subgraph, op, bytes, opcode).
+
+    TFLM prepares subgraph 0's operators in order, then subgraph 1's, and so on
+    (``MicroInterpreterGraph::PrepareSubgraphs``). Operators with unknown needs are skipped.
+    """
+    return _scratch_pass(graph, target)[0]
 
 
 def unknown_scratch_ops(graph: Graph, target: Target = HOST) -> tuple[str, ...]:
     """Distinct operator names whose scratch-buffer needs are not known (so not planned)."""
-    names = [
-        op.opcode
-        for sg in graph.subgraphs
-        for op in sg.operators
-        if not kernel_for(op.opcode, target.kernels).scratch_known_for(OpView(sg, op), target)
-    ]
-    return tuple(dict.fromkeys(names))
+    return _scratch_pass(graph, target)[1]
 
 
 @gc_paused

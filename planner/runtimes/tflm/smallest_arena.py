@@ -59,6 +59,7 @@ probes): ``ScratchBufferRequest``, ``AllocationInfo``, ``TfLiteTensor``,
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -197,19 +198,17 @@ def _temp_slots(view: OpView, target: Target) -> tuple[Slot, ...]:
     return once + once
 
 
-def _temp_tensor_end(view: OpView, start: int, s: StructSizes, target: Target) -> int:
+def _temp_tensor_end(channels: Sequence[int], start: int, s: StructSizes) -> int:
+    """Where the temporary tensors end, taken from ``start`` on: ``channels`` has one entry
+    per tensor (its quantization channels, 0 when none)."""
     t_size, t_align = s.tflite_tensor
     q_size, q_align = s.affine_quantization
     end = start
-    for kind, n in _temp_slots(view, target):
-        tensor = view.tensor(n, outputs=kind == "o")
-        if tensor is None:
-            continue
+    for n in channels:
         end = align_up(end, t_align) + t_size
-        channels = _quantized(tensor)
-        if channels:
+        if n:
             end = align_up(end, q_align) + q_size
-            end = align_up(end, 4) + 4 + 4 * channels
+            end = align_up(end, 4) + 4 + 4 * n
     return end
 
 
@@ -228,6 +227,45 @@ def _known_prepare_persistent(view: OpView) -> int:
     return 2 * align_up(4 * filt.shape[channel_axis], ARENA_ALIGNMENT)
 
 
+@dataclass(frozen=True)
+class _PrepareFacts:
+    """What the Prepare moment needs of a graph for one kernel library, whatever the ABI."""
+
+    #: Per operator in Prepare order: (subgraph, operator) and the quantization channels of
+    #: each temporary tensor its Prepare takes (0: not quantized).
+    temps: tuple[tuple[tuple[int, int], tuple[int, ...]], ...]
+    #: later[k]: what the operators after the k-th surely add to the tail.
+    later: tuple[int, ...]
+
+
+#: The last few graphs' facts, by (graph identity, kernel library); the graph is kept in the
+#: value, so its identity stays its own. A fit walks the host-to-board steps, which share them.
+_facts: dict[tuple[int, str], tuple[Graph, _PrepareFacts]] = {}
+_facts_lock = threading.Lock()
+
+
+def _prepare_facts(graph: Graph, target: Target) -> _PrepareFacts:
+    key = (id(graph), target.kernels)
+    known = _facts.get(key)
+    if known is not None:
+        return known[1]
+    views = [OpView(sg, op) for sg in graph.subgraphs for op in sg.operators]
+    later = [0] * len(views)
+    for k in range(len(views) - 2, -1, -1):
+        later[k] = later[k + 1] + _known_prepare_persistent(views[k + 1])
+    temps = []
+    for view in views:
+        tensors = (view.tensor(n, outputs=kind == "o") for kind, n in _temp_slots(view, target))
+        channels = tuple(_quantized(t) for t in tensors if t is not None)
+        temps.append(((view.subgraph.index, view.op.index), channels))
+    facts = _PrepareFacts(tuple(temps), tuple(later))
+    with _facts_lock:  # Dask may run fits in threads
+        while len(_facts) >= 4:
+            _facts.pop(next(iter(_facts)))
+        _facts[key] = (graph, facts)
+    return facts
+
+
 def prepare_peaks(
     graph: Graph, buffers: Sequence[Buffer], target: Target = HOST
 ) -> list[tuple[int, int]]:
@@ -239,17 +277,13 @@ def prepare_peaks(
         if b.is_scratch and b.op_index is not None:
             key = (b.subgraph, b.op_index)
             scratch_by_op[key] = scratch_by_op.get(key, 0) + 1
-    views = [OpView(sg, op) for sg in graph.subgraphs for op in sg.operators]
-    # later[k]: what the operators after the k-th surely add to the tail.
-    later = [0] * len(views)
-    for k in range(len(views) - 2, -1, -1):
-        later[k] = later[k + 1] + _known_prepare_persistent(views[k + 1])
+    facts = _prepare_facts(graph, target)
     out = []
     count = 0
-    for k, view in enumerate(views):
+    for (op_key, channels), later in zip(facts.temps, facts.later, strict=True):
         start = s.scratch_request[0] * (count + MAX_SCRATCH_BUFFERS_PER_OP)
-        out.append((_temp_tensor_end(view, start, s, target), later[k]))
-        count += scratch_by_op.get((view.subgraph.index, view.op.index), 0)
+        out.append((_temp_tensor_end(channels, start, s), later))
+        count += scratch_by_op.get(op_key, 0)
     return out
 
 

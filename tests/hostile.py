@@ -418,6 +418,52 @@ def _weights_at_offset(offset: int) -> Callable[[Path], Path]:
     return build
 
 
+def _one_op(
+    name: str,
+    opcode: str,
+    dtype: str,
+    out: tuple[float, int],
+    options: str = "",
+    ins: tuple[tuple[float, int], ...] = ((0.1, 0),),
+    **kw: Any,
+) -> Callable[[Path], Path]:
+    """One ``opcode`` on [1, 32] ``dtype`` tensors: inputs and output quantized as given
+    (scale, zero point), to reach what its Prepare requires of them."""
+
+    def build(d: Path) -> Path:
+        m = Model()
+        g = m.subgraph()
+        xs = [g.tensor([1, 32], dtype, scale=sc, zero_point=zp) for sc, zp in ins]
+        y = g.tensor([1, 32 * (len(xs) if opcode == "CONCATENATION" else 1)], dtype,
+                     scale=out[0], zero_point=out[1])  # fmt: skip
+        g.op(opcode, xs, [y], options, **kw)
+        g.io(xs, [y])
+        return _write(m, d, name)
+
+    return build
+
+
+def _gather_resized(d: Path) -> Path:
+    """GATHER declaring a [1, 1] output where it computes [128, 1024]: TFLM plans 128 KiB."""
+    m = Model()
+    g = m.subgraph()
+    x, y = g.tensor([128, 1024], scale=0.1), g.tensor([1, 1], scale=0.1)
+    g.op("GATHER", [x, g.const(np.arange(128, dtype=np.int32))], [y], "GatherOptions", axis=0)
+    g.io([x], [y])
+    return _write(m, d, "gather_resized")
+
+
+def _conv_int16_filter(d: Path) -> Path:
+    m = Model()
+    g = m.subgraph()
+    x, y = g.tensor([1, 4, 4, 2], scale=0.1), g.tensor([1, 4, 4, 2], scale=0.1)
+    w = g.tensor([2, 1, 1, 2], "INT16", data=np.ones(4, dtype=np.int16), scale=0.01)
+    b = g.tensor([2], "INT32", data=i32(0, 0), scale=0.001)
+    g.op("CONV_2D", [x, w, b], [y], "Conv2DOptions", padding=0, strideW=1, strideH=1)
+    g.io([x], [y])
+    return _write(m, d, "conv_int16_filter")
+
+
 def _empty_subgraph_passthrough(d: Path) -> Path:
     """A subgraph with no operators whose input is its output."""
     m = Model()
@@ -627,6 +673,53 @@ CASES: dict[str, Case] = {
     "uncalled copy of subgraph 0": Case(_uncalled_copy, "refuse", ("subgraph 1",)),
     # ---- layouts the runtime handles its own way
     "weights after the flatbuffer": Case(_external_weights, "runtime"),
+    # ---- a second independent hostile set (2026-12-02): Prepare's requirements
+    "GATHER declaring a smaller output than it computes": Case(
+        _gather_resized, "refuse", ("[128, 1024]", "[1, 1]")
+    ),
+    "int8 SOFTMAX output at zero point 0": Case(
+        _one_op("softmax_zp0", "SOFTMAX", "INT8", (1 / 256, 0), "SoftmaxOptions", beta=1.0),
+        "refuse",
+        ("zero point -128",),
+    ),
+    "int8 SOFTMAX output at scale 0.5": Case(
+        _one_op("softmax_scale", "SOFTMAX", "INT8", (0.5, -128), "SoftmaxOptions", beta=1.0),
+        "refuse",
+        ("scale 1/256",),
+    ),
+    "int16 SOFTMAX output at zero point 3": Case(
+        _one_op("softmax16", "SOFTMAX", "INT16", (1 / 32768, 3), "SoftmaxOptions", beta=1.0),
+        "refuse",
+        ("zero point 3",),
+    ),
+    "int8 LOGISTIC output at zero point 0": Case(
+        _one_op("logistic_zp0", "LOGISTIC", "INT8", (1 / 256, 0)), "refuse", ("-128",)
+    ),
+    "int16 LOGISTIC at zero point 3": Case(
+        _one_op("logistic16", "LOGISTIC", "INT16", (1 / 32768, 3)), "refuse", ("symmetric",)
+    ),
+    "int16 RELU at zero point 7": Case(
+        _one_op("relu16", "RELU", "INT16", (0.1, 7)), "refuse", ("zero point 7",)
+    ),
+    "int16 MUL at zero point 4": Case(
+        _one_op("mul16", "MUL", "INT16", (0.1, 0), "MulOptions", ins=((0.1, 4), (0.1, 0))),
+        "refuse",
+        ("zero point 4",),
+    ),
+    "int8 CONCATENATION of differently quantized inputs": Case(
+        _one_op(
+            "concat_scales",
+            "CONCATENATION",
+            "INT8",
+            (0.1, 0),
+            "ConcatenationOptions",
+            ins=((0.1, 0), (0.3, 0)),
+            axis=1,
+        ),
+        "refuse",
+        ("concatenates",),
+    ),
+    "int8 CONV_2D with an int16 filter": Case(_conv_int16_filter, "refuse", ("hybrid",)),
     "weights at Buffer.offset 0": Case(_weights_at_offset(0), "refuse", ("at offset 0",)),
     "weights at Buffer.offset 1": Case(_weights_at_offset(1), "refuse", ("at offset 1",)),
     "operator-less subgraph passing its input through": Case(

@@ -10,12 +10,20 @@ bounds, aborts or computes garbage when it runs.
 - binary elementwise operators: inputs of one type, broadcastable, and an output of the
   broadcast shape (``reference_ops::BroadcastAdd`` and friends write that many elements);
 - convolutions and fully-connected layers: an output of the shape the kernel computes
-  (``ComputePaddingHeightWidth``; batches x units).
+  (``ComputePaddingHeightWidth``; batches x units);
+- kernels that set their output's shape in Prepare (GATHER, GATHER_ND, EMBEDDING_LOOKUP,
+  DEPTH_TO_SPACE, SPACE_TO_DEPTH): a declared shape equal to the computed one, which TFLM
+  plans;
+- quantization Prepare requires: int8 SOFTMAX/LOGISTIC outputs at scale 1/256, zero point
+  -128; symmetric int16 (zero point 0) for LOGISTIC, RELU, MUL and SOFTMAX's output; int8
+  CONCATENATION inputs quantized as the output; int8 convolutions with int8/int4 filters.
 """
 
 from __future__ import annotations
 
-from planner.analysis.shape_rules import ShapeError, broadcast, spatial_out
+from collections.abc import Callable
+
+from planner.analysis.shape_rules import Shape, ShapeError, broadcast, opt_int, spatial_out
 from planner.model.graph import Operator, Subgraph, Tensor
 
 #: ``RuntimeShape::kMaxSmallSize``: the most dimensions a kernel can describe.
@@ -146,6 +154,139 @@ def _output_shape_problem(op: Operator, sg: Subgraph) -> str | None:
     )
 
 
+def _gather(x: Shape, i: Shape, op: Operator) -> Shape | None:
+    axis, batch = opt_int(op, "axis", 0), opt_int(op, "batch_dims", 0)
+    axis += len(x) if axis < 0 else 0
+    batch += len(i) if batch < 0 else 0
+    if not (0 <= batch <= axis < len(x) and batch <= len(i)):
+        return None  # Prepare's own checks fail (TF_LITE_ENSURE)
+    return (*x[:axis], *i[batch:], *x[axis + 1 :])
+
+
+def _gather_nd(x: Shape, i: Shape, _op: Operator) -> Shape | None:
+    if not i or i[-1] > len(x):
+        return None
+    return (*i[:-1], *x[i[-1] :])
+
+
+def _embedding_lookup(lookup: Shape, value: Shape, _op: Operator) -> Shape | None:
+    return (lookup[0], *value[1:]) if lookup and len(value) >= 2 else None
+
+
+def _depth_to_space(x: Shape, _: Shape, op: Operator) -> Shape | None:
+    b = opt_int(op, "block_size", 0)
+    if len(x) != 4 or b <= 0:
+        return None
+    return (x[0], x[1] * b, x[2] * b, x[3] // (b * b))
+
+
+def _space_to_depth(x: Shape, _: Shape, op: Operator) -> Shape | None:
+    b = opt_int(op, "block_size", 0)
+    if len(x) != 4 or b <= 0:
+        return None
+    return (x[0], x[1] // b, x[2] // b, x[3] * b * b)
+
+
+#: Kernels whose Prepare writes the output's dimensions (``CreateWritableTensorDimsWithCopy``)
+#: from their inputs' shapes: TFLM then plans the output with the computed shape, not the
+#: declared one, so a declared shape that differs would be under- or over-planned here.
+COMPUTED_OUTPUT: dict[str, Callable[[Shape, Shape, Operator], Shape | None]] = {
+    "GATHER": _gather,
+    "GATHER_ND": _gather_nd,
+    "EMBEDDING_LOOKUP": _embedding_lookup,
+    "DEPTH_TO_SPACE": _depth_to_space,
+    "SPACE_TO_DEPTH": _space_to_depth,
+}
+
+
+def _computed_output_problem(op: Operator, sg: Subgraph) -> str | None:
+    rule = COMPUTED_OUTPUT.get(op.opcode)
+    if rule is None or not op.inputs or not op.outputs or op.outputs[0] < 0 or op.inputs[0] < 0:
+        return None
+    second = op.inputs[1] if len(op.inputs) > 1 else -1
+    x = sg.tensors[op.inputs[0]].shape
+    expected = rule(x, sg.tensors[second].shape if second >= 0 else (), op)
+    y = sg.tensors[op.outputs[0]]
+    if expected is None or expected == y.shape:
+        return None
+    return (
+        f"sets its output to {list(expected)} in Prepare (TFLM plans that shape), but its "
+        f"output tensor {y.index} is declared {list(y.shape)}"
+    )
+
+
+def _int16_zero_point(t: Tensor) -> int | None:
+    q = t.quantization
+    return q.zero_points[0] if q is not None and q.zero_points else None
+
+
+#: What Prepare requires of an int8 output: zero point -128 (softmax_common.cc,
+#: logistic_common.cc), and for SOFTMAX scale 1/256.
+FIXED_INT8_OUTPUT = frozenset({"SOFTMAX", "LOGISTIC"})
+#: Kernels whose int16 path (an int16 first input) requires zero point 0, and of which tensors:
+#: all (logistic_common.cc, activations_common.cc's ReluPrepare, mul_common.cc) or the output
+#: only (softmax_common.cc).
+INT16_SYMMETRIC = {"LOGISTIC": "all", "RELU": "all", "MUL": "all", "SOFTMAX": "output"}
+
+
+def _quantization_rule_problem(op: Operator, sg: Subgraph) -> str | None:
+    if not op.outputs or op.outputs[0] < 0:
+        return None
+    y = sg.tensors[op.outputs[0]]
+    q = y.quantization
+    if op.opcode in FIXED_INT8_OUTPUT and y.dtype == "INT8" and q is not None and q.scales:
+        zero = q.zero_points[0] if q.zero_points else 0
+        scale_ok = op.opcode != "SOFTMAX" or q.scales[0] == 1 / 256
+        if zero != -128 or not scale_ok:
+            needs = "zero point -128" + (" and scale 1/256" if op.opcode == "SOFTMAX" else "")
+            return (
+                f"writes an int8 output with scale {q.scales[0]!r} and zero point {zero}; "
+                f"its kernel requires {needs}"
+            )
+    which = INT16_SYMMETRIC.get(op.opcode)
+    first = sg.tensors[op.inputs[0]] if op.inputs and op.inputs[0] >= 0 else None
+    if which is not None and first is not None and first.dtype == "INT16":  # the int16 path
+        for t in (*op.inputs, *op.outputs) if which == "all" else op.outputs:
+            tensor = sg.tensors[t] if t >= 0 else None
+            point = _int16_zero_point(tensor) if tensor is not None else None
+            if tensor is not None and tensor.dtype == "INT16" and point:
+                return (
+                    f"has int16 tensor {t} with zero point {point}; its kernel requires 0 "
+                    "(symmetric int16)"
+                )
+    if op.opcode == "CONCATENATION" and y.dtype == "INT8" and q is not None and q.scales:
+        for t in op.inputs:
+            tensor = sg.tensors[t] if t >= 0 else None
+            qi = tensor.quantization if tensor is not None else None
+            if qi is None or not qi.scales:
+                continue
+            if qi.scales[0] != q.scales[0] or (qi.zero_points[:1] or [0]) != (
+                q.zero_points[:1] or [0]
+            ):
+                return (
+                    f"concatenates int8 input {t} quantized as ({qi.scales[0]!r}, "
+                    f"{(qi.zero_points[:1] or [0])[0]}) into an output quantized as "
+                    f"({q.scales[0]!r}, {(q.zero_points[:1] or [0])[0]}); its kernel requires "
+                    "them equal"
+                )
+    if op.opcode in ("CONV_2D", "DEPTHWISE_CONV_2D") and len(op.inputs) > 1:
+        x, w = op.inputs[0], op.inputs[1]
+        if (
+            min(x, w) >= 0
+            and sg.tensors[x].dtype == "INT8"
+            and sg.tensors[w].dtype
+            not in (
+                "INT8",
+                "INT4",
+            )
+        ):
+            return (
+                f"has an int8 input and a {sg.tensors[w].dtype} filter; TFLM has no "
+                "hybrid kernels (filters of int8 models are int8 or int4)"
+            )
+    return None
+
+
 def kernel_io_problem(op: Operator, sg: Subgraph) -> str | None:
     """The first assumption of the operator's kernel its tensors break, or None."""
     return (
@@ -153,6 +294,8 @@ def kernel_io_problem(op: Operator, sg: Subgraph) -> str | None:
         or _quantization_problem(op, sg)
         or _binary_problem(op, sg)
         or _output_shape_problem(op, sg)
+        or _computed_output_problem(op, sg)
+        or _quantization_rule_problem(op, sg)
     )
 
 

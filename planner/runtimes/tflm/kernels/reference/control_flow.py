@@ -12,9 +12,7 @@ from planner.runtimes.tflm.structs.c_layout import CStruct
 from planner.runtimes.tflm.structs.op_data import OP_DATA_CALL_ONCE, OP_DATA_IF, OP_DATA_WHILE
 
 
-def _control(
-    opcode: str, builtin: CStruct, op_data: CStruct, temps: tuple[Slot, ...]
-) -> Kernel:
+def _control(opcode: str, builtin: CStruct, op_data: CStruct, temps: tuple[Slot, ...]) -> Kernel:
     """``temps``: the temporary tensors Prepare takes: IF's condition; none for the others."""
     return Kernel(
         opcode,

@@ -80,7 +80,8 @@ _BINARY_MODELLED: _Modelled = (
 _UNARY_MODELLED: _Modelled = (
     ("RELU", None, OP_DATA_RELU, IN0_OUT0),
     ("LOGISTIC", None, OP_DATA_LOGISTIC, IN0_OUT0),
-    ("TANH", None, OP_DATA_TANH, None),
+    # tanh.cc: Prepare takes the input, then CalculateArithmeticOpData input and output.
+    ("TANH", None, OP_DATA_TANH, (("i", 0), ("i", 0), ("o", 0))),
     ("HARD_SWISH", None, HARD_SWISH_PARAMS, IN0_OUT0),
     ("LEAKY_RELU", LEAKY_RELU_PARAMS, OP_DATA_LEAKY_RELU, IN0_OUT0),
     ("QUANTIZE", None, OP_DATA_QUANTIZE, IN0_OUT0),

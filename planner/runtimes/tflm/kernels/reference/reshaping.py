@@ -87,13 +87,16 @@ def _copy(
     return modelled(opcode, builtin, op_data, temps, shape, "copy", **more)
 
 
+#: Input 0, input 1 (indices, axis or permutation), output: what GATHER, EXPAND_DIMS and
+#: TRANSPOSE's Prepare take (gather.cc, expand_dims.cc, transpose.h).
+_IN01_OUT0: tuple[Slot, ...] = (("i", 0), ("i", 1), ("o", 0))
 _PAD_TEMPS: tuple[Slot, ...] = (("i", 0), ("i", 1), ("i", 2), ("o", 0))
 _SLICE_TEMPS: tuple[Slot, ...] = (("i", 0), ("i", 1), ("i", 2), ("i", 3), ("o", 0))
 
 KERNELS = (
     _copy("RESHAPE", RESHAPE_PARAMS, None, IN0_OUT0, reshape_rule, prepare=reshape_prepare),
     # gather.cc Prepare always relocates the output dims.
-    _copy("GATHER", GATHER_PARAMS, None, None, None, prepare=writable_dims),
+    _copy("GATHER", GATHER_PARAMS, None, _IN01_OUT0, None, prepare=writable_dims),
     _copy(
         "CONCATENATION",
         CONCATENATION_PARAMS_BUILTIN,
@@ -101,9 +104,9 @@ KERNELS = (
         concatenation_temps,
         concat_rule,
     ),
-    _copy("SQUEEZE", SQUEEZE_PARAMS, None, None, squeeze_rule),
-    _copy("EXPAND_DIMS", None, None, None, expand_dims_rule),
-    _copy("TRANSPOSE", None, None, None, transpose_rule),
+    _copy("SQUEEZE", SQUEEZE_PARAMS, None, IN0_OUT0, squeeze_rule),
+    _copy("EXPAND_DIMS", None, None, _IN01_OUT0, expand_dims_rule),
+    _copy("TRANSPOSE", None, None, _IN01_OUT0, transpose_rule),  # transpose.h's context
     _copy("PAD", None, OP_DATA_PAD, _PAD_TEMPS, pad_rule),
     _copy("PADV2", None, OP_DATA_PAD, _PAD_TEMPS, pad_rule),
     _copy(

@@ -402,8 +402,8 @@ def test_bad_clock_names_field_line_and_value(tmp_path: Path) -> None:
     message = load_error(tmp_path, text)
     line = line_of(text, "clock_mhz")
     assert message == (
-        f"{tmp_path / 'my.toml'}: line {line}: field 'clock_mhz' must be a positive number, "
-        'got "fast"'
+        f"{tmp_path / 'my.toml'}: line {line}: field 'clock_mhz' must be a clock in MHz "
+        'from 0.001 to 100,000, got "fast"'
     )
 
 
@@ -467,8 +467,9 @@ def test_toml_syntax_error_has_line(tmp_path: Path) -> None:
         ("dsp = true", "dsp = 1", "dsp", "true or false, got 1"),
         ("flash_bytes = 524288", "flash_bytes = -1", "flash_bytes", "non-negative integer"),
         ("flash_bytes = 524288", "flash_bytes = 1.5", "flash_bytes", "non-negative integer"),
-        ("clock_mhz = 80", "clock_mhz = 0", "clock_mhz", "positive number, got 0"),
-        ("clock_mhz = 80", "clock_mhz = nan", "clock_mhz", "positive number, got nan"),
+        ("clock_mhz = 80", "clock_mhz = 0", "clock_mhz", "from 0.001 to 100,000, got 0"),
+        ("clock_mhz = 80", "clock_mhz = nan", "clock_mhz", "from 0.001 to 100,000, got nan"),
+        ("clock_mhz = 80", "clock_mhz = 5e-324", "clock_mhz", "to 100,000, got 5e-324"),
         ('name = "myboard"', 'name = "my board"', "name", "board name"),
         ('aliases = ["mine"]', 'aliases = "mine"', "aliases", "array of board names"),
         ("stack_bytes = 1024", "stack_bytes = true", "reserve.stack_bytes", "got true"),

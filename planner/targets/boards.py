@@ -13,7 +13,6 @@ minus the reserve; external PSRAM/SDRAM regions are listed separately.
 from __future__ import annotations
 
 import functools
-import math
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
@@ -270,6 +269,10 @@ _STRINGS = _Field(
     required=False,
 )
 
+#: Clocks a board file may give (1 kHz to 100 GHz): latency estimates divide by the clock, and
+#: a clock of 5e-324 MHz made them infinite (not JSON).
+MIN_CLOCK_MHZ, MAX_CLOCK_MHZ = 0.001, 100_000
+
 _TOP_FIELDS: dict[str, _Field] = {
     "name": _Field(
         lambda v: isinstance(v, str) and bool(_NAME_RE.match(v)),
@@ -285,9 +288,11 @@ _TOP_FIELDS: dict[str, _Field] = {
     "core": _TEXT,
     "clock_mhz": _Field(
         lambda v: (
-            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v > 0
+            isinstance(v, int | float)
+            and not isinstance(v, bool)
+            and MIN_CLOCK_MHZ <= v <= MAX_CLOCK_MHZ
         ),
-        "a positive number",
+        f"a clock in MHz from {MIN_CLOCK_MHZ} to {MAX_CLOCK_MHZ:,}",
     ),
     "pointer_bits": _Field(lambda v: _is_int(v) and v in POINTER_BITS, "32 or 64"),
     "kernels": _Field(lambda v: v in KERNELS, "one of " + ", ".join(f'"{k}"' for k in KERNELS)),

@@ -453,6 +453,51 @@ def _gather_resized(d: Path) -> Path:
     return _write(m, d, "gather_resized")
 
 
+def _shaped(
+    name: str,
+    opcode: str,
+    shapes: tuple[list[int], list[int]],
+    second: list[int] | None = None,
+    options: str = "",
+    **kw: Any,
+) -> Callable[[Path], Path]:
+    """One int8 ``opcode`` from shape to shape, with constant int32 operands ``second``
+    (one vector per extra input, each the same)."""
+
+    def build(d: Path) -> Path:
+        m = Model()
+        g = m.subgraph()
+        x, y = g.tensor(shapes[0], scale=0.1), g.tensor(shapes[1], scale=0.1)
+        extra = (
+            []
+            if second is None
+            else [g.const(np.array(second, dtype=np.int32))]
+            * (3 if opcode == "STRIDED_SLICE" else 1)
+        )
+        g.op(opcode, [x, *extra], [y], options, **kw)
+        g.io([x], [y])
+        return _write(m, d, name)
+
+    return build
+
+
+def _svdf_state_input(d: Path) -> Path:
+    """SVDF whose activation state (input 4) is a model input, not a variable tensor."""
+    m = Model()
+    g = m.subgraph()
+    x, state = g.tensor([1, 16]), g.tensor([1, 80])
+    wf = g.tensor([8, 16], data=i8(8 * 16))
+    wt = g.tensor([8, 10], data=i8(8 * 10))
+    b = g.tensor([8], "INT32", data=i32(*[0] * 8))
+    y = g.tensor([1, 8])
+    for t in (x, state, wf, wt, y):
+        g.t.tensors[t].type = m.s.TensorType.FLOAT32
+    g.t.tensors[b].type = m.s.TensorType.FLOAT32
+    g.op("SVDF", [x, wf, wt, b, state], [y], "SVDFOptions", rank=1)
+    g.io([x, state], [y])
+    return _write(m, d, "svdf_state_input")
+
+
 def _conv_int16_filter(d: Path) -> Path:
     m = Model()
     g = m.subgraph()
@@ -720,6 +765,38 @@ CASES: dict[str, Case] = {
         ("concatenates",),
     ),
     "int8 CONV_2D with an int16 filter": Case(_conv_int16_filter, "refuse", ("hybrid",)),
+    "STRIDED_SLICE with an ellipsis mask": Case(
+        _shaped(
+            "ss_ellipsis",
+            "STRIDED_SLICE",
+            ([1, 8], [1, 4]),
+            [0, 0],
+            "StridedSliceOptions",
+            ellipsisMask=1,
+        ),
+        "refuse",
+        ("ellipsis_mask",),
+    ),
+    "TRANSPOSE of rank 6": Case(
+        _shaped(
+            "transpose6", "TRANSPOSE", ([1, 2, 1, 2, 1, 2], [2, 1, 2, 1, 2, 1]), [5, 4, 3, 2, 1, 0]
+        ),
+        "refuse",
+        ("rank-6",),
+    ),
+    "SQUEEZE into a smaller output": Case(
+        _shaped(
+            "squeeze_small",
+            "SQUEEZE",
+            ([1, 4, 1, 2], [1, 1]),
+            None,
+            "SqueezeOptions",
+            squeezeDims=[0, 2],
+        ),
+        "refuse",
+        ("[4, 2]",),
+    ),
+    "SVDF state that is not a variable": Case(_svdf_state_input, "refuse", ("variable",)),
     "weights at Buffer.offset 0": Case(_weights_at_offset(0), "refuse", ("at offset 0",)),
     "weights at Buffer.offset 1": Case(_weights_at_offset(1), "refuse", ("at offset 1",)),
     "operator-less subgraph passing its input through": Case(

@@ -16,7 +16,10 @@ bounds, aborts or computes garbage when it runs.
   plans;
 - quantization Prepare requires: int8 SOFTMAX/LOGISTIC outputs at scale 1/256, zero point
   -128; symmetric int16 (zero point 0) for LOGISTIC, RELU, MUL and SOFTMAX's output; int8
-  CONCATENATION inputs quantized as the output; int8 convolutions with int8/int4 filters.
+  CONCATENATION inputs quantized as the output; int8 convolutions with int8/int4 filters;
+- options and shapes Prepare rejects: STRIDED_SLICE's ellipsis and new-axis masks, TRANSPOSE
+  past rank 5, SQUEEZE of a dimension that is not 1 or into another shape, an SVDF state that
+  is not a variable tensor.
 """
 
 from __future__ import annotations
@@ -287,6 +290,56 @@ def _quantization_rule_problem(op: Operator, sg: Subgraph) -> str | None:
     return None
 
 
+def _squeezed(x: Shape, op: Operator) -> Shape | str:
+    """SQUEEZE's output shape (squeeze.cc), or why its Prepare fails."""
+    listed = op.options.get("squeeze_dims") or ()
+    if not isinstance(listed, tuple | list):
+        return "has unreadable squeeze_dims"
+    drop = set()
+    for d in listed:
+        axis = int(d) + (len(x) if int(d) < 0 else 0)
+        if not 0 <= axis < len(x) or x[axis] != 1:
+            return f"squeezes dimension {d} of {list(x)}, which is not a dimension of size 1"
+        drop.add(axis)
+    if not listed:
+        drop = {k for k, n in enumerate(x) if n == 1}
+    return tuple(n for k, n in enumerate(x) if k not in drop)
+
+
+def _prepare_rule_problem(op: Operator, sg: Subgraph) -> str | None:
+    """What these kernels' Prepare rejects from options and shapes (strided_slice_common.cc,
+    transpose_common.cc, squeeze.cc, svdf_common.cc)."""
+    first = sg.tensors[op.inputs[0]] if op.inputs and op.inputs[0] >= 0 else None
+    if first is None:
+        return None
+    if op.opcode == "STRIDED_SLICE":
+        for mask in ("ellipsis_mask", "new_axis_mask"):
+            if opt_int(op, mask, 0):
+                return f"sets {mask} = {opt_int(op, mask, 0)}; TFLM's kernel supports only 0"
+    if op.opcode == "TRANSPOSE" and len(first.shape) > 5:
+        return (
+            f"transposes a rank-{len(first.shape)} tensor; TFLM's kernel supports 1 to 5 dimensions"
+        )
+    if op.opcode == "SQUEEZE" and op.outputs and op.outputs[0] >= 0:
+        expected = _squeezed(first.shape, op)
+        if isinstance(expected, str):
+            return expected
+        y = sg.tensors[op.outputs[0]]
+        if y.shape != expected:
+            return (
+                f"squeezes {list(first.shape)} to {list(expected)}, but its output tensor "
+                f"{y.index} is declared {list(y.shape)}"
+            )
+    if op.opcode == "SVDF" and len(op.inputs) > 4 and op.inputs[4] >= 0:
+        state = sg.tensors[op.inputs[4]]
+        if not state.is_variable:
+            return (
+                f"keeps its activation state in tensor {state.index}, which is not a variable "
+                "tensor; its kernel requires one"
+            )
+    return None
+
+
 def kernel_io_problem(op: Operator, sg: Subgraph) -> str | None:
     """The first assumption of the operator's kernel its tensors break, or None."""
     return (
@@ -296,6 +349,7 @@ def kernel_io_problem(op: Operator, sg: Subgraph) -> str | None:
         or _output_shape_problem(op, sg)
         or _computed_output_problem(op, sg)
         or _quantization_rule_problem(op, sg)
+        or _prepare_rule_problem(op, sg)
     )
 
 

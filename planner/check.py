@@ -314,20 +314,20 @@ def check_fit(
     scratch = arena.scratch_bytes
     unknown = _unknown_opcodes(arena.unknown)
     layers = []
-    # Planned (16-byte rounded) bytes of each live tensor, 0 for variables (they live in the
-    # tail), computed once per tensor: consecutive layers share most of their live tensors.
-    planned_bytes: dict[tuple[int, int], int] = {}
+    # Planned (16-byte rounded) bytes of each tensor a layer finds live, 0 for variables (they
+    # live in the tail), computed once per tensor: consecutive layers share most of their live
+    # tensors, and thousands can be live at every step.
+    planned_bytes: dict[int, list[int]] = {}
     for layer in stats.layers:
         sg = graph.subgraphs[layer.subgraph]
-        planned = 0
+        table = planned_bytes.get(layer.subgraph)
+        if table is None:
+            table = planned_bytes[layer.subgraph] = [-1] * len(sg.tensors)
         for t in layer.live_tensors:
-            key = (layer.subgraph, t)
-            nbytes = planned_bytes.get(key)
-            if nbytes is None:
+            if table[t] < 0:
                 tensor = sg.tensors[t]
-                nbytes = 0 if tensor.is_variable else planned_tensor_bytes(tensor)
-                planned_bytes[key] = nbytes
-            planned += nbytes
+                table[t] = 0 if tensor.is_variable else planned_tensor_bytes(tensor)
+        planned = sum(map(table.__getitem__, layer.live_tensors))
         step = planned + scratch.get((layer.subgraph, layer.index), 0) + arena.tail_bytes
         layers.append(
             LayerCheck(

@@ -8,6 +8,7 @@ kernel scratch buffers, persistent data) is the business of :mod:`planner.runtim
 
 from __future__ import annotations
 
+import heapq
 import math
 from dataclasses import dataclass
 
@@ -136,18 +137,27 @@ def _subgraph_layers(
     tensors = sg.tensors
     # Bytes of every tensor that can be live (the non-constant ones), computed once.
     nbytes = {t: tensors[t].nbytes for t in spans}
-    # Sweep: tensors sorted by start, kept alive until their end.
+    # Sweep: tensors sorted by start, kept alive until their end (a heap of ends, so that
+    # thousands of tensors live at every step cost no more than their count each).
     starts: dict[int, list[int]] = {}
     ends: dict[int, int] = {}
     for t, (a, b) in spans.items():
         starts.setdefault(max(a, 0), []).append(t)
         ends[t] = b
     alive: set[int] = set()
+    expiring: list[tuple[int, int]] = []
+    live_bytes = 0
     layers = []
     for op in sg.operators:
         index = op.index
-        alive.update(starts.get(index, ()))
-        alive = {t for t in alive if ends[t] >= index}
+        for t in starts.get(index, ()):
+            alive.add(t)
+            heapq.heappush(expiring, (ends[t], t))
+            live_bytes += nbytes[t]
+        while expiring and expiring[0][0] < index:
+            _, t = heapq.heappop(expiring)
+            alive.discard(t)
+            live_bytes -= nbytes[t]
         live = tuple(sorted(alive))
         ins = _activations(sg, op.inputs)
         outs = _activations(sg, op.outputs)
@@ -171,7 +181,7 @@ def _subgraph_layers(
                 input_bytes=sum(nbytes[t] for t in ins),
                 output_bytes=sum(nbytes[t] for t in outs),
                 live_tensors=live,
-                live_bytes=sum(nbytes[t] for t in live),
+                live_bytes=live_bytes,
                 weight_bytes=sum(t.data_bytes for t in consts.values()),
                 params=sum(t.elements for t in consts.values()),
                 macs=operator_macs(sg, op),

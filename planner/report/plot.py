@@ -292,6 +292,39 @@ def _budget_line(ax: Any, budget: int, peak: int) -> Any:
     )
 
 
+#: Above this many operators a chart draws each series as one stepped outline (one artist)
+#: instead of a bar per operator: thousands of bars take matplotlib minutes and read no better.
+MANY_BARS = 400
+
+
+def _bars(ax: Any, x: Sequence[float], values: Sequence[int], width: float, **kw: Any) -> Any:
+    """``ax.bar``, or for more than :data:`MANY_BARS` bars one filled step outline over the
+    same heights (``bottom`` as its baseline)."""
+    if len(x) <= MANY_BARS:
+        return ax.bar(x, values, width, **kw)
+    bottom = kw.pop("bottom", None) or [0] * len(values)
+    fill = kw.pop("fill", True)
+    edges = [x[0] - 0.5, *(v + 0.5 for v in x)]
+    tops = [b + v for b, v in zip(bottom, values, strict=True)]
+    colour = kw.pop("color", None) or kw.pop("edgecolor", None)
+    kw.pop("linewidth", None)
+    return ax.stairs(tops, edges, baseline=bottom, fill=fill, color=colour, **kw)
+
+
+def _overflow_spans(ax: Any, overflows: Sequence[bool]) -> None:
+    """Shade the steps that overflow (one span each, or one artist for many steps)."""
+    over = [i for i, o in enumerate(overflows) if o]
+    if len(overflows) <= MANY_BARS:
+        for i in over:
+            ax.axvspan(i - 0.5, i + 0.5, color=COLOURS["overflow"], alpha=0.13, linewidth=0)
+    elif over:
+        edges = [-0.5, *(i + 0.5 for i in range(len(overflows)))]
+        ax.stairs(
+            [1 if o else 0 for o in overflows], edges, baseline=0, fill=True,
+            color=COLOURS["overflow"], alpha=0.13, transform=ax.get_xaxis_transform(),
+        )  # fmt: skip
+
+
 def memory_figure(check: FitCheck) -> Figure:
     """The memory-over-steps chart as a matplotlib Figure (no pyplot, no GUI backend)."""
     _require_matplotlib()
@@ -305,14 +338,13 @@ def memory_figure(check: FitCheck) -> Figure:
     x = list(range(len(steps)))
     handles: list[Any] = []
     over = [i for i, s in enumerate(steps) if s.overflows]
-    for i in over:
-        ax.axvspan(i - 0.5, i + 0.5, color=COLOURS["overflow"], alpha=0.13, linewidth=0)
+    _overflow_spans(ax, [s.overflows for s in steps])
     bottom = [0] * len(steps)
     for key, label in SEGMENTS:
         values = [getattr(s, key) for s in steps]
         if not any(values):
             continue
-        bars = ax.bar(x, values, bottom=bottom, width=0.8, color=COLOURS[key], label=label)
+        bars = _bars(ax, x, values, 0.8, bottom=bottom, color=COLOURS[key], label=label)
         handles.append(bars)
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     peak = max([*bottom, check.sram_required_bytes])
@@ -328,7 +360,7 @@ def memory_figure(check: FitCheck) -> Figure:
         label=f"arena TFLM needs {check.sram_required_bytes:,} B",
     )
     handles.append(arena)
-    if over:
+    if over and len(steps) <= MANY_BARS:
         ax.bar(
             over,
             [steps[i].total for i in over],
@@ -368,19 +400,20 @@ def layers_figure(check: FitCheck) -> Figure:
     top, low = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
     x = list(range(len(rows)))
     w = 0.4
-    for i, r in enumerate(rows):
-        if r.overflows:
-            top.axvspan(i - 0.5, i + 0.5, color=COLOURS["overflow"], alpha=0.13, linewidth=0)
+    _overflow_spans(top, [r.overflows for r in rows])
     inputs = [r.input for r in rows]
     outputs = [r.output for r in rows]
-    top.bar([i - w / 2 for i in x], inputs, w, color=COLOURS["input"], label="input bytes")
-    top.bar([i + w / 2 for i in x], outputs, w, color=COLOURS["output"], label="output bytes")
+    many = len(rows) > MANY_BARS  # one outline each, the outputs unfilled over the inputs
+    _bars(top, [i - (0 if many else w / 2) for i in x], inputs, w, color=COLOURS["input"],
+          label="input bytes")  # fmt: skip
+    _bars(top, [i + (0 if many else w / 2) for i in x], outputs, w, color=COLOURS["output"],
+          label="output bytes", fill=not many)  # fmt: skip
     act_peak = max(inputs + outputs + [1])
     act_shown = _budget_line(top, check.sram_budget_bytes, act_peak) is not None
     top.set_ylabel("activations (SRAM)")
     top.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
     _bytes_axis(top, max(act_peak, check.sram_budget_bytes if act_shown else 0))
-    low.bar(x, [r.weights for r in rows], 0.8, color=COLOURS["weights"], label="weight bytes")
+    _bars(low, x, [r.weights for r in rows], 0.8, color=COLOURS["weights"], label="weight bytes")
     low.set_ylabel("weights (flash)")
     low.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
     _bytes_axis(low, max([r.weights for r in rows] + [1]))

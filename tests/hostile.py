@@ -611,6 +611,49 @@ def _unused_tensors(n: int) -> Callable[[Path], Path]:
     return build
 
 
+def _wide_live(n: int) -> Callable[[Path], Path]:
+    """``n`` branches off the input (RELU or PAD), every one a model output, so all stay live
+    to the end, and a chain of ``n`` ADDs: 2n operators, n buffers live at once."""
+
+    def build(d: Path) -> Path:
+        m = Model()
+        g = m.subgraph()
+        x = g.tensor([1, 64], scale=0.1)
+        branches = []
+        for i in range(n):
+            k = i % 7
+            y = g.tensor([1, 64 + k * 16], scale=0.1)
+            if k == 0:
+                g.op("RELU", [x], [y])
+            else:
+                g.op("PAD", [x, g.const(np.array([[0, 0], [0, k * 16]], dtype=np.int32))], [y])
+            branches.append(y)
+        acc = branches[0]
+        for _ in branches[1:]:
+            z = g.tensor([1, 64], scale=0.1)
+            g.op("ADD", [acc, acc], [z], "AddOptions")
+            acc = z
+        g.io([x], [acc, *branches[1:]])
+        return _write(m, d, f"wide_live_{n}")
+
+    return build
+
+
+def _conv_chain(n: int) -> Callable[[Path], Path]:
+    """A chain of ``n`` small int8 3x3 convolutions (8x8x4)."""
+
+    def build(d: Path) -> Path:
+        m = Model()
+        g = m.subgraph()
+        x = t = g.tensor([1, 8, 8, 4], scale=0.1)
+        for _ in range(n):
+            t, _ = g.conv(t, 8, 4, 4, 3)
+        g.io([x], [t])
+        return _write(m, d, f"conv_chain_{n}")
+
+    return build
+
+
 def _control_name(d: Path) -> Path:
     m = Model()
     g, _, y = _chain(m)
@@ -861,6 +904,7 @@ CASES: dict[str, Case] = {
     "an operator with 10,000 outputs": Case(_many_outputs(10_000), "fast"),
     "100,000 unused tensors": Case(_unused_tensors(100_000), "fast"),
     "one tensor listed 100,000 times as an output": Case(_repeated_output(100_000), "fast"),
+    "2,000 model outputs live to the end": Case(_wide_live(2000), "fast"),
     "an unknown builtin code": Case(_unknown_builtin, "refuse", ("builtin code 9999",)),
 }
 

@@ -20,7 +20,7 @@ from planner.runtimes.tflm.arena import predict_arena
 from planner.runtimes.tflm.verify.host import measure_runtime, runtime_available
 
 from .corpus import SHARED_MODELS
-from .hostile import CASES, REFUSED, _int32_overflow
+from .hostile import CASES, REFUSED, _conv_chain, _int32_overflow, _wide_live
 
 HELLO = SHARED_MODELS / "hello_world_int8.tflite"
 ERROR_SCHEMA = jsonschema.Draft202012Validator(
@@ -159,6 +159,30 @@ def test_int32_element_count_wraps_as_in_tflm(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", _marked(_cases("fast")))
 def test_costly_shapes_finish(name: str, built: dict[str, Path]) -> None:
     proc = _planner("fit", str(built[name]), "--board", "host", "-f", "json")
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("shape", "args"),
+    [
+        ("wide", ["advise", "{m}", "-b", "stm32f746"]),
+        ("wide", ["optimize", "{m}", "-o", "{out}"]),
+        ("wide", ["report", "{m}", "-b", "host", "-f", "html", "-o", "{out}.html"]),
+        ("wide", ["fit", "{m}", "-b", "stm32f746"]),
+        ("chain", ["advise", "{m}", "-b", "nrf52840"]),
+        ("chain", ["report", "{m}", "-b", "host", "-f", "html", "-o", "{out}.html"]),
+    ],
+)
+def test_every_command_finishes_on_costly_shapes(
+    shape: str, args: list[str], tmp_path: Path
+) -> None:
+    """A second red team's shapes: 1,000 outputs live to the end (2,000 operators) and a
+    chain of 1,500 convolutions. advise, optimize and the HTML report ran past 60 s."""
+    build = _wide_live(1000) if shape == "wide" else _conv_chain(1500)
+    model = build(tmp_path)
+    out = tmp_path / "out.tflite"
+    proc = _planner(*(a.format(m=model, out=out) for a in args))
     assert proc.returncode in (0, 1), proc.stderr
     assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
 

@@ -104,13 +104,24 @@ def _patch_stage_ok(sg: Subgraph, split_op: int) -> str | None:
     return None
 
 
+#: The most splits the patch search tries, the earliest first: patching pays off in the first,
+#: high-resolution stage (MCUNetV2), each deeper split widens every patch's receptive field,
+#: and each costs a prediction of the rest of the network (a chain of 1,500 convolutions made
+#: the search quadratic).
+MAX_SPLITS = 32
+#: ... and fewer on deep networks: splits x operators stays under this.
+SPLIT_WORK = 12_000
+
+
 def candidate_splits(graph: Graph) -> tuple[int, ...]:
-    """Operators after which the network can be split for patch-based inference."""
+    """Operators after which the network can be split for patch-based inference (the
+    earliest, at most :data:`MAX_SPLITS`, fewer when the network is deep)."""
     sg = graph.main
-    out = []
+    most = min(MAX_SPLITS, max(8, SPLIT_WORK // max(len(sg.operators), 1)))
+    out: list[int] = []
     for s in range(len(sg.operators) - 1):
         op = sg.operators[s]
-        if op.opcode not in PATCHABLE:
+        if op.opcode not in PATCHABLE or len(out) == most:
             break
         shape = sg.tensors[op.outputs[0]].shape
         if len(shape) == 4 and shape[1] >= 2 and _patch_stage_ok(sg, s) is None:

@@ -336,8 +336,17 @@ def main(debug: bool) -> None:
     """Does an int8 TFLite model fit a microcontroller under TFLM? To the byte."""
 
 
+class _ModelPath(click.Path):
+    """A model path; an empty one is refused (``Path("")`` would be the current folder)."""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        if value == "":
+            self.fail("the model path is empty", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def _model_argument(fn: F) -> F:
-    return click.argument("model", type=click.Path(path_type=Path))(fn)
+    return click.argument("model", type=_ModelPath(path_type=Path))(fn)
 
 
 def _planner_option(fn: F) -> F:

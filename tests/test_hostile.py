@@ -204,6 +204,7 @@ MISUSE = {
     ),
     "model is a FIFO": (["fit", "{fifo}", "-b", "host"], "FIFO"),
     "model is /dev/zero": (["fit", "/dev/zero", "-b", "host"], "not a regular"),
+    "empty model path": (["fit", "", "-b", "host"], "path is empty"),
     "deeply nested board file": (["fit", str(HELLO), "--board-file", "{deep}"], "nested"),
     "board region of 2^64+5 bytes": (["fit", str(HELLO), "--board-file", "{big}"], "size_bytes"),
     "board region named with control characters": (

@@ -36,10 +36,10 @@ from planner.model.tflite_reader import load_model, load_model_bytes
 from planner.runtimes.tflm.allocation_info import Buffer, tflm_buffers
 from planner.runtimes.tflm.arena import predict_arena
 from planner.runtimes.tflm.memory_planner.greedy import (
-    _plan_by_walk,
-    _walk_is_cheaper,
     plan_greedy,
     plan_greedy_reference,
+    plan_greedy_walk,
+    walk_is_cheaper,
 )
 from planner.runtimes.tflm.verify.host import measure_runtime, runtime_available
 
@@ -100,7 +100,7 @@ def test_vectorised_walk_places_buffers_where_tflm_does(buffers: list[Buffer]) -
     """The numpy walk plan_greedy takes for many long-lived buffers, on every buffer set."""
     if any(b.first_step > b.last_step for b in buffers):
         return  # plan_greedy hands those to the reference loop itself
-    assert _plan_by_walk(buffers) == plan_greedy_reference(buffers)
+    assert plan_greedy_walk(buffers) == plan_greedy_reference(buffers)
 
 
 def test_thousands_of_long_lived_buffers_take_the_walk() -> None:
@@ -108,10 +108,10 @@ def test_thousands_of_long_lived_buffers_take_the_walk() -> None:
     cost the square of their number; plan_greedy walks them with numpy, to TFLM's offsets."""
     buffers = [_buffer(i, 16 * (1 + i % 7), i, 3000, None) for i in range(1500)]
     buffers += [_buffer(1500 + i, 64, i, i + 1, None) for i in range(1500)]
-    assert _walk_is_cheaper(len(buffers), sum(b.last_step - b.first_step + 1 for b in buffers))
+    assert walk_is_cheaper(len(buffers), sum(b.last_step - b.first_step + 1 for b in buffers))
     assert plan_greedy(buffers) == plan_greedy_reference(buffers)
     # and the unreached tensors of a model (one step, all alive) keep the per-step holes
-    assert not _walk_is_cheaper(100_000, 100_000)
+    assert not walk_is_cheaper(100_000, 100_000)
 
 
 def test_fast_greedy_on_lifetimes_tflm_never_makes() -> None:

@@ -32,7 +32,7 @@ Speed
     placement order) and scans them exactly as TFLM does. The cost is the number of
     overlapping pairs plus the summed lifetime lengths, close to linear for real models.
     Where thousands of long-lived buffers make those lengths quadratic, TFLM's walk itself,
-    vectorised with numpy (:func:`_plan_by_walk`), is cheaper and is taken instead.
+    vectorised with numpy (:func:`plan_greedy_walk`), is cheaper and is taken instead.
 """
 
 from __future__ import annotations
@@ -138,14 +138,14 @@ def _lowest_fit(free: list[_FreeSpace], first: int, last: int, size: int) -> int
 _STEP_COST, _PAIR_COST, _WALK_COST = 1.5e-6, 5e-9, 3e-5
 
 
-def _walk_is_cheaper(n: int, lifetime_steps: int) -> bool:
+def walk_is_cheaper(n: int, lifetime_steps: int) -> bool:
     """Whether TFLM's own walk, vectorised, costs less than the per-step holes: when many
     long-lived buffers are alive together (thousands of model outputs), the summed lifetime
     lengths grow with the square of the buffer count, the walk's cost with n^2 in numpy."""
     return n * (n * _PAIR_COST / 2 + _WALK_COST) < lifetime_steps * _STEP_COST
 
 
-def _plan_by_walk(buffers: Sequence[Buffer]) -> Plan:
+def plan_greedy_walk(buffers: Sequence[Buffer]) -> Plan:
     """TFLM's loop (:func:`plan_greedy_reference`) with the scan over the placed buffers done
     by numpy: the buffers live at the same time as the new one, in the linked list's order;
     the candidate before each is the highest end seen so far, and the first with a gap of at
@@ -204,8 +204,8 @@ def plan_greedy(buffers: Sequence[Buffer]) -> Plan:
         b.offline_offset is not None and b.offline_offset < 0 for b in buffers
     ):
         return plan_greedy_reference(buffers)  # not what TFLM makes: walk them all
-    if _walk_is_cheaper(n, sum(last - f + 1 for f, last in zip(firsts, lasts, strict=True))):
-        return _plan_by_walk(buffers)
+    if walk_is_cheaper(n, sum(last - f + 1 for f, last in zip(firsts, lasts, strict=True))):
+        return plan_greedy_walk(buffers)
     # Steps renumbered 0..k-1 (only their order matters), so the tables below stay small.
     steps = sorted({*firsts, *lasts})
     rank = {step: i for i, step in enumerate(steps)}
@@ -268,4 +268,12 @@ def plan_greedy_reference(buffers: Sequence[Buffer]) -> Plan:
     return Plan(offsets=tuple(offsets), head_bytes=head, planner=PLANNER_NAME)
 
 
-__all__ = ["PLANNER_NAME", "Plan", "greedy_order", "plan_greedy", "plan_greedy_reference"]
+__all__ = [
+    "PLANNER_NAME",
+    "Plan",
+    "greedy_order",
+    "plan_greedy",
+    "plan_greedy_reference",
+    "plan_greedy_walk",
+    "walk_is_cheaper",
+]

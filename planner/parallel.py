@@ -17,7 +17,6 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-
 def dask_available() -> bool:
     return importlib.util.find_spec("distributed") is not None
 
@@ -90,5 +89,3 @@ def run_tasks(
         if on_result is not None:
             on_result(i, results[i])
     return results
-
-

@@ -79,6 +79,8 @@ STATEFUL_OPS = frozenset(
         "CALL",
     }
 )
+
+
 @dataclass(frozen=True)
 class Schedule:
     """A run order for subgraph 0 and its peak live bytes.

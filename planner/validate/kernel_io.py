@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from planner.analysis.shape_rules import Shape, ShapeError, broadcast, opt_int, spatial_out
-from planner.model.graph import Operator, Subgraph, Tensor
+from planner.model.graph import Operator, Quantization, Subgraph, Tensor
 
 #: ``RuntimeShape::kMaxSmallSize``: the most dimensions a kernel can describe.
 MAX_SMALL_RANK = 6
@@ -218,9 +218,9 @@ def _computed_output_problem(op: Operator, sg: Subgraph) -> str | None:
     )
 
 
-def _int16_zero_point(t: Tensor) -> int | None:
-    q = t.quantization
-    return q.zero_points[0] if q is not None and q.zero_points else None
+def _zero_point(q: Quantization | None) -> int:
+    """The zero point Prepare reads (``params.zero_point``: the first, 0 when none)."""
+    return q.zero_points[0] if q is not None and q.zero_points else 0
 
 
 #: What Prepare requires of an int8 output: zero point -128 (softmax_common.cc,
@@ -230,6 +230,8 @@ FIXED_INT8_OUTPUT = frozenset({"SOFTMAX", "LOGISTIC"})
 #: all (logistic_common.cc, activations_common.cc's ReluPrepare, mul_common.cc) or the output
 #: only (softmax_common.cc).
 INT16_SYMMETRIC = {"LOGISTIC": "all", "RELU": "all", "MUL": "all", "SOFTMAX": "output"}
+#: Filter types of int8 convolutions (TFLM has no hybrid kernels).
+INT8_FILTERS = frozenset({"INT8", "INT4"})
 
 
 def _quantization_rule_problem(op: Operator, sg: Subgraph) -> str | None:
@@ -238,7 +240,7 @@ def _quantization_rule_problem(op: Operator, sg: Subgraph) -> str | None:
     y = sg.tensors[op.outputs[0]]
     q = y.quantization
     if op.opcode in FIXED_INT8_OUTPUT and y.dtype == "INT8" and q is not None and q.scales:
-        zero = q.zero_points[0] if q.zero_points else 0
+        zero = _zero_point(q)
         scale_ok = op.opcode != "SOFTMAX" or q.scales[0] == 1 / 256
         if zero != -128 or not scale_ok:
             needs = "zero point -128" + (" and scale 1/256" if op.opcode == "SOFTMAX" else "")
@@ -251,7 +253,7 @@ def _quantization_rule_problem(op: Operator, sg: Subgraph) -> str | None:
     if which is not None and first is not None and first.dtype == "INT16":  # the int16 path
         for t in (*op.inputs, *op.outputs) if which == "all" else op.outputs:
             tensor = sg.tensors[t] if t >= 0 else None
-            point = _int16_zero_point(tensor) if tensor is not None else None
+            point = _zero_point(tensor.quantization) if tensor is not None else 0
             if tensor is not None and tensor.dtype == "INT16" and point:
                 return (
                     f"has int16 tensor {t} with zero point {point}; its kernel requires 0 "
@@ -263,26 +265,16 @@ def _quantization_rule_problem(op: Operator, sg: Subgraph) -> str | None:
             qi = tensor.quantization if tensor is not None else None
             if qi is None or not qi.scales:
                 continue
-            if qi.scales[0] != q.scales[0] or (qi.zero_points[:1] or [0]) != (
-                q.zero_points[:1] or [0]
-            ):
+            if (qi.scales[0], _zero_point(qi)) != (q.scales[0], _zero_point(q)):
                 return (
                     f"concatenates int8 input {t} quantized as ({qi.scales[0]!r}, "
-                    f"{(qi.zero_points[:1] or [0])[0]}) into an output quantized as "
-                    f"({q.scales[0]!r}, {(q.zero_points[:1] or [0])[0]}); its kernel requires "
-                    "them equal"
+                    f"{_zero_point(qi)}) into an output quantized as ({q.scales[0]!r}, "
+                    f"{_zero_point(q)}); its kernel requires them equal"
                 )
     if op.opcode in ("CONV_2D", "DEPTHWISE_CONV_2D") and len(op.inputs) > 1:
         x, w = op.inputs[0], op.inputs[1]
-        if (
-            min(x, w) >= 0
-            and sg.tensors[x].dtype == "INT8"
-            and sg.tensors[w].dtype
-            not in (
-                "INT8",
-                "INT4",
-            )
-        ):
+        filters = sg.tensors[w].dtype if min(x, w) >= 0 else None
+        if filters is not None and sg.tensors[x].dtype == "INT8" and filters not in INT8_FILTERS:
             return (
                 f"has an int8 input and a {sg.tensors[w].dtype} filter; TFLM has no "
                 "hybrid kernels (filters of int8 models are int8 or int4)"

@@ -347,7 +347,8 @@ def smallest_arena_bytes(
     ``allocations``, when known, the tail's allocations in runtime order.
     """
     pointer = StructSizes.of(target).pointer
-    if allocations is None and not any(sg.tensors for sg in graph.subgraphs):
+    has_tensors = any(sg.tensors for sg in graph.subgraphs)
+    if allocations is None and not has_tensors:
         allocations = persistent_allocations(graph, target)[0]  # a few, with no tensor
     tail_at_planning = _tail_at_planning(graph, buffers, tail_bytes, target, allocations)
     tail_after_prepare = _tail_before_finish(graph, buffers, tail_at_planning, pointer)
@@ -358,7 +359,7 @@ def smallest_arena_bytes(
         ),
         default=0,
     )
-    if any(sg.tensors for sg in graph.subgraphs):
+    if has_tensors:
         # The planner's workspace ends at or below the tail aligned down to 16
         # (GetAvailableMemory), which matters when the tail is not 16-aligned.
         head_at_planning = align_up(planning_head_bytes(graph, buffers, target), ARENA_ALIGNMENT)

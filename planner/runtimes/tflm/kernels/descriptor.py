@@ -190,7 +190,8 @@ def _init_fn(struct: CStruct | InitFn | None) -> InitFn | None:
     return struct if struct is None or callable(struct) else fixed(struct)
 
 
-def _temps_fn(temps: tuple[Slot, ...] | TempsFn | None) -> TempsFn | None:
+def temps_fn(temps: tuple[Slot, ...] | TempsFn | None) -> TempsFn | None:
+    """A kernel's ``temps``: fixed slots made a function of the operator; None stays None."""
     if temps is None or callable(temps):
         return temps
     slots = temps
@@ -217,7 +218,7 @@ def modelled(
         parse=_init_fn(builtin),
         init=_init_fn(op_data),
         scratch_known=True,
-        temps=_temps_fn(temps),
+        temps=temps_fn(temps),
         shape=shape,
         latency=latency,
         **more,

@@ -6,7 +6,7 @@ The subgraphs they call are walked by the lifetime marking
 
 from __future__ import annotations
 
-from planner.runtimes.tflm.kernels.descriptor import Kernel, Slot, fixed
+from planner.runtimes.tflm.kernels.descriptor import Kernel, Slot, fixed, temps_fn
 from planner.runtimes.tflm.structs.builtin_data import CALL_ONCE_PARAMS, IF_PARAMS, WHILE_PARAMS
 from planner.runtimes.tflm.structs.c_layout import CStruct
 from planner.runtimes.tflm.structs.op_data import OP_DATA_CALL_ONCE, OP_DATA_IF, OP_DATA_WHILE
@@ -21,7 +21,7 @@ def _control(opcode: str, builtin: CStruct, op_data: CStruct, temps: tuple[Slot,
         parse=None if builtin is None else fixed(builtin),
         init=fixed(op_data),
         scratch_known=True,
-        temps=lambda _v: temps,
+        temps=temps_fn(temps),
     )
 
 

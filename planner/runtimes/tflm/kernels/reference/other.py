@@ -8,7 +8,7 @@ lies in a Prepare function of a kernel described in a module of this package.
 
 from __future__ import annotations
 
-from planner.runtimes.tflm.kernels.descriptor import Kernel, Slot
+from planner.runtimes.tflm.kernels.descriptor import Kernel, Slot, temps_fn
 
 _REGISTERED_WITHOUT_SCRATCH = (
     "ARG_MAX", "ARG_MIN", "ASSIGN_VARIABLE", "BATCH_TO_SPACE_ND", "BROADCAST_ARGS",
@@ -22,9 +22,7 @@ _REGISTERED_WITHOUT_SCRATCH = (
 _TEMPS: dict[str, tuple[Slot, ...]] = {"REVERSE_V2": (("i", 0), ("i", 1), ("o", 0))}
 
 
-def _kernel(opcode: str) -> Kernel:
-    slots = _TEMPS.get(opcode)
-    return Kernel(opcode, scratch_known=True, temps=None if slots is None else lambda _v: slots)
-
-
-KERNELS = tuple(_kernel(op) for op in _REGISTERED_WITHOUT_SCRATCH)
+KERNELS = tuple(
+    Kernel(op, scratch_known=True, temps=temps_fn(_TEMPS.get(op)))
+    for op in _REGISTERED_WITHOUT_SCRATCH
+)

@@ -32,6 +32,7 @@ from planner.runtimes.tflm.kernels.descriptor import (
     TempsFn,
     fixed,
     modelled,
+    temps_fn,
     with_compression,
 )
 from planner.runtimes.tflm.kernels.reference.pooling import IN0_OUT0
@@ -132,7 +133,7 @@ KERNELS = (
     ),
     Kernel("SLICE", scratch_known=True, shape=strided_slice_rule, latency="copy"),
     # split_v.cc's Prepare takes the axis (input 2) only.
-    Kernel("SPLIT_V", scratch_known=True, temps=lambda _v: (("i", 2),), latency="copy"),
+    Kernel("SPLIT_V", scratch_known=True, temps=temps_fn((("i", 2),)), latency="copy"),
     Kernel("RESIZE_BILINEAR", scratch_known=True, shape=resize_rule),
     Kernel("RESIZE_NEAREST_NEIGHBOR", scratch_known=True, shape=resize_rule),
     Kernel("SPACE_TO_DEPTH", scratch_known=True, shape=space_depth_rule, latency="copy"),

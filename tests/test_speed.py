@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 
 from planner.errors import ModelError
 from planner.model.graph import LazyVector, Quantization
-from planner.model.tflite_reader import load_model, load_model_bytes
+from planner.model.tflite_reader import load_model, load_model_bytes, read_vector
 from planner.runtimes.tflm.allocation_info import Buffer, tflm_buffers
 from planner.runtimes.tflm.arena import predict_arena
 from planner.runtimes.tflm.memory_planner.greedy import (
@@ -214,6 +214,30 @@ def test_per_channel_values_are_read_when_used(tmp_path: Path) -> None:
     assert q == Quantization(tuple(q.scales), tuple(q.zero_points), q.axis)
     assert hash(q) == hash(Quantization(tuple(q.scales), tuple(q.zero_points), q.axis))
     assert pickle.loads(pickle.dumps(q)) == q
+
+
+@pytest.mark.parametrize("path", all_models(), ids=model_id)
+def test_a_vector_read_at_once_is_the_accessors_values(path: Path) -> None:
+    """read_vector (one struct call per vector) gives what the generated accessor gives
+    element by element: float32 scales, int64 zero points, int32 shapes."""
+    from ai_edge_litert import schema_py_generated as schema
+
+    model = schema.Model.GetRootAs(path.read_bytes(), 0)
+    checked = 0
+    for s in range(model.SubgraphsLength()):
+        sg = model.Subgraphs(s)
+        for i in range(sg.TensorsLength()):
+            t = sg.Tensors(i)
+            q = t.Quantization()
+            pairs = [(t.Shape, t.ShapeLength())]
+            if q is not None:
+                pairs += [(q.Scale, q.ScaleLength()), (q.ZeroPoint, q.ZeroPointLength())]
+            for item, n in pairs:
+                if n:
+                    expected = tuple(item(j) for j in range(n))
+                    assert read_vector(item, n) == expected
+                    checked += n
+    assert checked > 0
 
 
 def test_lazy_vector_reads_nothing_until_asked() -> None:

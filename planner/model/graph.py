@@ -58,11 +58,19 @@ class LazyVector(Sequence[T]):
     Planning needs only how many scales a per-channel tensor has (TFLM allocates arrays of
     that length), so the loader hands these out instead of reading every scale."""
 
-    __slots__ = ("_item", "_n", "_values", "array")
+    __slots__ = ("_item", "_n", "_read_all", "_values", "array")
 
-    def __init__(self, length: int, item: Callable[[int], T], array: Any = None) -> None:
+    def __init__(
+        self,
+        length: int,
+        item: Callable[[int], T],
+        array: Any = None,
+        read_all: Callable[[], tuple[T, ...]] | None = None,
+    ) -> None:
         self._n = length
         self._item = item
+        #: Reads every value at once (what :meth:`values` uses when given).
+        self._read_all = read_all
         self._values: tuple[T, ...] | None = None
         #: A numpy view of the values when the loader has one (for vectorised checks).
         self.array = array
@@ -72,8 +80,11 @@ class LazyVector(Sequence[T]):
 
     def values(self) -> tuple[T, ...]:
         if self._values is None:
-            item = self._item
-            self._values = tuple(item(i) for i in range(self._n))
+            if self._read_all is not None:
+                self._values = self._read_all()
+            else:
+                item = self._item
+                self._values = tuple(item(i) for i in range(self._n))
         return self._values
 
     @overload

@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from planner._gc import gc_paused
 from planner.errors import PlannerError
 
 if TYPE_CHECKING:
@@ -107,6 +108,7 @@ def _text(
     return console_text(everything, terminal, width)
 
 
+@gc_paused
 def render(
     check: FitCheck,
     fmt: str,

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, fields
-from html import escape
 from typing import TYPE_CHECKING, Any
 
 from planner.model.graph import Graph
@@ -196,6 +195,8 @@ def map_csv(check: FitCheck) -> str:
 
 def map_html(doc: dict[str, Any]) -> str:
     """The document's arena map as an HTML table (sortable like the layer table)."""
+    from html import escape  # here: the JSON and text reports never need it
+
     head = "".join(
         f'<th scope="col"{" class=num" if num else ""}>{escape(t)}</th>'
         for t, num in zip(MAP_HEADER, (1, 1, 1, 0, 0, 0), strict=True)
@@ -271,6 +272,8 @@ def arena_figure(check: FitCheck) -> Figure:
 
 def basic_arena_svg(check: FitCheck) -> str:
     """The offset-over-time chart as plain SVG (no matplotlib), one titled rect per buffer."""
+    from html import escape
+
     entries = arena_map(check)
     steps = max(StepLabels(check.graph).count(), 1)
     head = max(check.arena.head_bytes, 1)

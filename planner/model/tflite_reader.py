@@ -17,6 +17,7 @@ anyway. The cyclic garbage collector is paused while the graph is built (:mod:`p
 from __future__ import annotations
 
 import functools
+import math
 import re
 import struct
 from collections.abc import Callable
@@ -432,12 +433,14 @@ class _Reader:
     def _tensor(self, t: Any, index: int, sg_index: int) -> Tensor:
         name_b = t.Name()
         name = name_b.decode("utf-8", "replace") if name_b else f"tensor_{index}"
-        shape = self._vector(t.Shape, f"tensor {index}'s shape")
-        elements = 1
-        for d in shape:
-            if d < 0 or d > MAX_DIMENSION:
-                self._bad_dimension(shape, name, index, sg_index)
-            elements *= d
+        if self.use_numpy:
+            array = t.ShapeAsNumpy()
+            shape: tuple[int, ...] = () if isinstance(array, int) else tuple(array.tolist())
+        else:
+            shape = self._vector(t.Shape, f"tensor {index}'s shape")
+        if shape and (min(shape) < 0 or max(shape) > MAX_DIMENSION):
+            self._bad_dimension(shape, name, index, sg_index)
+        elements = math.prod(shape)
         if elements > MAX_ELEMENTS:
             raise ModelError(
                 f"{self._where(name, index, sg_index)} has an implausible {elements} elements "
@@ -445,10 +448,11 @@ class _Reader:
             )
         type_code = t.Type()
         buffer = t.Buffer()
-        if not 0 <= buffer < len(self.buffer_bytes):
+        buffer_bytes = self.buffer_bytes
+        if not 0 <= buffer < len(buffer_bytes):
             raise ModelError(
                 f"{self._where(name, index, sg_index)} names buffer {buffer}, but the model has "
-                f"{len(self.buffer_bytes)} buffers"
+                f"{len(buffer_bytes)} buffers"
             )
         later = _Later(self, t, index)
         return Tensor.read(
@@ -457,7 +461,7 @@ class _Reader:
             shape,
             self.type_names.get(type_code) or f"TYPE_{type_code}",
             buffer,
-            self.buffer_bytes[buffer] if buffer else 0,
+            buffer_bytes[buffer] if buffer else 0,
             bool(t.IsVariable()),
             Deferred(later.quantization),
             Deferred(later.signature),

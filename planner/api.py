@@ -93,10 +93,7 @@ def fit(
         raise PlannerError(
             f"unknown planner {planner!r}; choose one of {', '.join(PLANNER_CHOICES)}"
         )
-    return _fit(model, load(model), resolve_board(board), planner, _recalled(), explain=True)
-
-
-ArenaOf = Callable[[Graph, Target], ArenaPrediction]
+    return _fit(model, load(model), resolve_board(board), planner, explain=True)
 
 
 def _fit(
@@ -104,19 +101,19 @@ def _fit(
     graph: Graph,
     b: Board,
     planner: str,
-    arena_of: ArenaOf,
     explain: bool = False,
 ) -> FitCheck:
-    """`fit` on a loaded graph; ``arena_of`` predicts (or recalls) an arena per target.
-    ``explain`` adds what the reports explain: the host-to-board steps and the plan layout."""
+    """`fit` on a loaded graph (its arena per target is predicted once: predict_arena
+    remembers it on the graph). ``explain`` adds what the reports explain: the host-to-board
+    steps and the plan layout."""
     target = target_for(b)
-    arena = tflm_arena = arena_of(graph, target)
+    arena = tflm_arena = predict_arena(graph, target)
     compared: ArenaPrediction | None = None
     if planner == "optimized":
         graph, arena = _optimized(model, graph, target)
         compared = tflm_arena
     stats: ModelStats = analyse(graph)
-    host = None if target == HOST else arena_of(graph, HOST)
+    host = None if target == HOST else predict_arena(graph, HOST)
     check = check_fit(
         graph,
         stats,
@@ -127,16 +124,14 @@ def _fit(
         tflm_arena=compared,
         latency=estimate_latency(graph, b, stats=stats),
     )
-    return _explained(model, check, target, arena_of) if explain else check
+    return _explained(model, check, target) if explain else check
 
 
-def _explained(
-    model: str | Path | Graph, check: FitCheck, target: Target, arena_of: ArenaOf
-) -> FitCheck:
+def _explained(model: str | Path | Graph, check: FitCheck, target: Target) -> FitCheck:
     """The check with the arenas between host and board (one cause at a time) and, when only
     TFLM's plan layout is in the way, what `planner optimize` really achieves."""
     graph = check.graph
-    steps = tuple((cause, arena_of(graph, t)) for cause, t in host_path(target))
+    steps = tuple((cause, predict_arena(graph, t)) for cause, t in host_path(target))
     layout = None
     if check.planner == "tflm" and check.fails_only_by_layout:
         from planner.memory.placement import lower_bound
@@ -157,28 +152,13 @@ def _explained(
     )
 
 
-def _recalled() -> ArenaOf:
-    """An arena per graph and target, predicted once (the board's own target is the last of
-    the host-to-board steps, and several boards share a target)."""
-    arenas: dict[tuple[int, Target], tuple[Graph, ArenaPrediction]] = {}
-
-    def recall(graph: Graph, target: Target) -> ArenaPrediction:
-        key = (id(graph), target)  # the graph is kept in the value, so its id stays its own
-        if key not in arenas:
-            arenas[key] = graph, predict_arena(graph, target)
-        return arenas[key][1]
-
-    return recall
-
-
 def _matrix_row(
     name: str, boards: Sequence[Board], planner: str
 ) -> tuple[dict[str, Cell], str | None]:
     """One model against every board: its cells by board name, or the error that stopped it."""
     try:
         graph = load(name)
-        recall = _recalled()
-        return {b.name: Cell.of(name, _fit(name, graph, b, planner, recall)) for b in boards}, None
+        return {b.name: Cell.of(name, _fit(name, graph, b, planner)) for b in boards}, None
     except PlannerError as exc:
         return {}, str(exc)
 

@@ -8,7 +8,7 @@ board checks and rendering only ever read it. Nothing here touches the file syst
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Generic, TypeVar, overload
@@ -298,6 +298,18 @@ class Graph:
     #: Buffers that give a size but no valid offset (0 or 1; offsets count only above 1) and
     #: hold no data, as (buffer index, offset, size). TFLM finds no data in them.
     misplaced_buffers: tuple[tuple[int, int, int], ...] = ()
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, remembered on this graph under ``key``. What several stages derive
+        from one graph (its scratch requests, the temporary tensors of each Prepare, the
+        arena per target) is computed once; the graph never changes, so nothing goes stale,
+        and the values live and die with it (a changed copy starts with none). Two threads
+        asking at once may both compute; they get equal values. Not compared, hashed or
+        printed."""
+        memo: dict[Hashable, Any] = self.__dict__.setdefault("_memo", {})
+        if key in memo:
+            return memo[key]  # type: ignore[no-any-return]
+        return memo.setdefault(key, compute())  # type: ignore[no-any-return]
 
     @property
     def main(self) -> Subgraph:

@@ -304,19 +304,18 @@ def scratch_request_sizes(
 
 ScratchRequest = tuple[int, int, int, str]
 
-#: The last :func:`_scratch_pass` (graph, target, result): predict_arena asks for the requests
-#: (through tflm_buffers) and then for the unknown operators of the same graph and target.
-_last_pass: list[tuple[Graph, Target, tuple[tuple[ScratchRequest, ...], tuple[str, ...]]]] = []
-
-
 def _scratch_pass(
     graph: Graph, target: Target
 ) -> tuple[tuple[ScratchRequest, ...], tuple[str, ...]]:
     """Every operator's scratch requests, and the operators whose requests are not known:
-    one walk over the operators (each kernel's scratch rule run once), kept for the next call."""
-    last = _last_pass[-1] if _last_pass else None  # one read: threads may replace it
-    if last is not None and last[0] is graph and last[1] == target:
-        return last[2]
+    one walk over the operators (each kernel's scratch rule run once) per graph and target
+    (predict_arena asks for the requests, through tflm_buffers, then for the unknown ones)."""
+    return graph.memo(("scratch pass", target), lambda: _walk_scratch(graph, target))
+
+
+def _walk_scratch(
+    graph: Graph, target: Target
+) -> tuple[tuple[ScratchRequest, ...], tuple[str, ...]]:
     out: list[ScratchRequest] = []
     unknown: list[str] = []
     for sg in graph.subgraphs:
@@ -327,9 +326,7 @@ def _scratch_pass(
                 unknown.append(op.opcode)
                 continue
             out.extend((sg.index, op.index, size, op.opcode) for size in sizes)
-    result = tuple(out), tuple(dict.fromkeys(unknown))
-    _last_pass[:] = [(graph, target, result)]
-    return result
+    return tuple(out), tuple(dict.fromkeys(unknown))
 
 
 def scratch_requests(graph: Graph, target: Target = HOST) -> tuple[ScratchRequest, ...]:

@@ -123,6 +123,12 @@ def predict_arena(
             f"predict_arena plans with TFLM's own planner, not {planner!r}; the optimized "
             "plan is planner.offline_plan.optimize's (fit(..., planner='optimized'))"
         )
+    # Once per graph and target: a fit walks the host-to-board steps, and several boards
+    # share a target.
+    return graph.memo(("arena", target), lambda: _predict(graph, target))
+
+
+def _predict(graph: Graph, target: Target) -> ArenaPrediction:
     buffers = tflm_buffers(graph, target)
     plan = planner_for(target).plan(buffers)
     _refuse_int_overflow(graph, buffers, plan)

@@ -59,7 +59,6 @@ probes): ``ScratchBufferRequest``, ``AllocationInfo``, ``TfLiteTensor``,
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -238,17 +237,13 @@ class _PrepareFacts:
     later: tuple[int, ...]
 
 
-#: The last few graphs' facts, by (graph identity, kernel library); the graph is kept in the
-#: value, so its identity stays its own. A fit walks the host-to-board steps, which share them.
-_facts: dict[tuple[int, str], tuple[Graph, _PrepareFacts]] = {}
-_facts_lock = threading.Lock()
-
-
 def _prepare_facts(graph: Graph, target: Target) -> _PrepareFacts:
-    key = (id(graph), target.kernels)
-    known = _facts.get(key)
-    if known is not None:
-        return known[1]
+    """The graph's Prepare facts for the target's kernel library, computed once per graph (a
+    fit walks the host-to-board steps, which share them)."""
+    return graph.memo(("prepare facts", target.kernels), lambda: _facts_of(graph, target))
+
+
+def _facts_of(graph: Graph, target: Target) -> _PrepareFacts:
     views = [OpView(sg, op) for sg in graph.subgraphs for op in sg.operators]
     later = [0] * len(views)
     for k in range(len(views) - 2, -1, -1):
@@ -258,12 +253,7 @@ def _prepare_facts(graph: Graph, target: Target) -> _PrepareFacts:
         tensors = (view.tensor(n, outputs=kind == "o") for kind, n in _temp_slots(view, target))
         channels = tuple(_quantized(t) for t in tensors if t is not None)
         temps.append(((view.subgraph.index, view.op.index), channels))
-    facts = _PrepareFacts(tuple(temps), tuple(later))
-    with _facts_lock:  # Dask may run fits in threads
-        while len(_facts) >= 4:
-            _facts.pop(next(iter(_facts)))
-        _facts[key] = (graph, facts)
-    return facts
+    return _PrepareFacts(tuple(temps), tuple(later))
 
 
 def prepare_peaks(

@@ -304,6 +304,7 @@ def scratch_request_sizes(
 
 ScratchRequest = tuple[int, int, int, str]
 
+
 def _scratch_pass(
     graph: Graph, target: Target
 ) -> tuple[tuple[ScratchRequest, ...], tuple[str, ...]]:

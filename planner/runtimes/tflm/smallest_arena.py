@@ -146,13 +146,11 @@ def _quantized(t: Tensor) -> int:
 
 def _variables_in_tail(graph: Graph, buffers: Sequence[Buffer]) -> list[Tensor]:
     """Variable tensors not planned in the head (their buffers go to the tail)."""
+    variables = [(sg.index, t) for sg in graph.subgraphs for t in sg.tensors if t.is_variable]
+    if not variables:  # most models: no need to index the buffers
+        return []
     planned = {(b.subgraph, b.tensor_index) for b in buffers if not b.is_scratch}
-    return [
-        t
-        for sg in graph.subgraphs
-        for t in sg.tensors
-        if t.is_variable and (sg.index, t.index) not in planned
-    ]
+    return [t for sg_index, t in variables if (sg_index, t.index) not in planned]
 
 
 def _tail_position_at_planning(graph: Graph, buffers: Sequence[Buffer], pointer: int) -> int:

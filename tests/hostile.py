@@ -696,6 +696,44 @@ PAD_HW = [[0, 0], [1, 1], [1, 1], [0, 0]]
 EVERY_OTHER_ROW = [[0, 0, 0], [1, 8, 8], [1, 2, 1]]
 
 
+def lstm(
+    name: str,
+    *,
+    recurrent: tuple[int, int] | None = None,
+    cell_variable: bool = True,
+    out_cells: int | None = None,
+) -> Callable[[Path], Path]:
+    """A float32 UNIDIRECTIONAL_SEQUENCE_LSTM over [1, 6, 4] with 8 cells (the shapes TFLM's
+    Prepare requires), or with recurrent weights of ``recurrent``, a cell state that is not a
+    variable, or an output of ``out_cells`` cells."""
+    steps, n_input, n_cell = 6, 4, 8
+
+    def build(d: Path) -> Path:
+        m = Model()
+        g = m.subgraph()
+        x = g.tensor([1, steps, n_input], "FLOAT32")
+        rec = recurrent or (n_cell, n_cell)
+        weights = [g.const(np.full((n_cell, n_input), 0.1), "FLOAT32") for _ in range(4)]
+        weights += [g.const(np.full(rec, 0.1), "FLOAT32") for _ in range(4)]
+        biases = [g.const(np.zeros(n_cell), "FLOAT32") for _ in range(4)]
+        hidden = g.tensor([1, n_cell], "FLOAT32", variable=True)
+        cell = g.tensor([1, n_cell], "FLOAT32", variable=cell_variable)
+        y = g.tensor([1, steps, out_cells or n_cell], "FLOAT32")
+        inputs = [x, *weights, -1, -1, -1, *biases, -1, -1, hidden, cell, -1, -1, -1, -1]
+        g.op(
+            "UNIDIRECTIONAL_SEQUENCE_LSTM",
+            inputs,
+            [y],
+            "UnidirectionalSequenceLSTMOptions",
+            fusedActivationFunction=4,  # TANH
+            cellClip=10.0,
+        )
+        g.io([x, *([] if cell_variable else [cell])], [y])
+        return _write(m, d, name)
+
+    return build
+
+
 #: The models of the shape cases built right: every one allocates in TFLM and is accepted.
 WELL_SHAPED: dict[str, Callable[[Path], Path]] = {
     "pad": _operands("pad_ok", "PAD", ([1, 4, 4, 2], [1, 6, 6, 2]), [PAD_HW]),
@@ -728,6 +766,7 @@ WELL_SHAPED: dict[str, Callable[[Path], Path]] = {
     "slice": _operands("slice_ok", "SLICE", ([1, 8, 8], [1, 4, 8]), [[0, 2, 0], [1, 4, -1]]),
     "relu": _operands("relu_ok", "RELU", ([1, 64], [1, 64]), []),
     "relu_reshaped": _operands("relu_reshaped_ok", "RELU", ([1, 64], [8, 8]), []),
+    "lstm": lstm("lstm_ok"),
 }
 
 NAN = math.nan
@@ -1054,6 +1093,15 @@ CASES: dict[str, Case] = {
         _operands("exp_reshaped", "EXP", ([1, 64], [8, 8]), [], dtype="FLOAT32"),
         "refuse",
         ("[8, 8]", "requires the input's shape"),
+    ),
+    "LSTM with n_cell x n_input recurrent weights": Case(
+        lstm("lstm_recurrent", recurrent=(8, 4)), "refuse", ("recurrent weights", "[8, 8]")
+    ),
+    "LSTM cell state that is not a variable": Case(
+        lstm("lstm_cell_input", cell_variable=False), "refuse", ("cell state", "variable")
+    ),
+    "LSTM output of another n_cell": Case(
+        lstm("lstm_output", out_cells=12), "refuse", ("[1, 6, 8]", "[1, 6, 12]")
     ),
     # ---- cost
     "CALL_ONCE diamond of depth 6": Case(_diamond(6), "runtime"),

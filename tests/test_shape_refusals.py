@@ -42,6 +42,12 @@ REFUSED_IN_PREPARE = {
     "STRIDED_SLICE declaring the unsliced shape": ("STRIDED_SLICE", "strided_slice_common.cc"),
     "STRIDED_SLICE with a zero stride": ("STRIDED_SLICE", "strided_slice_common.cc"),
     "EXP into another shape of as many elements": ("EXP", "exp.cc"),
+    "LSTM with n_cell x n_input recurrent weights": (
+        "UNIDIRECTIONAL_SEQUENCE_LSTM",
+        "lstm_eval_common.cc",
+    ),
+    "LSTM cell state that is not a variable": ("UNIDIRECTIONAL_SEQUENCE_LSTM", "lstm_eval.cc"),
+    "LSTM output of another n_cell": ("UNIDIRECTIONAL_SEQUENCE_LSTM", "lstm_eval_common.cc"),
 }
 #: Cases TFLM allocates: the planner refuses them as broken, never as "fits".
 ALLOCATED_BY_TFLM = (
@@ -92,7 +98,7 @@ def _planner_fit(path: Path) -> subprocess.CompletedProcess[str]:
 def test_every_new_refusal_says_what_the_runtime_does() -> None:
     section = list(CASES)
     first = section.index("PAD declaring an output other than its paddings give")
-    last = section.index("EXP into another shape of as many elements")
+    last = section.index("LSTM output of another n_cell")
     assert set(section[first : last + 1]) == {*REFUSED_IN_PREPARE, *ALLOCATED_BY_TFLM}
 
 

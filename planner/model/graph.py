@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, ClassVar, Generic, TypeVar, overload
 
 T = TypeVar("T")
 
@@ -132,7 +132,7 @@ class DeferredField(Generic[T]):
         if obj is None:
             return self.default  # the dataclass's default for the field
         state = obj.__dict__
-        value = state[self.key]
+        value = state.get(self.key, self.default)  # absent: a class attribute never set
         if type(value) is Deferred:
             value = state[self.key] = value.read()
         return value  # type: ignore[no-any-return]
@@ -190,8 +190,11 @@ class Tensor:
     #: The values of a small constant integer tensor (INT32 or INT64, at most
     #: :data:`SMALL_CONSTANT_ELEMENTS` elements, stored in the flatbuffer), read from its buffer
     #: on first use: the paddings, axes and slice bounds kernels read in Prepare. None for
-    #: every other tensor, and for one whose data is shorter than its shape.
-    int_values: DeferredField[tuple[int, ...] | None] = DeferredField(None)
+    #: every other tensor, for one whose data is shorter than its shape, and for a tensor
+    #: built without the file (``Tensor(...)``, ``dataclasses.replace``). Not a dataclass
+    #: field: the file's data, not the tensor's description, so it is not compared, hashed or
+    #: printed (a graph built without the data equals the one loaded from its export).
+    int_values: ClassVar[DeferredField[tuple[int, ...] | None]] = DeferredField(None)
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled with every deferred field read (a reader of the file is not pickled)."""

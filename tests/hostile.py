@@ -690,6 +690,17 @@ def _operands(
     return build
 
 
+def _pad_int64(d: Path) -> Path:
+    """PAD with INT64 paddings, right as values: TFLM's Prepare reads them as int32 words."""
+    m = Model()
+    g = m.subgraph()
+    x, y = g.tensor([1, 4, 4, 2], scale=0.1), g.tensor([1, 6, 6, 2], scale=0.1)
+    paddings = np.array([[0, 0], [1, 1], [1, 1], [0, 0]], "<i8")
+    g.op("PAD", [x, g.tensor([4, 2], "INT64", data=paddings.tobytes())], [y])
+    g.io([x], [y])
+    return _write(m, d, "pad_int64")
+
+
 #: PAD's paddings of a [1, 4, 4, 2] input: one row and column on each side ([1, 6, 6, 2]).
 PAD_HW = [[0, 0], [1, 1], [1, 1], [0, 0]]
 #: STRIDED_SLICE's begin, end and strides taking every other row of a [1, 8, 8] input.
@@ -1025,6 +1036,7 @@ CASES: dict[str, Case] = {
         "refuse",
         ("not constant",),
     ),
+    "PAD with INT64 paddings": Case(_pad_int64, "refuse", ("int32 words", "[1, 4, 5, 3]")),
     "MIRROR_PAD declaring a larger output": Case(
         _operands(
             "mirror_pad_declared",

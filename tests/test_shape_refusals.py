@@ -37,6 +37,7 @@ REFUSED_IN_PREPARE = {
     "PADV2 declaring an output other than its paddings give": ("PADV2", "pad_common.cc"),
     "PAD with paddings for another rank": ("PAD", "pad_common.cc"),
     "PAD with paddings that are a model input": ("PAD", "pad_common.cc"),
+    "PAD with INT64 paddings": ("PAD", "pad_common.cc"),
     "EXPAND_DIMS declaring another axis": ("EXPAND_DIMS", "expand_dims.cc"),
     "EXPAND_DIMS at an axis out of range": ("EXPAND_DIMS", "expand_dims.cc"),
     "STRIDED_SLICE declaring the unsliced shape": ("STRIDED_SLICE", "strided_slice_common.cc"),

@@ -662,6 +662,124 @@ def _control_name(d: Path) -> Path:
     return _write(m, d, "control_name")
 
 
+def _operands(
+    name: str,
+    opcode: str,
+    shapes: tuple[list[int], list[int]],
+    operands: list[Any],
+    options: str = "",
+    dtype: str = "INT8",
+    **kw: Any,
+) -> Callable[[Path], Path]:
+    """One ``opcode`` from an activation of ``shapes[0]`` to an output declared ``shapes[1]``,
+    its further inputs constant int32 tensors of ``operands`` (None: a model input)."""
+
+    def build(d: Path) -> Path:
+        m = Model()
+        g = m.subgraph()
+        scale = 0.1 if dtype == "INT8" else None
+        x, y = (g.tensor(shape, dtype, scale=scale) for shape in shapes)
+        extra = [
+            g.tensor([len(shapes[0]), 2], "INT32") if v is None else g.const(np.array(v, "<i4"))
+            for v in operands
+        ]
+        g.op(opcode, [x, *extra], [y], options, **kw)
+        g.io([x, *(t for t, v in zip(extra, operands, strict=True) if v is None)], [y])
+        return _write(m, d, name)
+
+    return build
+
+
+def _pad_int64(d: Path) -> Path:
+    """PAD with INT64 paddings, right as values: TFLM's Prepare reads them as int32 words."""
+    m = Model()
+    g = m.subgraph()
+    x, y = g.tensor([1, 4, 4, 2], scale=0.1), g.tensor([1, 6, 6, 2], scale=0.1)
+    paddings = np.array([[0, 0], [1, 1], [1, 1], [0, 0]], "<i8")
+    g.op("PAD", [x, g.tensor([4, 2], "INT64", data=paddings.tobytes())], [y])
+    g.io([x], [y])
+    return _write(m, d, "pad_int64")
+
+
+#: PAD's paddings of a [1, 4, 4, 2] input: one row and column on each side ([1, 6, 6, 2]).
+PAD_HW = [[0, 0], [1, 1], [1, 1], [0, 0]]
+#: STRIDED_SLICE's begin, end and strides taking every other row of a [1, 8, 8] input.
+EVERY_OTHER_ROW = [[0, 0, 0], [1, 8, 8], [1, 2, 1]]
+
+
+def lstm(
+    name: str,
+    *,
+    recurrent: tuple[int, int] | None = None,
+    cell_variable: bool = True,
+    out_cells: int | None = None,
+) -> Callable[[Path], Path]:
+    """A float32 UNIDIRECTIONAL_SEQUENCE_LSTM over [1, 6, 4] with 8 cells (the shapes TFLM's
+    Prepare requires), or with recurrent weights of ``recurrent``, a cell state that is not a
+    variable, or an output of ``out_cells`` cells."""
+    steps, n_input, n_cell = 6, 4, 8
+
+    def build(d: Path) -> Path:
+        m = Model()
+        g = m.subgraph()
+        x = g.tensor([1, steps, n_input], "FLOAT32")
+        rec = recurrent or (n_cell, n_cell)
+        weights = [g.const(np.full((n_cell, n_input), 0.1), "FLOAT32") for _ in range(4)]
+        weights += [g.const(np.full(rec, 0.1), "FLOAT32") for _ in range(4)]
+        biases = [g.const(np.zeros(n_cell), "FLOAT32") for _ in range(4)]
+        hidden = g.tensor([1, n_cell], "FLOAT32", variable=True)
+        cell = g.tensor([1, n_cell], "FLOAT32", variable=cell_variable)
+        y = g.tensor([1, steps, out_cells or n_cell], "FLOAT32")
+        inputs = [x, *weights, -1, -1, -1, *biases, -1, -1, hidden, cell, -1, -1, -1, -1]
+        g.op(
+            "UNIDIRECTIONAL_SEQUENCE_LSTM",
+            inputs,
+            [y],
+            "UnidirectionalSequenceLSTMOptions",
+            fusedActivationFunction=4,  # TANH
+            cellClip=10.0,
+        )
+        g.io([x, *([] if cell_variable else [cell])], [y])
+        return _write(m, d, name)
+
+    return build
+
+
+#: The models of the shape cases built right: every one allocates in TFLM and is accepted.
+WELL_SHAPED: dict[str, Callable[[Path], Path]] = {
+    "pad": _operands("pad_ok", "PAD", ([1, 4, 4, 2], [1, 6, 6, 2]), [PAD_HW]),
+    "padv2": _operands("padv2_ok", "PADV2", ([1, 4, 4, 2], [1, 6, 6, 2]), [PAD_HW]),
+    "mirror_pad": _operands(
+        "mirror_pad_ok",
+        "MIRROR_PAD",
+        ([1, 4, 4, 2], [1, 6, 6, 2]),
+        [PAD_HW],
+        "MirrorPadOptions",
+        mode=0,
+    ),
+    "expand_dims": _operands("expand_dims_ok", "EXPAND_DIMS", ([4, 8], [4, 1, 8]), [[1]]),
+    "expand_dims_negative": _operands(
+        "expand_dims_neg_ok", "EXPAND_DIMS", ([4, 8], [4, 8, 1]), [[-1]]
+    ),
+    "strided_slice": _operands(
+        "ss_ok", "STRIDED_SLICE", ([1, 8, 8], [1, 4, 8]), EVERY_OTHER_ROW, "StridedSliceOptions"
+    ),
+    "strided_slice_masks": _operands(
+        "ss_masks_ok",
+        "STRIDED_SLICE",
+        ([1, 8, 8], [3, 3]),
+        [[0, -1, 6], [1, 1, 1], [1, -3, -2]],
+        "StridedSliceOptions",
+        shrinkAxisMask=1,
+        endMask=2,
+        beginMask=4,
+    ),
+    "slice": _operands("slice_ok", "SLICE", ([1, 8, 8], [1, 4, 8]), [[0, 2, 0], [1, 4, -1]]),
+    "relu": _operands("relu_ok", "RELU", ([1, 64], [1, 64]), []),
+    "relu_reshaped": _operands("relu_reshaped_ok", "RELU", ([1, 64], [8, 8]), []),
+    "lstm": lstm("lstm_ok"),
+}
+
 NAN = math.nan
 
 CASES: dict[str, Case] = {
@@ -896,6 +1014,106 @@ CASES: dict[str, Case] = {
         ),
         "refuse",
         ("overflows",),
+    ),
+    # ---- output shapes kernels compute from constant operands (issue 13)
+    "PAD declaring an output other than its paddings give": Case(
+        _operands("pad_declared", "PAD", ([1, 4, 4, 2], [1, 5, 6, 2]), [PAD_HW]),
+        "refuse",
+        ("[1, 6, 6, 2]", "dimension 1 is 5, not 6"),
+    ),
+    "PADV2 declaring an output other than its paddings give": Case(
+        _operands("padv2_declared", "PADV2", ([1, 4, 4, 2], [1, 6, 7, 2]), [PAD_HW]),
+        "refuse",
+        ("[1, 6, 6, 2]", "dimension 2 is 7, not 6"),
+    ),
+    "PAD with paddings for another rank": Case(
+        _operands("pad_rank", "PAD", ([1, 4, 4, 2], [1, 6, 6]), [PAD_HW]),
+        "refuse",
+        ("8 paddings", "rank-3 output"),
+    ),
+    "PAD with paddings that are a model input": Case(
+        _operands("pad_input", "PAD", ([1, 4, 4, 2], [1, 6, 6, 2]), [None]),
+        "refuse",
+        ("not constant",),
+    ),
+    "PAD with INT64 paddings": Case(_pad_int64, "refuse", ("int32 words", "[1, 4, 5, 3]")),
+    "MIRROR_PAD declaring a larger output": Case(
+        _operands(
+            "mirror_pad_declared",
+            "MIRROR_PAD",
+            ([1, 4, 4, 2], [1, 9, 9, 2]),
+            [PAD_HW],
+            "MirrorPadOptions",
+            mode=0,
+        ),
+        "refuse",
+        ("[1, 6, 6, 2]", "does not check"),
+    ),
+    "EXPAND_DIMS declaring another axis": Case(
+        _operands("expand_dims_declared", "EXPAND_DIMS", ([4, 8], [1, 4, 8]), [[1]]),
+        "refuse",
+        ("[4, 1, 8]", "[1, 4, 8]"),
+    ),
+    "EXPAND_DIMS at an axis out of range": Case(
+        _operands("expand_dims_axis", "EXPAND_DIMS", ([4, 8], [4, 8, 1]), [[5]]),
+        "refuse",
+        ("axis 5", "[-3, 2]"),
+    ),
+    "STRIDED_SLICE declaring the unsliced shape": Case(
+        _operands(
+            "ss_declared",
+            "STRIDED_SLICE",
+            ([1, 8, 8], [1, 8, 8]),
+            EVERY_OTHER_ROW,
+            "StridedSliceOptions",
+        ),
+        "refuse",
+        ("[1, 4, 8]", "dimension 1 is 8, not 4"),
+    ),
+    "STRIDED_SLICE with a zero stride": Case(
+        _operands(
+            "ss_stride0",
+            "STRIDED_SLICE",
+            ([1, 8, 8], [1, 4, 8]),
+            [[0, 0, 0], [1, 8, 8], [1, 0, 1]],
+            "StridedSliceOptions",
+        ),
+        "refuse",
+        ("stride 0",),
+    ),
+    "SLICE writing past a smaller output": Case(
+        _operands("slice_small", "SLICE", ([1, 8, 8], [1, 2, 8]), [[0, 2, 0], [1, 4, -1]]),
+        "refuse",
+        ("[1, 4, 8]", "writes 32 bytes into a tensor of 16"),
+    ),
+    "SLICE reading past its input": Case(
+        _operands("slice_past", "SLICE", ([1, 8, 8], [1, 4, 8]), [[0, 6, 0], [1, 4, -1]]),
+        "refuse",
+        ("[6, 10)", "outside the input"),
+    ),
+    "RELU writing past a smaller output": Case(
+        _operands("relu_small", "RELU", ([1, 64], [1, 16]), []),
+        "refuse",
+        ("64 elements", "writes past the end"),
+    ),
+    "ABS into a larger output": Case(
+        _operands("abs_large", "ABS", ([1, 16], [1, 64]), [], dtype="FLOAT32"),
+        "refuse",
+        ("never written",),
+    ),
+    "EXP into another shape of as many elements": Case(
+        _operands("exp_reshaped", "EXP", ([1, 64], [8, 8]), [], dtype="FLOAT32"),
+        "refuse",
+        ("[8, 8]", "requires the input's shape"),
+    ),
+    "LSTM with n_cell x n_input recurrent weights": Case(
+        lstm("lstm_recurrent", recurrent=(8, 4)), "refuse", ("recurrent weights", "[8, 8]")
+    ),
+    "LSTM cell state that is not a variable": Case(
+        lstm("lstm_cell_input", cell_variable=False), "refuse", ("cell state", "variable")
+    ),
+    "LSTM output of another n_cell": Case(
+        lstm("lstm_output", out_cells=12), "refuse", ("[1, 6, 8]", "[1, 6, 12]")
     ),
     # ---- cost
     "CALL_ONCE diamond of depth 6": Case(_diamond(6), "runtime"),

@@ -7,7 +7,8 @@ The timings are in ``benchmarks/bench_speed.py`` (run on demand). Here:
   buffers and sparse step numbers (hypothesis);
 - the loader reads every operator's options as the schema's own ``BuiltinOptionsCreator``
   unpacks them, hands out per-channel quantization without reading it until it is used, and
-  gives the same graph with and without numpy;
+  gives the same graph with and without numpy (the values of small constant integer tensors
+  too: byte by byte without it);
 - the greedy planner stays exact on models with thousands of tensors alive at one step
   (tensors no operator reaches), which TFLM's loop handles in quadratic time;
 - synthetic 1,000-operator models (a chain, residual ADD blocks, inception-like CONCATENATION
@@ -26,6 +27,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -43,6 +45,7 @@ from planner.runtimes.tflm.memory_planner.greedy import (
 )
 from planner.runtimes.tflm.verify.host import measure_runtime, runtime_available
 
+from .builder import Model
 from .builder import planned_buffer as _buffer
 from .corpus import ROOT, SHARED_MODELS, all_models, model_id
 
@@ -269,6 +272,46 @@ def test_graph_is_the_same_with_and_without_numpy(path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == repr(load_model(path))
+
+
+def test_int_values_are_the_buffers_with_and_without_numpy(tmp_path: Path) -> None:
+    m = Model()
+    g = m.subgraph()
+    x = g.tensor([1, 4])
+    kept = {
+        g.const(np.array([[0, -1], [2**31 - 1, -(2**31)]], "<i4")): (0, -1, 2**31 - 1, -(2**31)),
+        g.tensor([3], "INT64", data=np.array([-5, 2**40, 7], "<i8").tobytes()): (-5, 2**40, 7),
+        g.const(np.array(3, "<i4")): (3,),
+        g.const(np.arange(64, dtype="<i4")): tuple(range(64)),
+    }
+    not_kept = [
+        g.const(np.arange(65, dtype="<i4")),  # longer than an index vector
+        g.tensor([4], "INT32", data=np.arange(2, dtype="<i4").tobytes()),  # data too short
+        g.tensor([4], "INT8", data=bytes(4)),  # not an integer index type
+        g.tensor([4], "INT32"),  # no data: an activation
+    ]
+    g.io([x], [x])
+    path = m.write(tmp_path / "values.tflite")
+    graph = load_model(path)
+    for t, values in kept.items():
+        assert graph.main.tensors[t].int_values == values
+    for t in not_kept:
+        assert graph.main.tensors[t].int_values is None
+    code = (
+        "import sys\n"
+        "from planner.model.tflite_reader import load_model\n"
+        "g = load_model(sys.argv[1])\n"
+        "print(repr([t.int_values for t in g.main.tensors]))\n"
+        "from planner.model.deferred_numpy import numpy_loaded\n"
+        "print(numpy_loaded())\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, cwd=ROOT
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    values, numpy_used = proc.stdout.split("\n")[:2]
+    assert values == repr([t.int_values for t in graph.main.tensors])
+    assert numpy_used == "False"  # read byte by byte: numpy was not loaded for it
 
 
 # --- synthetic models at scale ---------------------------------------------------------------

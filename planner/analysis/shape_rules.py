@@ -3,7 +3,7 @@
 A rule is a function ``(ctx, op) -> [output shapes]``; the kernel registry
 (:mod:`planner.runtimes.tflm.kernels`) names the rule of every operator, and
 :mod:`planner.analysis.shapes` runs them in order to re-derive a whole graph. Constant operands
-whose *values* the planner does not keep (PAD paddings, MEAN axes, RESHAPE targets, slice
+whose *values* these rules do not read (PAD paddings, MEAN axes, RESHAPE targets, slice
 bounds, resize sizes, permutations) are recovered from the old shapes: the relation between an
 operator's old input and old output is re-applied to the new input, and :class:`ShapeError`
 says where that is ambiguous.

@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, ClassVar, Generic, TypeVar, overload
 
 T = TypeVar("T")
 
@@ -143,7 +143,7 @@ class DeferredField(Generic[T]):
         if obj is None:
             return self.default  # the dataclass's default for the field
         state = obj.__dict__
-        value = state[self.key]
+        value = state.get(self.key, self.default)  # absent: a class attribute never set
         if type(value) is Deferred:
             value = state[self.key] = value.read()
         return value  # type: ignore[no-any-return]
@@ -168,6 +168,9 @@ class Quantization:
         return len(self.scales) > 1
 
 
+#: The most elements a constant integer tensor may have for its values to be read
+#: (:attr:`Tensor.int_values`): shape vectors, paddings, axes and slice bounds are shorter.
+SMALL_CONSTANT_ELEMENTS = 64
 #: The plain (not deferred) fields :meth:`Tensor.read` sets first, in order.
 _PLAIN_FIELDS = ("index", "name", "shape", "dtype", "buffer", "data_bytes", "is_variable")
 
@@ -195,10 +198,18 @@ class Tensor:
     #: The data is stored after the flatbuffer (``Buffer.offset/size``). TFLM reads only
     #: ``Buffer.data``, so it plans such a tensor in the arena like an activation.
     external_data: bool = False
+    #: The values of a small constant integer tensor (INT32 or INT64, at most
+    #: :data:`SMALL_CONSTANT_ELEMENTS` elements, stored in the flatbuffer), read from its buffer
+    #: on first use: the paddings, axes and slice bounds kernels read in Prepare. None for
+    #: every other tensor, for one whose data is shorter than its shape, and for a tensor
+    #: built without the file (``Tensor(...)``, ``dataclasses.replace``). Not a dataclass
+    #: field: the file's data, not the tensor's description, so it is not compared, hashed or
+    #: printed (a graph built without the data equals the one loaded from its export).
+    int_values: ClassVar[DeferredField[tuple[int, ...] | None]] = DeferredField(None)
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled with every deferred field read (a reader of the file is not pickled)."""
-        self.quantization, self.shape_signature  # noqa: B018  (reads them)
+        self.quantization, self.shape_signature, self.int_values  # noqa: B018  (reads them)
         return dict(self.__dict__)
 
     @classmethod
@@ -214,6 +225,7 @@ class Tensor:
         quantization: Deferred[Quantization | None],
         shape_signature: Deferred[tuple[int, ...] | None],
         external_data: bool,
+        int_values: Deferred[tuple[int, ...] | None],
     ) -> Tensor:
         """The loader's constructor: every field given, checked by the loader already, set
         without the frozen ``__init__``'s per-field ``object.__setattr__`` (a model can have
@@ -224,6 +236,7 @@ class Tensor:
         tensor.__dict__["_deferred_quantization"] = quantization
         tensor.__dict__["_deferred_shape_signature"] = shape_signature
         tensor.__dict__["external_data"] = external_data
+        tensor.__dict__["_deferred_int_values"] = int_values
         return tensor
 
     @property

@@ -6,7 +6,8 @@ way a file can be broken is turned into a one-line :class:`~planner.errors.Model
 
 Speed without leaving the generated code: the loader reads what planning needs and no
 more. Per-channel quantization is handed out as :class:`~planner.model.graph.LazyVector`
-(only its length is read when only its length is used); buffers are measured, not copied;
+(only its length is read when only its length is used); buffers are measured, not copied
+(the values of a small constant integer tensor are read when a check first asks for them);
 each operator's options are read with the generated accessors the schema's object API uses
 (``XxxOptionsT._UnPack``), found with one dict lookup per options type. numpy is imported
 only when something asks for it (:mod:`planner.model.deferred_numpy`): shape vectors are
@@ -29,6 +30,7 @@ from planner._gc import gc_paused
 from planner.errors import ModelError
 from planner.model.deferred_numpy import defer_numpy, numpy_loaded
 from planner.model.graph import (
+    SMALL_CONSTANT_ELEMENTS,
     TYPE_SIZES,
     Deferred,
     Graph,
@@ -59,6 +61,8 @@ CORRUPT_FLATBUFFER = (
     RecursionError,
     MemoryError,
 )
+#: Bytes per value of the constant integer tensors whose values the loader can hand out.
+INT_VALUE_BYTES = {"INT32": 4, "INT64": 8}
 #: From this many tensors on, shape vectors are read as numpy views (numpy's import, a
 #: tenth of a second, is then repaid); below it, element by element unless numpy is loaded.
 NUMPY_FROM_TENSORS = 4096
@@ -280,6 +284,9 @@ class _Later:
     def signature(self) -> tuple[int, ...] | None:
         return self.reader._deferred(self.reader._signature, self.table, self.index)
 
+    def int_values(self) -> tuple[int, ...] | None:
+        return self.reader._deferred(self.reader._int_values, self.table, self.index)
+
 
 class _Reader:
     """Walks one flatbuffer; every vector length is checked against the file size."""
@@ -466,6 +473,7 @@ class _Reader:
             Deferred(later.quantization),
             Deferred(later.signature),
             buffer in self.external,
+            Deferred(later.int_values),
         )
 
     def _deferred(self, read: Callable[[Any], T], t: Any, index: int) -> T:
@@ -483,6 +491,31 @@ class _Reader:
         if t.ShapeSignatureIsNone():
             return None
         return self._vector(t.ShapeSignature, "a shape signature")
+
+    def _int_values(self, t: Any) -> tuple[int, ...] | None:
+        """The values of a small constant INT32/INT64 tensor (see ``Tensor.int_values``): one
+        numpy view of its buffer when numpy is loaded already, else its bytes one by one
+        (``Buffer.Data(j)``, at most 512 of them), so that a small model does not load numpy."""
+        size = INT_VALUE_BYTES.get(self.type_names.get(t.Type(), ""))
+        buffer = t.Buffer()
+        if size is None or not buffer or buffer in self.external:
+            return None
+        count = 1
+        for i in range(self._count(t.ShapeLength(), "a shape")):
+            count *= t.Shape(i)
+        if count > SMALL_CONSTANT_ELEMENTS or count * size > self.buffer_bytes[buffer]:
+            return None  # too long to be an index vector, or data shorter than the shape
+        data = self.model.Buffers(buffer)
+        if numpy_loaded():
+            import numpy as np
+
+            view = np.frombuffer(data.DataAsNumpy(), dtype=f"<i{size}", count=count)
+            return tuple(view.tolist())
+        raw = bytes(data.Data(j) for j in range(count * size))
+        return tuple(
+            int.from_bytes(raw[k : k + size], "little", signed=True)
+            for k in range(0, len(raw), size)
+        )
 
     def _where(self, name: str, index: int, sg_index: int) -> str:
         return f"{self.name}: tensor {index} '{name}'" + (

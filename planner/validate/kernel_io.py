@@ -19,7 +19,15 @@ bounds, aborts or computes garbage when it runs.
   CONCATENATION inputs quantized as the output; int8 convolutions with int8/int4 filters;
 - options and shapes Prepare rejects: STRIDED_SLICE's ellipsis and new-axis masks, TRANSPOSE
   past rank 5, SQUEEZE of a dimension that is not 1 or into another shape, an SVDF state that
-  is not a variable tensor.
+  is not a variable tensor;
+- output shapes kernels compute from constant operands (:mod:`.shapes`): PAD/PADV2 and
+  MIRROR_PAD (paddings), EXPAND_DIMS (axis), STRIDED_SLICE (begin, end, strides) and SLICE
+  (begin, size), whether Prepare refuses a different declared shape or the kernel would write
+  a shape other than the declared one; unary elementwise kernels (RELU, TANH, QUANTIZE...)
+  writing their input's element count into an output of another count;
+- UNIDIRECTIONAL_SEQUENCE_LSTM (:mod:`.lstm`): the tensors its Prepare requires (variable
+  states, no peephole/projection/layer norm) and the shapes it checks (weights n_cell x
+  n_input and n_cell x n_cell, biases, states, output).
 """
 
 from __future__ import annotations
@@ -28,6 +36,8 @@ from collections.abc import Callable
 
 from planner.analysis.shape_rules import Shape, ShapeError, broadcast, opt_int, spatial_out
 from planner.model.graph import Operator, Quantization, Subgraph, Tensor
+from planner.validate.lstm import lstm_problem
+from planner.validate.shapes import constant_shape_problem
 
 #: ``RuntimeShape::kMaxSmallSize``: the most dimensions a kernel can describe.
 MAX_SMALL_RANK = 6
@@ -342,6 +352,8 @@ def kernel_io_problem(op: Operator, sg: Subgraph) -> str | None:
         or _computed_output_problem(op, sg)
         or _quantization_rule_problem(op, sg)
         or _prepare_rule_problem(op, sg)
+        or constant_shape_problem(op, sg)
+        or lstm_problem(op, sg)
     )
 
 

@@ -1,0 +1,180 @@
+"""Issue 13's output-shape checks against the real runtime.
+
+For every hostile case they refuse (tests/hostile.py; test_hostile.py checks the one-line
+refusal), the runtime shows why: either TFLM refuses the model itself, in that kernel's
+Prepare (its error names the kernel's source file), or TFLM allocates it and the planner
+refuses it as broken (the kernel would write past its output, leave part of it unwritten,
+read outside its input or fill it with something other than the operation's result). The
+same operators built right allocate in TFLM and are accepted, so each refusal comes from the
+shape it is about.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from planner.model.tflite_reader import load_model
+from planner.runtimes.tflm.verify.host import runtime_available
+
+from .builder import Model
+from .hostile import CASES, WELL_SHAPED
+
+ROOT = Path(__file__).resolve().parents[1]
+
+needs_runtime = pytest.mark.skipif(
+    not runtime_available(), reason="the tflite-micro runtime is not installed"
+)
+
+#: Cases TFLM refuses in Prepare: the kernel and the source file its error names.
+REFUSED_IN_PREPARE = {
+    "PAD declaring an output other than its paddings give": ("PAD", "pad_common.cc"),
+    "PADV2 declaring an output other than its paddings give": ("PADV2", "pad_common.cc"),
+    "PAD with paddings for another rank": ("PAD", "pad_common.cc"),
+    "PAD with paddings that are a model input": ("PAD", "pad_common.cc"),
+    "PAD with INT64 paddings": ("PAD", "pad_common.cc"),
+    "EXPAND_DIMS declaring another axis": ("EXPAND_DIMS", "expand_dims.cc"),
+    "EXPAND_DIMS at an axis out of range": ("EXPAND_DIMS", "expand_dims.cc"),
+    "STRIDED_SLICE declaring the unsliced shape": ("STRIDED_SLICE", "strided_slice_common.cc"),
+    "STRIDED_SLICE with a zero stride": ("STRIDED_SLICE", "strided_slice_common.cc"),
+    "EXP into another shape of as many elements": ("EXP", "exp.cc"),
+    "LSTM with n_cell x n_input recurrent weights": (
+        "UNIDIRECTIONAL_SEQUENCE_LSTM",
+        "lstm_eval_common.cc",
+    ),
+    "LSTM cell state that is not a variable": ("UNIDIRECTIONAL_SEQUENCE_LSTM", "lstm_eval.cc"),
+    "LSTM output of another n_cell": ("UNIDIRECTIONAL_SEQUENCE_LSTM", "lstm_eval_common.cc"),
+}
+#: Cases TFLM allocates: the planner refuses them as broken, never as "fits".
+ALLOCATED_BY_TFLM = (
+    "MIRROR_PAD declaring a larger output",
+    "SLICE writing past a smaller output",
+    "SLICE reading past its input",
+    "RELU writing past a smaller output",
+    "ABS into a larger output",
+)
+
+#: Runs AllocateTensors in a child process (the runtime may abort it) and prints its answer.
+_ALLOCATE = """
+import json, sys
+from tflite_micro.python.tflite_micro import runtime
+try:
+    runtime.Interpreter.from_file(sys.argv[1], arena_size=1 << 20)
+except RuntimeError as exc:
+    print(json.dumps({"error": str(exc)}))
+else:
+    print(json.dumps({"allocated": True}))
+"""
+
+
+def _allocate(path: Path) -> tuple[dict[str, object], str]:
+    """(the runtime's answer, its stderr) for AllocateTensors on ``path``."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _ALLOCATE, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1]), proc.stderr
+
+
+def _planner_fit(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "planner.cli", "fit", str(path), "--board", "host"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=ROOT,
+    )
+
+
+def test_every_new_refusal_says_what_the_runtime_does() -> None:
+    section = list(CASES)
+    first = section.index("PAD declaring an output other than its paddings give")
+    last = section.index("LSTM output of another n_cell")
+    assert set(section[first : last + 1]) == {*REFUSED_IN_PREPARE, *ALLOCATED_BY_TFLM}
+
+
+@needs_runtime
+@pytest.mark.parametrize("name", list(REFUSED_IN_PREPARE))
+def test_tflm_refuses_it_in_prepare(name: str, tmp_path: Path) -> None:
+    kernel, source = REFUSED_IN_PREPARE[name]
+    answer, stderr = _allocate(CASES[name].build(tmp_path))
+    assert "error" in answer, f"TFLM allocated {name!r}"
+    assert f"Node {kernel} (number 0) failed to prepare" in stderr, stderr
+    assert source in stderr, stderr
+
+
+@needs_runtime
+@pytest.mark.parametrize("name", ALLOCATED_BY_TFLM)
+def test_tflm_allocates_what_the_planner_refuses_as_broken(name: str, tmp_path: Path) -> None:
+    path = CASES[name].build(tmp_path)
+    answer, stderr = _allocate(path)
+    assert answer == {"allocated": True}, stderr
+    proc = _planner_fit(path)
+    assert proc.returncode == 2 and proc.stdout == "", proc.stdout + proc.stderr
+    assert "TFLM will refuse this model" in proc.stderr
+
+
+@needs_runtime
+@pytest.mark.parametrize("name", list(WELL_SHAPED))
+def test_the_same_operators_built_right_allocate_and_are_accepted(
+    name: str, tmp_path: Path
+) -> None:
+    path = WELL_SHAPED[name](tmp_path)
+    answer, stderr = _allocate(path)
+    assert answer == {"allocated": True}, stderr
+    proc = _planner_fit(path)
+    assert proc.returncode in (0, 1), proc.stderr
+
+
+#: STRIDED_SLICE operands (begin, end, strides) and masks (begin, end, shrink) on [2, 9, 7]:
+#: negative indices and strides, clamping past both ends, masks, shrunk axes.
+STRIDED = [
+    (([0, 1, 0], [2, 9, 7], [1, 3, 2]), (0, 0, 0)),
+    (([1, -1, -2], [2, 0, 0], [1, -1, -3]), (0, 0, 0)),
+    (([0, -100, 50], [1, 100, -50], [1, 4, -1]), (0, 0, 0)),
+    (([1, 2, 0], [2, 0, 0], [1, 1, 1]), (1, 6, 0)),
+    (([1, 5, 3], [0, 2, 7], [1, -2, 1]), (0, 0, 1)),
+    (([-1, 3, 6], [2, 8, 0], [1, 1, -2]), (0, 0, 5)),
+    (([0, 8, 0], [1, 100, 7], [2, 5, 7]), (3, 0, 0)),
+]
+
+
+@needs_runtime
+@pytest.mark.parametrize(("operands", "masks"), STRIDED)
+def test_strided_slice_shapes_are_the_kernels(
+    operands: tuple[list[int], ...], masks: tuple[int, int, int], tmp_path: Path
+) -> None:
+    """The shape the planner computes is the one TFLM's Prepare accepts: declared, the model
+    allocates; one more element in its first dimension, Prepare refuses it (and so does the
+    planner)."""
+    from planner.validate import problems
+
+    begin_mask, end_mask, shrink = masks
+    m = Model()
+    g = m.subgraph()
+    x, y = g.tensor([2, 9, 7], scale=0.1), g.tensor([99, 99, 99, 99], scale=0.1)
+    consts = [g.const(np.array(v, "<i4")) for v in operands]
+    g.op("STRIDED_SLICE", [x, *consts], [y], "StridedSliceOptions",
+         beginMask=begin_mask, endMask=end_mask, shrinkAxisMask=shrink)  # fmt: skip
+    g.io([x], [y])
+    probe = load_model(m.write(tmp_path / "probe.tflite"))
+    said = next(iter(problems(probe)), "")
+    assert "computes an output of [" in said, said
+    shape = json.loads(said.split("computes an output of ")[1].split("]")[0] + "]")
+    assert shape, said  # no case shrinks every axis
+    for declared, allocates in ((shape, True), ([shape[0] + 1, *shape[1:]], False)):
+        g.t.tensors[y].shape = declared
+        path = m.write(tmp_path / f"ss_{allocates}.tflite")
+        answer, stderr = _allocate(path)
+        assert ("error" not in answer) is allocates, (declared, stderr)
+        assert (next(iter(problems(load_model(path))), None) is None) is allocates

@@ -225,7 +225,7 @@ class Tensor:
         quantization: Deferred[Quantization | None],
         shape_signature: Deferred[tuple[int, ...] | None],
         external_data: bool,
-        int_values: Deferred[tuple[int, ...] | None],
+        int_values: Deferred[tuple[int, ...] | None] | None,
     ) -> Tensor:
         """The loader's constructor: every field given, checked by the loader already, set
         without the frozen ``__init__``'s per-field ``object.__setattr__`` (a model can have

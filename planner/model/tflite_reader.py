@@ -61,8 +61,8 @@ CORRUPT_FLATBUFFER = (
     RecursionError,
     MemoryError,
 )
-#: Bytes per value of the constant integer tensors whose values the loader can hand out.
-INT_VALUE_BYTES = {"INT32": 4, "INT64": 8}
+#: The constant integer tensors whose values the loader can hand out, and their struct codes.
+INT_VALUE_CODES = {"INT32": "i", "INT64": "q"}
 #: From this many tensors on, shape vectors are read as numpy views (numpy's import, a
 #: tenth of a second, is then repaid); below it, element by element unless numpy is loaded.
 NUMPY_FROM_TENSORS = 4096
@@ -284,9 +284,6 @@ class _Later:
     def signature(self) -> tuple[int, ...] | None:
         return self.reader._deferred(self.reader._signature, self.table, self.index)
 
-    def int_values(self) -> tuple[int, ...] | None:
-        return self.reader._deferred(self.reader._int_values, self.table, self.index)
-
 
 class _Reader:
     """Walks one flatbuffer; every vector length is checked against the file size."""
@@ -462,18 +459,29 @@ class _Reader:
                 f"{len(buffer_bytes)} buffers"
             )
         later = _Later(self, t, index)
+        dtype = self.type_names.get(type_code) or f"TYPE_{type_code}"
+        code = INT_VALUE_CODES.get(dtype)
+        int_values = (
+            Deferred(functools.partial(self._int_values, buffer, elements, code, index))
+            if code is not None
+            and buffer
+            and elements <= SMALL_CONSTANT_ELEMENTS
+            and elements * struct.calcsize(code) <= buffer_bytes[buffer]
+            and buffer not in self.external
+            else None  # not a small constant integer tensor, or data shorter than the shape
+        )
         return Tensor.read(
             index,
             name,
             shape,
-            self.type_names.get(type_code) or f"TYPE_{type_code}",
+            dtype,
             buffer,
             buffer_bytes[buffer] if buffer else 0,
             bool(t.IsVariable()),
             Deferred(later.quantization),
             Deferred(later.signature),
             buffer in self.external,
-            Deferred(later.int_values),
+            int_values,
         )
 
     def _deferred(self, read: Callable[[Any], T], t: Any, index: int) -> T:
@@ -492,30 +500,19 @@ class _Reader:
             return None
         return self._vector(t.ShapeSignature, "a shape signature")
 
-    def _int_values(self, t: Any) -> tuple[int, ...] | None:
-        """The values of a small constant INT32/INT64 tensor (see ``Tensor.int_values``): one
-        numpy view of its buffer when numpy is loaded already, else its bytes one by one
-        (``Buffer.Data(j)``, at most 512 of them), so that a small model does not load numpy."""
-        size = INT_VALUE_BYTES.get(self.type_names.get(t.Type(), ""))
-        buffer = t.Buffer()
-        if size is None or not buffer or buffer in self.external:
-            return None
-        count = 1
-        for i in range(self._count(t.ShapeLength(), "a shape")):
-            count *= t.Shape(i)
-        if count > SMALL_CONSTANT_ELEMENTS or count * size > self.buffer_bytes[buffer]:
-            return None  # too long to be an index vector, or data shorter than the shape
-        data = self.model.Buffers(buffer)
-        if numpy_loaded():
-            import numpy as np
-
-            view = np.frombuffer(data.DataAsNumpy(), dtype=f"<i{size}", count=count)
-            return tuple(view.tolist())
-        raw = bytes(data.Data(j) for j in range(count * size))
-        return tuple(
-            int.from_bytes(raw[k : k + size], "little", signed=True)
-            for k in range(0, len(raw), size)
-        )
+    def _int_values(self, buffer: int, count: int, code: str, index: int) -> tuple[int, ...] | None:
+        """The ``count`` values (struct ``code`` "i" or "q") of a small constant integer
+        tensor, from its buffer's bytes: what :attr:`Tensor.int_values` reads on first use."""
+        if not count:
+            return ()
+        try:
+            raw = bytes(read_vector(self.model.Buffers(buffer).Data, count * struct.calcsize(code)))
+            return struct.unpack(f"<{count}{code}", raw)
+        except CORRUPT_FLATBUFFER as exc:
+            raise ModelError(
+                f"{self.name}: corrupt or truncated TFLite flatbuffer (tensor {index}: "
+                f"{type(exc).__name__}: {exc})"
+            ) from exc
 
     def _where(self, name: str, index: int, sg_index: int) -> str:
         return f"{self.name}: tensor {index} '{name}'" + (

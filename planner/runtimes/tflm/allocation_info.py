@@ -45,7 +45,7 @@ from dataclasses import dataclass
 
 from planner._gc import gc_paused
 from planner.errors import ModelError
-from planner.model.graph import Graph, Operator, Tensor
+from planner.model.graph import Graph, Operator, Subgraph, Tensor
 from planner.runtimes.tflm.allocations import planned_bytes
 from planner.runtimes.tflm.kernels import OpView, ScratchUnknownError, kernel_for
 from planner.targets.target import HOST, Target
@@ -344,6 +344,12 @@ def unknown_scratch_ops(graph: Graph, target: Target = HOST) -> tuple[str, ...]:
     return _scratch_pass(graph, target)[1]
 
 
+def _resource_handles(sg: Subgraph) -> set[int]:
+    """Outputs of VAR_HANDLE: its Prepare points their data at its OpData's resource id
+    (var_handle.cc), so ``needs_allocating`` is false when the plan is made after Prepare."""
+    return {i for op in sg.operators if op.opcode == "VAR_HANDLE" for i in op.outputs}
+
+
 @gc_paused
 def tflm_buffers(graph: Graph, target: Target = HOST) -> tuple[Buffer, ...]:
     """The buffers TFLM plans on ``target``, in the order it adds them to its memory planner."""
@@ -362,10 +368,13 @@ def tflm_buffers(graph: Graph, target: Target = HOST) -> tuple[Buffer, ...]:
     buffers: list[Buffer] = []
     global_index = 0
     for sg in graph.subgraphs:
+        handles = _resource_handles(sg)
         for t in sg.tensors:
             offset = offline[global_index] if offline is not None else -1
             global_index += 1
             if t.data_bytes > 0 and not t.external_data:  # constant: read from the flatbuffer
+                continue
+            if t.index in handles:
                 continue
             nbytes = tensor_byte_length(t.dtype, t.shape)
             needs = offset != -1 if t.is_variable else nbytes != 0

@@ -167,10 +167,40 @@ def post_planning_tail_bytes(graph: Graph, buffers: Sequence[Buffer], target: Ta
     Can be smaller than the bytes actually allocated when the first 16-aligned allocation
     reuses the padding below an 8-aligned tail.
     """
-    ptr = _tail_position_at_planning(graph, buffers, StructSizes.of(target).pointer)
+    position = _tail_position_at_planning(graph, buffers, StructSizes.of(target).pointer)
+    return _post_planning_from(graph, target, position)
+
+
+def _post_planning_from(graph: Graph, target: Target, position: int) -> int:
+    """:func:`post_planning_tail_bytes` for a tail ``position`` bytes above a 16-byte
+    boundary at planning time."""
+    ptr = position
     for a in allocate_interpreter_tensors(graph, target):
         ptr = align_down(ptr - a.size, a.alignment)
     return -ptr
+
+
+def _tail_taken_aligned(graph: Graph, target: Target) -> bool:
+    """Whether the tail is taken to be 16-aligned before ``FinishModelAllocation``: variable
+    tensors go to the tail (allocated last), or some operator's Init or Prepare allocates, or
+    may allocate, a persistent buffer (16-aligned, as is every kernel allocation after it).
+    A kernel whose persistent side is not modelled is assumed to (most kernels have an Init
+    that does) unless its descriptor says it allocates none."""
+    if any(t.is_variable for sg in graph.subgraphs for t in sg.tensors):
+        return True
+    for sg in graph.subgraphs:
+        for op in sg.operators:
+            kernel = kernel_for(op.opcode, target.kernels)
+            if kernel.no_kernel_buffers:
+                continue
+            if not kernel.tail_known or kernel.op_data(target) is not None:
+                return True
+            try:
+                if kernel.prepare_buffers(OpView(sg, op), target):
+                    return True
+            except ValueError:  # malformed operator: its buffers do not say
+                return True
+    return False
 
 
 # --- Prepare: temporary TfLiteTensors ------------------------------------------------------
@@ -189,7 +219,10 @@ def _temp_slots(view: OpView, target: Target) -> tuple[Slot, ...]:
     if temps is not None:
         return temps(view)
     # Not modelled: assume every input and output is taken twice (an upper bound for the
-    # kernels read; the planning step dominates in all but the smallest models).
+    # kernels read; the planning step dominates in all but the smallest models). Every
+    # described kernel is modelled but for the operators TFLM has no kernel for (CONV_3D,
+    # GELU, LOCAL_RESPONSE_NORMALIZATION, ONES_LIKE, POW, REDUCE_PROD, RELU_0_TO_1,
+    # RELU_N1_TO_1); undescribed ones (custom operators, say) take this bound too.
     op = view.op
     once = (*(("i", n) for n in range(len(op.inputs))), *(("o", n) for n in range(len(op.outputs))))
     return once + once
@@ -299,10 +332,19 @@ def _tail_at_planning(
     (:func:`post_planning_tail_bytes`, which assumes a 16-aligned tail there, as after any
     kernel's persistent buffer), and, when the tail's ``allocations`` are known, no less than
     their exact replay up to planning: a model without kernel buffers (no operator, say) can
-    leave the tail 8 bytes past a 16-byte boundary."""
+    leave the tail 8 bytes past a 16-byte boundary. Without ``allocations``, such a model's
+    tail is taken where it leaves the most before planning (never under)."""
     tail = tail_bytes - post_planning_tail_bytes(graph, buffers, target)
     if allocations is None:
-        return tail
+        if _tail_taken_aligned(graph, target):
+            return tail
+        # No kernel buffer aligns the tail (kernels without Init or Prepare buffers, after
+        # builtin data of any alignment): its position is unknown, so take the one that
+        # leaves the most of the final tail before planning.
+        return max(
+            tail_bytes - _post_planning_from(graph, target, position)
+            for position in range(ARENA_ALIGNMENT)
+        )
     later = len(allocate_interpreter_tensors(graph, target))
     return max(tail, simulate_tail(allocations[: len(allocations) - later])[0])
 

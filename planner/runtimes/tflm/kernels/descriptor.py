@@ -126,6 +126,9 @@ class Kernel:
     scratch: ScratchFn | None = None
     #: Temporary TfLiteTensors Prepare takes, in order (None: an upper bound is assumed).
     temps: TempsFn | None = None
+    #: Init and Prepare are known (read from the source) to allocate no persistent buffer,
+    #: even where the persistent side is not otherwise modelled (``tail_known`` False).
+    no_kernel_buffers: bool = False
     #: Multiply-accumulates of one invocation (None: 0).
     macs: MacsFn | None = None
     #: Its output shapes from its input shapes (None: not re-derivable).

@@ -1,8 +1,12 @@
 """Elementwise operators, activations, (de)quantization and SOFTMAX: TFLM's reference kernels.
 
 Sources (tensorflow/lite/micro/kernels/): add.cc / add_common.cc, sub.cc, mul.cc,
-comparisons.cc, maximum_minimum.cc, activations.cc, logistic.cc, tanh.cc, hard_swish.cc,
-leaky_relu.cc, quantize.cc, dequantize.cc, softmax.cc / softmax_common.cc, add_n.cc.
+comparisons.cc, maximum_minimum.cc, activations.cc / activations_common.cc, logistic.cc,
+tanh.cc, hard_swish.cc, leaky_relu.cc, quantize.cc, dequantize.cc, softmax.cc /
+softmax_common.cc, add_n.cc; for the temporary tensors of the operators whose persistent data
+is not modelled: elementwise.cc, neg.cc, exp.cc, elu.cc, cast.cc, floor.cc, round.cc, ceil.cc,
+log_softmax.cc, l2norm.cc, zeros_like.cc, div.cc, squared_difference.cc, floor_div.cc,
+floor_mod.cc, prelu_common.cc, logical.cc.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from planner.runtimes.tflm.kernels.descriptor import (
     PersistentBuffer,
     Slot,
     modelled,
+    temps_fn,
 )
 from planner.runtimes.tflm.kernels.reference.pooling import IN0_OUT0
 from planner.runtimes.tflm.structs.builtin_data import (
@@ -74,8 +79,10 @@ _BINARY_MODELLED: _Modelled = (
     ("ADD", ADD_PARAMS, OP_DATA_ADD, _IN01_OUT0),
     ("SUB", SUB_PARAMS, OP_DATA_SUB, _IN01_OUT0),
     ("MUL", MUL_PARAMS, OP_DATA_MUL, _IN01_OUT0),
-    *((c, None, OP_DATA_COMPARISON, None) for c in COMPARISONS),
-    *((m, None, None, None) for m in ("MAXIMUM", "MINIMUM")),  # no options, no OpData
+    # comparisons.cc: Prepare takes the two inputs, not the output.
+    *((c, None, OP_DATA_COMPARISON, (("i", 0), ("i", 1))) for c in COMPARISONS),
+    # maximum_minimum.cc: no options, no OpData, no Prepare.
+    *((m, None, None, ()) for m in ("MAXIMUM", "MINIMUM")),
 )
 _UNARY_MODELLED: _Modelled = (
     ("RELU", None, OP_DATA_RELU, IN0_OUT0),
@@ -88,17 +95,27 @@ _UNARY_MODELLED: _Modelled = (
     ("DEQUANTIZE", None, OP_DATA_DEQUANTIZE, IN0_OUT0),
 )
 
-#: Registered by the pip runtime, no scratch, persistent data not modelled.
-_UNARY_REGISTERED = (
-    "RELU6", "ABS", "NEG", "SQRT", "RSQRT", "EXP", "LOG", "SIN", "COS", "ELU", "CAST",
-    "FLOOR", "ROUND", "CEIL", "SQUARE", "LOG_SOFTMAX", "L2_NORMALIZATION", "ZEROS_LIKE",
-    "LOGICAL_NOT",
+#: Registered by the pip runtime, no scratch, persistent data not modelled; with the
+#: temporary tensors their Prepare takes. Input then output: elementwise.cc (ABS, RSQRT,
+#: SQRT, LOG, SIN, COS, SQUARE, LOGICAL_NOT), exp.cc, elu.cc, cast.cc, round.cc, ceil.cc,
+#: log_softmax.cc, l2norm.cc, zeros_like.cc. activations_common.cc's Relu6Prepare takes the
+#: input only; neg.cc and floor.cc have no Prepare.
+_UNARY_REGISTERED: tuple[tuple[str, tuple[Slot, ...]], ...] = (
+    ("RELU6", (("i", 0),)), ("ABS", IN0_OUT0), ("NEG", ()), ("SQRT", IN0_OUT0),
+    ("RSQRT", IN0_OUT0), ("EXP", IN0_OUT0), ("LOG", IN0_OUT0), ("SIN", IN0_OUT0),
+    ("COS", IN0_OUT0), ("ELU", IN0_OUT0), ("CAST", IN0_OUT0), ("FLOOR", ()),
+    ("ROUND", IN0_OUT0), ("CEIL", IN0_OUT0), ("SQUARE", IN0_OUT0), ("LOG_SOFTMAX", IN0_OUT0),
+    ("L2_NORMALIZATION", IN0_OUT0), ("ZEROS_LIKE", IN0_OUT0), ("LOGICAL_NOT", IN0_OUT0),
 )  # fmt: skip
-_BINARY_REGISTERED = (
-    "DIV", "SQUARED_DIFFERENCE", "FLOOR_DIV", "FLOOR_MOD", "PRELU", "LOGICAL_AND",
-    "LOGICAL_OR",
+#: Both inputs then the output: div.cc, squared_difference.cc, floor_div.cc, floor_mod.cc,
+#: prelu_common.cc; logical.cc (LOGICAL_AND, LOGICAL_OR) has no Prepare.
+_BINARY_REGISTERED: tuple[tuple[str, tuple[Slot, ...]], ...] = (
+    ("DIV", _IN01_OUT0), ("SQUARED_DIFFERENCE", _IN01_OUT0), ("FLOOR_DIV", _IN01_OUT0),
+    ("FLOOR_MOD", _IN01_OUT0), ("PRELU", _IN01_OUT0), ("LOGICAL_AND", ()),
+    ("LOGICAL_OR", ()),
 )  # fmt: skip
-#: Not registered by the pip runtime: only their shape rule is known.
+#: Not registered by the pip runtime, and without a kernel in TFLM's source (tflite-micro
+#: 90b983c2): only their shape rule is known, and their temporary tensors are the upper bound.
 _UNARY_UNREGISTERED = (
     "RELU_N1_TO_1", "RELU_0_TO_1", "LOCAL_RESPONSE_NORMALIZATION", "ONES_LIKE", "GELU",
 )  # fmt: skip
@@ -108,8 +125,27 @@ def _latency(opcode: str) -> str:
     return "transcendental" if opcode in TRANSCENDENTAL else "elementwise"
 
 
-def _shape_only(opcode: str, rule: Rule, registered: bool) -> Kernel:
-    return Kernel(opcode, scratch_known=registered, shape=rule, latency=_latency(opcode))
+#: Registered kernels whose Init and Prepare allocate no persistent buffer (no Init, or
+#: floor_div.cc / floor_mod.cc's, which returns nullptr).
+_NO_KERNEL_BUFFERS = frozenset(
+    {
+        "SQRT", "SIN", "COS", "LOG", "SQUARE", "LOGICAL_NOT", "NEG", "FLOOR", "EXP", "ROUND",
+        "CEIL", "CAST", "ZEROS_LIKE", "FLOOR_DIV", "FLOOR_MOD", "LOGICAL_AND", "LOGICAL_OR",
+    }
+)  # fmt: skip
+
+
+def _shape_only(
+    opcode: str, rule: Rule, registered: bool, temps: tuple[Slot, ...] | None = None
+) -> Kernel:
+    return Kernel(
+        opcode,
+        scratch_known=registered,
+        temps=temps_fn(temps),
+        no_kernel_buffers=opcode in _NO_KERNEL_BUFFERS,
+        shape=rule,
+        latency=_latency(opcode),
+    )
 
 
 KERNELS = (
@@ -134,8 +170,8 @@ KERNELS = (
         temps=add_n_temps,
         shape=elementwise_rule,
     ),
-    *(_shape_only(op, same_as_first_rule, True) for op in _UNARY_REGISTERED),
-    *(_shape_only(op, elementwise_rule, True) for op in _BINARY_REGISTERED),
+    *(_shape_only(op, same_as_first_rule, True, temps) for op, temps in _UNARY_REGISTERED),
+    *(_shape_only(op, elementwise_rule, True, temps) for op, temps in _BINARY_REGISTERED),
     *(_shape_only(op, same_as_first_rule, False) for op in _UNARY_UNREGISTERED),
     _shape_only("POW", elementwise_rule, False),
 )

@@ -61,6 +61,8 @@ KERNELS = (
         "BATCH_MATMUL",
         source=_K + "batch_matmul.cc",
         scratch_known=True,
+        # PrepareOpContext takes lhs, rhs, output (cmsis_nn/batch_matmul.cc's Prepare too).
+        temps=lambda _v: (("i", 0), ("i", 1), ("o", 0)),
         macs=batch_matmul_macs,
         latency="fc",
     ),

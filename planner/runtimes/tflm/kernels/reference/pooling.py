@@ -28,5 +28,13 @@ def _pool(opcode: str) -> Kernel:
 KERNELS = (
     _pool("AVERAGE_POOL_2D"),
     _pool("MAX_POOL_2D"),
-    Kernel("L2_POOL_2D", scratch_known=True, shape=pool_rule, latency="pooling"),
+    # l2_pool_2d.cc's Prepare takes the output before the input.
+    Kernel(
+        "L2_POOL_2D",
+        source="tensorflow/lite/micro/kernels/l2_pool_2d.cc",
+        scratch_known=True,
+        temps=lambda _v: (("o", 0), ("i", 0)),
+        shape=pool_rule,
+        latency="pooling",
+    ),
 )

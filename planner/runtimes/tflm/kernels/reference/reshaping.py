@@ -93,6 +93,8 @@ def _copy(
 _IN01_OUT0: tuple[Slot, ...] = (("i", 0), ("i", 1), ("o", 0))
 _PAD_TEMPS: tuple[Slot, ...] = (("i", 0), ("i", 1), ("i", 2), ("o", 0))
 _SLICE_TEMPS: tuple[Slot, ...] = (("i", 0), ("i", 1), ("i", 2), ("i", 3), ("o", 0))
+_IN012_OUT0: tuple[Slot, ...] = (("i", 0), ("i", 1), ("i", 2), ("o", 0))
+_NONE = temps_fn(())
 
 KERNELS = (
     _copy("RESHAPE", RESHAPE_PARAMS, None, IN0_OUT0, reshape_rule, prepare=reshape_prepare),
@@ -121,7 +123,8 @@ KERNELS = (
     _copy("PACK", PACK_PARAMS, None, (), None),
     _copy("UNPACK", UNPACK_PARAMS, None, (), None),
     _copy("SPLIT", SPLIT_PARAMS, None, (("i", 0),), None),
-    Kernel("SHAPE", tail_known=True, parse=fixed(SHAPE_PARAMS), scratch_known=True),
+    # shape.cc's Prepare only checks the counts of inputs and outputs.
+    Kernel("SHAPE", tail_known=True, parse=fixed(SHAPE_PARAMS), scratch_known=True, temps=_NONE),
     Kernel(
         "MIRROR_PAD",
         source="tensorflow/lite/micro/kernels/mirror_pad.cc",
@@ -131,11 +134,36 @@ KERNELS = (
         shape=pad_rule,
         latency="copy",
     ),
-    Kernel("SLICE", scratch_known=True, shape=strided_slice_rule, latency="copy"),
+    Kernel(
+        "SLICE",
+        scratch_known=True,
+        no_kernel_buffers=True,
+        temps=temps_fn(_IN012_OUT0),  # slice.cc: input, begin, size, output
+        shape=strided_slice_rule,
+        latency="copy",
+    ),
     # split_v.cc's Prepare takes the axis (input 2) only.
     Kernel("SPLIT_V", scratch_known=True, temps=temps_fn((("i", 2),)), latency="copy"),
-    Kernel("RESIZE_BILINEAR", scratch_known=True, shape=resize_rule),
-    Kernel("RESIZE_NEAREST_NEIGHBOR", scratch_known=True, shape=resize_rule),
-    Kernel("SPACE_TO_DEPTH", scratch_known=True, shape=space_depth_rule, latency="copy"),
-    Kernel("DEPTH_TO_SPACE", scratch_known=True, shape=space_depth_rule, latency="copy"),
+    # resize_bilinear.cc, resize_nearest_neighbor.cc: input, size, output; no Init.
+    *(
+        Kernel(
+            op,
+            scratch_known=True,
+            temps=temps_fn(_IN01_OUT0),
+            no_kernel_buffers=True,
+            shape=resize_rule,
+        )
+        for op in ("RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR")
+    ),
+    # space_to_depth.cc, depth_to_space.cc (CalculateOpData): input, output.
+    *(
+        Kernel(
+            op,
+            scratch_known=True,
+            temps=temps_fn(IN0_OUT0),
+            shape=space_depth_rule,
+            latency="copy",
+        )
+        for op in ("SPACE_TO_DEPTH", "DEPTH_TO_SPACE")
+    ),
 )

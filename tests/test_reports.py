@@ -508,23 +508,24 @@ def test_matrix_agrees_with_fit_one_by_one() -> None:
 
 def test_matrix_parses_once_and_predicts_once_per_target(monkeypatch: pytest.MonkeyPatch) -> None:
     import planner.api
+    import planner.runtimes.tflm.arena
     from planner.targets.target import target_for
 
     loads: list[str] = []
     predictions: list[tuple[str, object]] = []
     real_load = planner.api.load_model
-    real_predict = planner.api.predict_arena
+    real_buffers = planner.runtimes.tflm.arena.tflm_buffers
 
     def load(path: Any) -> Any:
         loads.append(str(path))
         return real_load(path)
 
-    def predict(graph: Any, target: Any, planner: str = "tflm") -> Any:
+    def buffers(graph: Any, target: Any) -> Any:  # the first step of every arena prediction
         predictions.append((graph.path, target))
-        return real_predict(graph, target, planner=planner)
+        return real_buffers(graph, target)
 
     monkeypatch.setattr(planner.api, "load_model", load)
-    monkeypatch.setattr(planner.api, "predict_arena", predict)
+    monkeypatch.setattr(planner.runtimes.tflm.arena, "tflm_buffers", buffers)
     boards = resolve_boards(MATRIX_BOARDS)
     targets = {target_for(b) for b in boards}
     assert len(targets) < len(boards)

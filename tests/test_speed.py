@@ -8,7 +8,7 @@ The timings are in ``benchmarks/bench_speed.py`` (run on demand). Here:
 - the loader reads every operator's options as the schema's own ``BuiltinOptionsCreator``
   unpacks them, hands out per-channel quantization without reading it until it is used, and
   gives the same graph with and without numpy (the values of small constant integer tensors
-  too: byte by byte without it);
+  too, read with struct and no numpy);
 - the greedy planner stays exact on models with thousands of tensors alive at one step
   (tensors no operator reaches), which TFLM's loop handles in quadratic time;
 - synthetic 1,000-operator models (a chain, residual ADD blocks, inception-like CONCATENATION
@@ -311,7 +311,7 @@ def test_int_values_are_the_buffers_with_and_without_numpy(tmp_path: Path) -> No
     assert proc.returncode == 0, proc.stderr[-2000:]
     values, numpy_used = proc.stdout.split("\n")[:2]
     assert values == repr([t.int_values for t in graph.main.tensors])
-    assert numpy_used == "False"  # read byte by byte: numpy was not loaded for it
+    assert numpy_used == "False"  # read with struct: numpy was not loaded for it
 
 
 # --- synthetic models at scale ---------------------------------------------------------------

@@ -279,10 +279,10 @@ class _Later:
         self.reader, self.table, self.index = reader, table, index
 
     def quantization(self) -> Quantization | None:
-        return self.reader._deferred(self.reader._quantization, self.table, self.index)
+        return self.reader._deferred(self.reader._quantization, self.table, index=self.index)
 
     def signature(self) -> tuple[int, ...] | None:
-        return self.reader._deferred(self.reader._signature, self.table, self.index)
+        return self.reader._deferred(self.reader._signature, self.table, index=self.index)
 
 
 class _Reader:
@@ -462,7 +462,11 @@ class _Reader:
         dtype = self.type_names.get(type_code) or f"TYPE_{type_code}"
         code = INT_VALUE_CODES.get(dtype)
         int_values = (
-            Deferred(functools.partial(self._int_values, buffer, elements, code, index))
+            Deferred(
+                functools.partial(
+                    self._deferred, self._int_values, buffer, elements, code, index=index
+                )
+            )
             if code is not None
             and buffer
             and elements <= SMALL_CONSTANT_ELEMENTS
@@ -484,11 +488,11 @@ class _Reader:
             int_values,
         )
 
-    def _deferred(self, read: Callable[[Any], T], t: Any, index: int) -> T:
-        """``read(t)`` when a stage first asks for it; a corrupt field is then refused as
-        :func:`load_model_bytes` refuses one."""
+    def _deferred(self, read: Callable[..., T], *args: Any, index: int) -> T:
+        """``read(*args)`` when a stage first asks for tensor ``index``'s field; a corrupt
+        field is then refused as :func:`load_model_bytes` refuses one."""
         try:
-            return read(t)
+            return read(*args)
         except CORRUPT_FLATBUFFER as exc:
             raise ModelError(
                 f"{self.name}: corrupt or truncated TFLite flatbuffer (tensor {index}: "
@@ -500,19 +504,13 @@ class _Reader:
             return None
         return self._vector(t.ShapeSignature, "a shape signature")
 
-    def _int_values(self, buffer: int, count: int, code: str, index: int) -> tuple[int, ...] | None:
+    def _int_values(self, buffer: int, count: int, code: str) -> tuple[int, ...] | None:
         """The ``count`` values (struct ``code`` "i" or "q") of a small constant integer
         tensor, from its buffer's bytes: what :attr:`Tensor.int_values` reads on first use."""
         if not count:
             return ()
-        try:
-            raw = bytes(read_vector(self.model.Buffers(buffer).Data, count * struct.calcsize(code)))
-            return struct.unpack(f"<{count}{code}", raw)
-        except CORRUPT_FLATBUFFER as exc:
-            raise ModelError(
-                f"{self.name}: corrupt or truncated TFLite flatbuffer (tensor {index}: "
-                f"{type(exc).__name__}: {exc})"
-            ) from exc
+        raw = bytes(read_vector(self.model.Buffers(buffer).Data, count * struct.calcsize(code)))
+        return struct.unpack(f"<{count}{code}", raw)
 
     def _where(self, name: str, index: int, sg_index: int) -> str:
         return f"{self.name}: tensor {index} '{name}'" + (

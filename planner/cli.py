@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from planner.cli_options import board_names_option
+from planner.cli_options import board_names_option, refuse_model_output
 from planner.errors import PlannerError
 
 if TYPE_CHECKING:
@@ -78,6 +78,18 @@ def _error_document(exc: PlannerError, output: Path | None) -> None:
         _emit(json.dumps(document, indent=2) + "\n", output)
 
 
+#: The options that name a file the command writes.
+OUTPUT_OPTIONS = ("output", "emit_header")
+
+
+def _outputs_spare_the_models(kwargs: dict[str, Any]) -> None:
+    """Refuse, before any work, an output path that is one of the command's models."""
+    models = [kwargs["model"]] if isinstance(kwargs.get("model"), Path) else []
+    models.extend(kwargs.get("models") or ())
+    for key in OUTPUT_OPTIONS:
+        refuse_model_output(kwargs.get(key), models, reports=False)
+
+
 def handle_errors(fn: F) -> F:
     """One line on stderr and exit 2 for every input problem; a traceback only with --debug."""
 
@@ -86,6 +98,7 @@ def handle_errors(fn: F) -> F:
         ctx = click.get_current_context()
         debug = bool(ctx.find_root().params.get("debug"))
         try:
+            _outputs_spare_the_models(kwargs)
             return fn(*args, **kwargs)
         except PlannerError as exc:
             if debug:
@@ -218,6 +231,7 @@ def _emit(text: str, output: Path | None) -> None:
         except BrokenPipeError:
             _stdout_gone()
     else:
+        refuse_model_output(output, ())
         try:
             output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
         except OSError as exc:
@@ -245,20 +259,12 @@ def _show(render: Callable[[bool], str], output: Path | None) -> None:
     _emit(render(terminal), output)
 
 
-def _not_the_model(check: Any, *outputs: Path | None) -> None:
-    """Refuse an output file that is the model being reported on (it would be overwritten)."""
-    for written in outputs:
-        if written is not None and written.resolve() == Path(check.graph.path).resolve():
-            raise PlannerError(f"{written}: is the model itself; write the output elsewhere")
-
-
 def _render(
     check: Any, fmt: str, output: Path | None, full: bool, advice: Any = None, **layout: Any
 ) -> None:
     """Render ``check``; ``layout`` passes `report`'s width, --wide and --arena-map on."""
     from planner.report import render
 
-    _not_the_model(check, output)
     _show(
         lambda terminal: render(check, fmt, full=full, advice=advice, terminal=terminal, **layout),
         output,
@@ -402,7 +408,8 @@ def fit(
 
     Example: planner fit models/mobilenet_v2_0.35_144_int8.tflite --board stm32f746
     """
-    _not_the_model(check, output, emit_header)
+    for written in (output, emit_header):
+        refuse_model_output(written, ())
     advice = None
     if with_advice and not check.fits:
         advice = _advice(check.graph, check.board)
@@ -562,6 +569,7 @@ def plot(
     from planner.report.plot import ensure_can_plot, save_chart
 
     ensure_can_plot(output)
+    refuse_model_output(output, ())
     board = _pick_board(board_name, board_file)
     check = run_fit(model, board)
     save_chart(check, output, chart=chart, dpi=dpi)

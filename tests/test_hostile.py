@@ -231,6 +231,21 @@ MISUSE = {
         ["report", "{copy}", "-b", "host", "-f", "html", "-o", "{copy}"],
         "itself",
     ),
+    "JSON fit written over the model": (
+        ["fit", "{copy}", "-b", "host", "-f", "json", "-o", "{copy}"],
+        "itself",
+    ),
+    "JSON report written over the model through a link": (
+        ["report", "{copy}", "-b", "host", "-f", "json", "-o", "{link}"],
+        "itself",
+    ),
+    "advice written over the model": (["advise", "{copy}", "-b", "host", "-o", "{copy}"], "itself"),
+    "matrix written over a model": (["matrix", str(HELLO), "-b", "host", "-o", "{copy}"], "holds"),
+    "optimized model written over its input": (["optimize", "{copy}", "-o", "{copy}"], "itself"),
+    "report written over another model": (
+        ["report", str(HELLO), "-b", "host", "-f", "json", "-o", "{copy}"],
+        "holds a TFLite model",
+    ),
 }
 
 
@@ -250,8 +265,10 @@ def test_misuse_is_one_line(case: str, tmp_path: Path) -> None:
     assert ctrl.read_text() != text
     copy = tmp_path / "copy.tflite"
     copy.write_bytes(HELLO.read_bytes())
+    link = tmp_path / "link.tflite"
+    link.symlink_to(copy)
     args, needle = MISUSE[case]
-    args = [a.format(fifo=fifo, deep=deep, big=big, ctrl=ctrl, copy=copy) for a in args]
+    args = [a.format(fifo=fifo, deep=deep, big=big, ctrl=ctrl, copy=copy, link=link) for a in args]
     proc = _planner(*args, cwd=root)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     _one_line(proc.stderr, needle)

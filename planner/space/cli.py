@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
-from planner.cli_options import board_names_option
+from planner.cli_options import board_names_option, refuse_model_output
 from planner.space.supernet import (
     DEFAULT_CLASSES,
     DEFAULT_RESOLUTIONS,
@@ -271,6 +271,7 @@ def _write(
         )
     if output is None:
         return text
+    refuse_model_output(output, ())
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:

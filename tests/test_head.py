@@ -71,15 +71,23 @@ Builder = Callable[["_Model"], None]
 
 
 def _reduce(
-    op: str, in_shape: list[int], axes: list[int], out_shape: list[int], dtype: str
+    op: str,
+    in_shape: list[int],
+    axes: list[int],
+    out_shape: list[int],
+    dtype: str,
+    out_dtype: str | None = None,
 ) -> Builder:
+    """``op`` reducing ``axes``; ``out_dtype`` another output type (Prepare takes a temporary
+    output tensor for an int8 input, whatever the output's type)."""
+
     def build(m: _Model) -> None:
         g = m.subgraph()
         scale = 0.1 if dtype != F else None
         x = g.tensor(in_shape, dtype, scale=scale)
         axis_shape = [len(axes)] if len(axes) != 1 or op != "SUM" else []
         ax = g.tensor(axis_shape, "INT32", data=_i32(*axes))
-        y = g.tensor(out_shape, dtype, scale=scale * 2 if scale else None)
+        y = g.tensor(out_shape, out_dtype or dtype, scale=scale * 2 if scale else None)
         keep = len(out_shape) == len(in_shape)
         g.op(op, [x, ax], [y], "ReducerOptions", keepDims=keep)
         g.io([x], [y])
@@ -542,6 +550,11 @@ BUILT: dict[str, Builder] = {
     "sum_i8": _reduce("SUM", [2, 5, 3], [1], [2, 3], "INT8"),
     "reduce_max_i8": _reduce("REDUCE_MAX", [1, 6, 6, 4], [1, 2, 3], [1, 1, 1, 1], "INT8"),
     "reduce_min_f32": _reduce("REDUCE_MIN", [3, 7], [1], [3], F),
+    "reduce_max_i8_to_i16": _reduce("REDUCE_MAX", [1, 6, 6, 4], [1, 2], [1, 4], "INT8", "INT16"),
+    "reduce_min_i8_to_i32": _reduce("REDUCE_MIN", [1, 6, 6, 4], [1, 2], [1, 4], "INT8", "INT32"),
+    "reduce_max_i16_to_i8": _reduce("REDUCE_MAX", [1, 6, 6, 4], [1, 2], [1, 4], "INT16", "INT8"),
+    "mean_i8_to_i16": _reduce("MEAN", [1, 6, 6, 4], [1, 2], [1, 4], "INT8", "INT16"),
+    "sum_i8_to_i32": _reduce("SUM", [2, 5, 3], [1], [2, 3], "INT8", "INT32"),
     "mirror_pad_i8": _mirror_pad,
     "add_n_f32": _add_n(F, 3),
     "add_n_i8": _add_n("INT8", 5),

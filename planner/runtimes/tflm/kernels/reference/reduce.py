@@ -28,9 +28,10 @@ def mean_sum_scratch(view: OpView, _target: Target) -> tuple[int, ...]:
 
 
 def _simple(view: OpView) -> tuple[Slot, ...]:
-    """PrepareSimple: input, axis and, for an int8 output, the output."""
-    out = view.output(0)
-    return (("i", 0), ("i", 1)) + ((("o", 0),) if out is not None and out.dtype == "INT8" else ())
+    """PrepareSimple: input, axis and, for an int8 INPUT (whatever the output's type), the
+    output."""
+    int8_input = view.need(0).dtype == "INT8"
+    return (("i", 0), ("i", 1)) + ((("o", 0),) if int8_input else ())
 
 
 def mean_sum_temps(view: OpView) -> tuple[Slot, ...]:

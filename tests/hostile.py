@@ -337,6 +337,16 @@ def _unknown_builtin(d: Path) -> Path:
     return _write(m, d, "builtin_9999")
 
 
+def _deprecated_127(d: Path) -> Path:
+    """CONV_2D in ``builtin_code`` with 127 in ``deprecated_builtin_code``: the larger, 127
+    (PLACEHOLDER_FOR_GREATER_OP_CODES), is the operator TFLM looks up, and it has no kernel."""
+    m = Model()
+    _chain(m)
+    code = m.m.operatorCodes[0]
+    code.deprecatedBuiltinCode = 127
+    return _write(m, d, "deprecated_127")
+
+
 def _repeated_output(n: int) -> Callable[[Path], Path]:
     """One tensor listed ``n`` times as a model output (TFLM allocates a TfLiteTensor each)."""
 
@@ -1124,6 +1134,9 @@ CASES: dict[str, Case] = {
     "one tensor listed 100,000 times as an output": Case(_repeated_output(100_000), "fast"),
     "2,000 model outputs live to the end": Case(_wide_live(2000), "fast"),
     "an unknown builtin code": Case(_unknown_builtin, "refuse", ("builtin code 9999",)),
+    "builtin code 127 in deprecated_builtin_code": Case(
+        _deprecated_127, "refuse", ("builtin code 127", "no kernel")
+    ),
 }
 
 

@@ -56,6 +56,9 @@ REQUIRED_INPUTS: Mapping[str, int] = {
 #: ``kMaxInputNum`` of concatenation.cc.
 CONCATENATION_MAX_INPUTS = 10
 #: ``RuntimeShape::kMaxSmallSize``: kernels that copy shapes take at most this many dims.
+#: Builtin code 127: ``deprecated_builtin_code``'s marker that ``builtin_code`` holds the
+#: operator; as the operator itself (both fields 127) it names none.
+PLACEHOLDER = "PLACEHOLDER_FOR_GREATER_OP_CODES"
 #: The schema's ``Padding`` (SAME, VALID) and ``ActivationFunctionType`` (NONE .. SIGN_BIT).
 PADDINGS = range(2)
 ACTIVATIONS = range(6)
@@ -216,6 +219,12 @@ def call_problem(op: Operator, graph: Graph) -> tuple[str | None, Sequence[int]]
 def operator_problems(op: Operator, sg: Subgraph, graph: Graph) -> Iterable[str]:
     """The operator's problems as "operator N (OP) ...", first ones first."""
     if op.is_custom:
+        return
+    if op.opcode == PLACEHOLDER:
+        yield (
+            f"{describe(op, sg.index)}: builtin code 127 is the schema's marker for codes "
+            "past 127 and names no operator; TFLM's op resolver finds no kernel for it"
+        )
         return
     if op.opcode.startswith("BUILTIN_"):
         yield (

@@ -347,6 +347,19 @@ def _deprecated_127(d: Path) -> Path:
     return _write(m, d, "deprecated_127")
 
 
+def _buffer0_data(n: int) -> Callable[[Path], Path]:
+    """``n`` bytes in buffer 0, which the chain's activations use: TFLM reads buffer 0 like
+    any other, so they become constants in the (read-only) model."""
+
+    def build(d: Path) -> Path:
+        m = Model()
+        _chain(m)
+        m.m.buffers[0].data = np.zeros(n, np.uint8)
+        return _write(m, d, f"buffer0_{n}")
+
+    return build
+
+
 def _repeated_output(n: int) -> Callable[[Path], Path]:
     """One tensor listed ``n`` times as a model output (TFLM allocates a TfLiteTensor each)."""
 
@@ -1134,6 +1147,12 @@ CASES: dict[str, Case] = {
     "one tensor listed 100,000 times as an output": Case(_repeated_output(100_000), "fast"),
     "2,000 model outputs live to the end": Case(_wide_live(2000), "fast"),
     "an unknown builtin code": Case(_unknown_builtin, "refuse", ("builtin code 9999",)),
+    "data in buffer 0, under the activations": Case(
+        _buffer0_data(256), "refuse", ("constant data (buffer 0)",)
+    ),
+    "data in buffer 0 shorter than the activations": Case(
+        _buffer0_data(4), "refuse", ("4 bytes of data",)
+    ),
     "builtin code 127 in deprecated_builtin_code": Case(
         _deprecated_127, "refuse", ("builtin code 127", "no kernel")
     ),

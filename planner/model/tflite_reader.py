@@ -480,7 +480,7 @@ class _Reader:
             shape,
             dtype,
             buffer,
-            buffer_bytes[buffer] if buffer else 0,
+            buffer_bytes[buffer],
             bool(t.IsVariable()),
             Deferred(later.quantization),
             Deferred(later.signature),

@@ -351,3 +351,40 @@ def test_a_huge_name_is_cut_in_tables_and_whole_in_json(tmp_path: Path) -> None:
     assert len(text.stdout) < 20_000
     document = json.loads(_planner("report", str(path), "-b", "host", "-f", "json").stdout)
     assert "n" * 100_000 in {e["name"] for e in document["arena_map"]}
+
+
+#: Names a downloaded model could carry: raw HTML, a markdown link, control bytes.
+HOSTILE_NAMES = (
+    "<img src=x onerror=alert(1)>",
+    "[link](javascript:alert(1))",
+    "evil\x1b[31mRED\r\nnext\x00nul\x07",
+)
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html"])
+@pytest.mark.parametrize("command", ["fit", "report"])
+def test_names_from_the_model_stay_text(command: str, fmt: str, tmp_path: Path) -> None:
+    """Red team 4: tensor and board-region names reached the markdown and HTML reports as
+    raw HTML, links and control bytes."""
+    from .builder import Model
+
+    m = Model()
+    g = m.subgraph()
+    x = g.tensor([1, 8, 8, 4], scale=0.1)
+    y, _ = g.conv(x, 8, 4, 4, 3)
+    g.t.tensors[x].name = HOSTILE_NAMES[0]
+    g.t.tensors[y].name = HOSTILE_NAMES[1] + HOSTILE_NAMES[2]
+    g.io([x], [y])
+    path = m.write(tmp_path / "names.tflite")
+    board = tmp_path / "board.toml"
+    text = (Path(__file__).parents[1] / "boards" / "stm32f746.toml").read_text()
+    board.write_text(text.replace('name = "DTCM', 'name = "<script>x</script>DTCM', 1))
+    assert board.read_text() != text
+    proc = _planner(command, str(path), "--board-file", str(board), "-f", fmt)
+    assert proc.returncode in (0, 1), proc.stderr
+    out = proc.stdout
+    assert "DTCM" in out  # the names are shown (tensor names in the full report)...
+    assert command == "fit" or "onerror=alert(1)" in out
+    assert "<img" not in out and "<script>x" not in out  # ...as text, never as markup
+    assert fmt == "html" or "](javascript" not in out  # a link only in markdown
+    assert not set(out) & {"\x00", "\x07", "\x1b", "\r"}

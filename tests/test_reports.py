@@ -227,11 +227,15 @@ def test_markdown_fit_is_short_and_lists_overflowing_layers() -> None:
     assert "✅ **FITS**" in ok and "overflow" not in ok
 
 
-def test_markdown_escapes_pipes() -> None:
+def test_markdown_cells_keep_names_as_text() -> None:
     from planner.report.markdown import cell, table
 
     assert cell("a|b") == "a\\|b"
-    assert table(("x",), [("a|b\nc",)]).splitlines()[-1] == "| a\\|b c |"
+    # a line break or any control character is shown as its escape, never breaks the row
+    assert table(("x",), [("a|b\nc\x00",)]).splitlines()[-1] == "| a\\|b\\\\nc\\\\x00 |"
+    # raw HTML and links from a downloaded model's names stay text; shapes keep brackets
+    assert cell("<img src=x onerror=alert(1)>") == "&lt;img src=x onerror=alert(1)&gt;"
+    assert cell("[x](javascript:alert(1)) [1, 8]") == "[x]\\(javascript:alert(1)) [1, 8]"
 
 
 @pytest.mark.parametrize(("command", "fn"), [("fit", "fit"), ("report", "report")])

@@ -252,7 +252,9 @@ def advice_to_csv(advice: Advice) -> str:
 
 
 def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    from planner.report.escape import markdown_text
+
+    return markdown_text(text)
 
 
 def advice_to_markdown(advice: Advice) -> str:
@@ -303,7 +305,7 @@ def advice_to_markdown(advice: Advice) -> str:
 
 def advice_to_html(advice: Advice) -> str:
     """The ranked table as an HTML fragment (escaped; no external resources)."""
-    from html import escape
+    from planner.report.escape import html_text as escape
 
     rows = []
     for i, s in enumerate(advice.suggestions, start=1):
@@ -333,7 +335,7 @@ def advice_to_html(advice: Advice) -> str:
 
 def advice_page(advice: Advice) -> str:
     """`planner advise --format html`: the advice as one self-contained page."""
-    from html import escape
+    from planner.report.escape import html_text as escape
 
     title = escape(f"{advice.model} on {advice.board}: what would make it fit")
     return (

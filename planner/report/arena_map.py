@@ -195,7 +195,8 @@ def map_csv(check: FitCheck) -> str:
 
 def map_html(doc: dict[str, Any]) -> str:
     """The document's arena map as an HTML table (sortable like the layer table)."""
-    from html import escape  # here: the JSON and text reports never need it
+    # here: the JSON and text reports never need it
+    from planner.report.escape import html_text as escape
 
     head = "".join(
         f'<th scope="col"{" class=num" if num else ""}>{escape(t)}</th>'
@@ -272,7 +273,7 @@ def arena_figure(check: FitCheck) -> Figure:
 
 def basic_arena_svg(check: FitCheck) -> str:
     """The offset-over-time chart as plain SVG (no matplotlib), one titled rect per buffer."""
-    from html import escape
+    from planner.report.escape import html_text as escape
 
     entries = arena_map(check)
     steps = max(StepLabels(check.graph).count(), 1)

@@ -13,13 +13,13 @@ back from the page; every figure shown is taken from that document.
 from __future__ import annotations
 
 import json
-from html import escape
 from pathlib import Path
 from typing import Any
 
 from planner.check import FitCheck
 from planner.report.arena_map import map_html
 from planner.report.document import to_document
+from planner.report.escape import html_text as escape
 from planner.report.plot import COLOURS, chart_svg, layer_label
 from planner.report.rows import (
     check_verdict_words,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from planner.check import FitCheck, LayerCheck
 from planner.report.arena_map import MAP_HEADER, map_rows
+from planner.report.escape import markdown_text
 from planner.report.rows import (
     LAYER_HEADER,
     b,
@@ -22,15 +23,18 @@ from planner.report.rows import (
     plan_layout_words,
     totals_rows,
 )
+from planner.validate.refusal import escape as printable
 
 
 def cell(text: str) -> str:
-    """Text made safe for one table cell: pipes escaped, no line breaks."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    """Text made safe for one table cell: pipes escaped, no line breaks, no raw HTML or links
+    from names (:func:`planner.report.escape.markdown_text`)."""
+    return markdown_text(text)
 
 
 def code(text: str) -> str:
-    """Inline code that survives backticks in the text."""
+    """Inline code that survives backticks (and control characters) in the text."""
+    text = printable(text)
     fence = "``" if "`" in text else "`"
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
@@ -64,8 +68,9 @@ def summary(check: FitCheck) -> str:
     lines = [
         f"### {code(Path(check.model_path).name)} on {code(board.name)}: {verdict(check)}",
         "",
-        f"Model {code(check.model_path)}; board {board.name} ({board.description}; "
-        f"{board.core} @ {board.clock_mhz:g} MHz).",
+        f"Model {code(check.model_path)}; board {markdown_text(board.name)} "
+        f"({markdown_text(board.description)}; {markdown_text(board.core)} @ "
+        f"{board.clock_mhz:g} MHz).",
         "",
     ]
     exact = "" if arena.exact else " **not exact**, see the warnings;"
@@ -119,17 +124,17 @@ def notes(check: FitCheck) -> list[str]:
     out = []
     layout = plan_layout_words(check)
     if layout:
-        out += ["", f"**Why it does not fit:** {layout}."]
+        out += ["", f"**Why it does not fit:** {markdown_text(layout)}."]
     if check.host_arena is not None:
         out += [
             "",
             f"On host ({check.host_arena.target.label}): {check.host_arena.min_arena_bytes:,} B.",
         ]
-        out += [f"- {d}" for d in check.host_differences]
+        out += [f"- {markdown_text(d)}" for d in check.host_differences]
     for words in check_notes(check):
-        out += ["", f"{words[0].upper()}{words[1:]}."]
+        out += ["", markdown_text(f"{words[0].upper()}{words[1:]}.")]
     for note in check.warnings:
-        out += ["", f"> **Warning:** {note}"]
+        out += ["", f"> **Warning:** {markdown_text(note)}"]
     return out
 
 

@@ -33,12 +33,12 @@ import re
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from planner.analysis.layers import human_bytes
 from planner.errors import PlannerError
+from planner.report.escape import html_text as escape
 from planner.report.rows import check_verdict_words, layer_label
 from planner.runtimes.tflm.allocation_info import planned_tensor_bytes
 

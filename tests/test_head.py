@@ -555,6 +555,11 @@ BUILT: dict[str, Builder] = {
     "reduce_max_i16_to_i8": _reduce("REDUCE_MAX", [1, 6, 6, 4], [1, 2], [1, 4], "INT16", "INT8"),
     "mean_i8_to_i16": _reduce("MEAN", [1, 6, 6, 4], [1, 2], [1, 4], "INT8", "INT16"),
     "sum_i8_to_i32": _reduce("SUM", [2, 5, 3], [1], [2, 3], "INT8", "INT32"),
+    # RESHAPE outputs TFLM resolves in Prepare: a -1 (its dims copied into the arena) and the
+    # legacy scalar [0] of a RESHAPE without a shape input
+    "reshape_stretch": _one_op("RESHAPE", ([2, 8], [-1]), second=[-1]),
+    "reshape_stretch_2d": _one_op("RESHAPE", ([2, 3, 40], [4, -1]), second=[4, -1]),
+    "reshape_legacy_scalar": _one_op("RESHAPE", ([1], [0])),
     "mirror_pad_i8": _mirror_pad,
     "add_n_f32": _add_n(F, 3),
     "add_n_i8": _add_n("INT8", 5),

@@ -20,7 +20,7 @@ from planner.runtimes.tflm.arena import predict_arena
 from planner.runtimes.tflm.verify.host import measure_runtime, runtime_available
 
 from .corpus import SHARED_MODELS
-from .hostile import CASES, REFUSED, _conv_chain, _int32_overflow, _wide_live
+from .hostile import CASES, REFUSED, _conv_chain, _int32_overflow, _operands, _wide_live
 
 HELLO = SHARED_MODELS / "hello_world_int8.tflite"
 ERROR_SCHEMA = jsonschema.Draft202012Validator(
@@ -388,3 +388,23 @@ def test_names_from_the_model_stay_text(command: str, fmt: str, tmp_path: Path) 
     assert "<img" not in out and "<script>x" not in out  # ...as text, never as markup
     assert fmt == "html" or "](javascript" not in out  # a link only in markdown
     assert not set(out) & {"\x00", "\x07", "\x1b", "\r"}
+
+
+@pytest.mark.parametrize(
+    ("name", "opcode", "shapes", "operands"),
+    [
+        ("reshape_two_stretch", "RESHAPE", ([2, 8], [-1, -1]), [[-1, -1]]),
+        ("relu_stretch", "RELU", ([2, 8], [-1]), []),
+        ("reshape_stretched_input", "RESHAPE", ([-1, 8], [-1]), [[-1]]),
+    ],
+)
+def test_a_dynamic_shape_is_resolved_only_as_reshape_does(
+    name: str, opcode: str, shapes: tuple[list[int], list[int]], operands: list, tmp_path: Path
+) -> None:
+    """Only a RESHAPE output with one -1, of an input of fixed shape, has the shape TFLM's
+    Prepare computes (tests/test_tail.py checks that one against the runtime); a -1 anywhere
+    else is the dynamic shape TFLM cannot plan."""
+    path = _operands(name, opcode, shapes, operands)(tmp_path)
+    proc = _planner("fit", str(path), "-b", "host")
+    assert proc.returncode == 2
+    _one_line(proc.stderr, "dynamic shape [-1")

@@ -233,6 +233,22 @@ def _gather() -> bytes:
     return m.bytes()
 
 
+def _reshape(declared: list[int], shape_input: bool) -> Callable[[], bytes]:
+    """RESHAPE of a [2, 3, 40] input into ``declared``: a -1 is resolved in Prepare, which
+    copies the output's dims into the arena; ``[0]`` without a shape input is a scalar."""
+
+    def build() -> bytes:
+        m = Model()
+        b = m.subgraph()
+        x = b.tensor([2, 3, 40] if shape_input else [1], scale=Q)
+        y = b.tensor(declared, scale=Q)
+        b.op("RESHAPE", [x, b.const(declared)] if shape_input else [x], [y])
+        b.io([x], [y])
+        return m.bytes()
+
+    return build
+
+
 def _pack() -> bytes:
     m = Model()
     b = m.subgraph()
@@ -369,6 +385,8 @@ SYNTHETIC: dict[str, Callable[[], bytes]] = {
     "depthwise_per_channel": _conv(depthwise=True),
     "gather": _gather,
     "pack": _pack,
+    "reshape_stretch": _reshape([4, -1], shape_input=True),
+    "reshape_legacy_scalar": _reshape([0], shape_input=False),
     "unpack_split": _unpack_split,
     "if": _if,
     "while_call_once_less": _while_and_call_once,

@@ -183,7 +183,7 @@ class Tensor:
     index: int
     #: The converter's name, often several TF names joined by ';' (``tensor_N`` if none).
     name: str
-    #: Fixed dimensions (TFLM plans no dynamic ones; the loader refuses -1).
+    #: Fixed dimensions, as TFLM plans them (the loader refuses a -1 other than RESHAPE's).
     shape: tuple[int, ...]
     #: TFLite tensor type name (``INT8``, ``INT32``, ...; ``TYPE_N`` for an unknown code).
     dtype: str
@@ -206,6 +206,10 @@ class Tensor:
     #: field: the file's data, not the tensor's description, so it is not compared, hashed or
     #: printed (a graph built without the data equals the one loaded from its export).
     int_values: ClassVar[DeferredField[tuple[int, ...] | None]] = DeferredField(None)
+    #: The shape the file declares, when it is not the one TFLM plans: a RESHAPE output with a
+    #: -1 (Prepare computes that dimension, in a copy of the dims it allocates) or the legacy
+    #: scalar ``[0]`` of a RESHAPE without a shape input. None for every other tensor.
+    declared_shape: tuple[int, ...] | None = None
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled with every deferred field read (a reader of the file is not pickled)."""

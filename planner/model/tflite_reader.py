@@ -22,6 +22,7 @@ import math
 import re
 import struct
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -368,11 +369,14 @@ class _Reader:
     def _subgraph(self, sg: Any, index: int) -> Subgraph:
         n_tensors = self._count(sg.TensorsLength(), f"subgraph {index}'s tensor table")
         self.use_numpy = n_tensors >= NUMPY_FROM_TENSORS or numpy_loaded()
+        self.stretched: list[int] = []  # tensors with one -1 dimension
+        self.has_empty = False  # a tensor of shape [0]
         tensors = tuple(self._tensor(sg.Tensors(i), i, index) for i in range(n_tensors))
         n_ops = self._count(sg.OperatorsLength(), f"subgraph {index}'s operator table")
         operators = tuple(
             self._operator(sg.Operators(i), i, index, n_tensors) for i in range(n_ops)
         )
+        tensors = self._reshape_outputs(tensors, operators, index)
         inputs = self._indices(sg.Inputs, n_tensors, f"subgraph {index} inputs")
         outputs = self._indices(sg.Outputs, n_tensors, f"subgraph {index} outputs")
         self._check_empty_activations(tensors, operators, inputs, index)
@@ -385,6 +389,41 @@ class _Reader:
             inputs=inputs,
             outputs=outputs,
         )
+
+    def _reshape_outputs(
+        self, tensors: tuple[Tensor, ...], operators: tuple[Operator, ...], sg_index: int
+    ) -> tuple[Tensor, ...]:
+        """RESHAPE outputs given the shape TFLM plans (reshape_common.cc's ReshapeOutput): a
+        single -1 becomes the input's element count over the other dimensions', and ``[0]``
+        without a shape input is the legacy form of a scalar. A -1 anywhere else is refused."""
+        changed: dict[int, Tensor] = {}
+        stretched = set(self.stretched)
+        for op in operators if stretched or self.has_empty else ():
+            if op.opcode != "RESHAPE" or not op.inputs or len(op.outputs) != 1:
+                continue
+            x, t = op.inputs[0], op.outputs[0]
+            if x < 0 or t < 0 or x in stretched:
+                continue
+            declared = tensors[t].shape
+            if t in stretched:
+                known = math.prod(d for d in declared if d != -1)
+                fill = tensors[x].elements // known if known else 0
+                shape = tuple(fill if d == -1 else d for d in declared)
+            elif declared == (0,) and len(op.inputs) == 1:
+                shape = ()
+            else:
+                continue
+            changed[t] = replace(tensors[t], shape=shape, declared_shape=declared)
+        for t in stretched - changed.keys():
+            tensor = tensors[t]
+            raise ModelError(
+                f"{self._where(tensor.name, t, sg_index)} has a dynamic shape "
+                f"{list(tensor.shape)}; TFLM needs fixed shapes (re-export the model with a "
+                "fixed batch size, e.g. batch_size=1)"
+            )
+        if not changed:
+            return tensors
+        return tuple(changed.get(i, tensor) for i, tensor in enumerate(tensors))
 
     def _check_empty_activations(
         self,
@@ -444,6 +483,8 @@ class _Reader:
             shape = self._vector(t.Shape, f"tensor {index}'s shape")
         if shape and (min(shape) < 0 or max(shape) > MAX_DIMENSION):
             self._bad_dimension(shape, name, index, sg_index)
+        if shape == (0,):
+            self.has_empty = True
         elements = math.prod(shape)
         if elements > MAX_ELEMENTS:
             raise ModelError(
@@ -469,6 +510,7 @@ class _Reader:
             )
             if code is not None
             and buffer
+            and elements >= 0
             and elements <= SMALL_CONSTANT_ELEMENTS
             and elements * struct.calcsize(code) <= buffer_bytes[buffer]
             and buffer not in self.external
@@ -519,6 +561,9 @@ class _Reader:
 
     def _bad_dimension(self, shape: tuple[int, ...], name: str, index: int, sg_index: int) -> None:
         where = self._where(name, index, sg_index)
+        if shape.count(-1) == 1 and min(shape) == -1 and max(shape) <= MAX_DIMENSION:
+            self.stretched.append(index)  # RESHAPE's stretch dimension, or refused later
+            return
         for d in shape:
             if d < 0:
                 raise ModelError(

@@ -66,10 +66,11 @@ def writable_dims(view: OpView, _target: Target) -> tuple[PersistentBuffer, ...]
 
 
 def reshape_prepare(view: OpView, target: Target) -> tuple[PersistentBuffer, ...]:
-    """ReshapeOutput: only an output shape with a -1 gets its dims copied. A scalar output
+    """ReshapeOutput: only an output declared with a -1 gets its dims copied. A scalar output
     does not (checked against the runtime), unlike forks that also copy empty shapes."""
     out = view.output(0)
-    return writable_dims(view, target) if out is not None and -1 in out.shape else ()
+    stretched = out is not None and -1 in (out.declared_shape or out.shape)
+    return writable_dims(view, target) if stretched else ()
 
 
 def concatenation_temps(view: OpView) -> tuple[Slot, ...]:

@@ -1153,6 +1153,11 @@ CASES: dict[str, Case] = {
     "data in buffer 0 shorter than the activations": Case(
         _buffer0_data(4), "refuse", ("4 bytes of data",)
     ),
+    "a dilation whose filter extent overflows int": Case(
+        _edit_chain("dilation_2_30", _set_op(dilationHFactor=2**30, dilationWFactor=2**30)),
+        "refuse",
+        ("dilation_h_factor = 1,073,741,824", "2^31 - 1"),
+    ),
     "builtin code 127 in deprecated_builtin_code": Case(
         _deprecated_127, "refuse", ("builtin code 127", "no kernel")
     ),

@@ -141,10 +141,33 @@ def _conv_shape(op: Operator, sg: Subgraph) -> tuple[tuple[int, ...], Tensor] | 
     return (x.shape[0], height, width, channels), y
 
 
+#: ``int``'s largest value: TFLM computes a dilated filter's extent in int.
+INT_MAX = 2**31 - 1
+
+
+def _dilation_problem(op: Operator, sg: Subgraph) -> str | None:
+    """A dilated filter extent, (k - 1) x dilation + 1, past int: TFLM's padding arithmetic
+    (``ComputePaddingHeightWidth``) overflows and computes an output of no meaning."""
+    if len(op.inputs) < 2 or op.inputs[1] < 0 or len(sg.tensors[op.inputs[1]].shape) != 4:
+        return None
+    w = sg.tensors[op.inputs[1]].shape
+    for axis, size in (("h", w[1]), ("w", w[2])):
+        factor = opt_int(op, f"dilation_{axis}_factor", 1)
+        if (size - 1) * factor + 1 > INT_MAX:
+            return (
+                f"has dilation_{axis}_factor = {factor:,}: a {size}-tap filter then spans "
+                f"{(size - 1) * factor + 1:,} pixels, past TFLM's int arithmetic (2^31 - 1)"
+            )
+    return None
+
+
 def _output_shape_problem(op: Operator, sg: Subgraph) -> str | None:
     expected: tuple[int, ...] | None = None
     y: Tensor | None = None
     if op.opcode in ("CONV_2D", "DEPTHWISE_CONV_2D"):
+        dilation = _dilation_problem(op, sg)
+        if dilation is not None:
+            return dilation
         found = _conv_shape(op, sg)
         if found is not None:
             expected, y = found

@@ -221,12 +221,13 @@ def check_notes(check: FitCheck) -> tuple[str, ...]:
 
 def verify_words(check: FitCheck) -> str | None:
     """How to check the board's figures against TFLM itself, when this machine can."""
-    from planner.runtimes.tflm.verify.probes import probe_build
     from planner.targets.target import HOST
 
     target = check.arena.target
     if target == HOST:
         return f"checkable with `planner verify {board_option(check)}` (tflite-micro package)"
+    from planner.runtimes.tflm.verify.probes import probe_build  # the verify package: 10 ms
+
     if probe_build(target, check.board.core) is not None:
         return (
             f"checkable with `planner verify {board_option(check)}` (TFLM built for "

@@ -186,8 +186,14 @@ RULES: Mapping[str, tuple[Rule, ...]] = {
         OneOf(OUTPUT, (F32, I8), "l2norm.cc"),
         Same(INPUT, OUTPUT, "l2norm.cc"),
     ),
-    "DEPTH_TO_SPACE": _same_io("depth_to_space.cc"),
-    "SPACE_TO_DEPTH": _same_io("space_to_depth.cc"),
+    "DEPTH_TO_SPACE": (
+        OneOf(OUTPUT, (F32, I8), "depth_to_space.cc"),
+        Same(INPUT, OUTPUT, "depth_to_space.cc"),
+    ),
+    "SPACE_TO_DEPTH": (
+        OneOf(OUTPUT, (F32, I8), "space_to_depth.cc"),
+        Same(INPUT, OUTPUT, "space_to_depth.cc"),
+    ),
     "BATCH_TO_SPACE_ND": _same_io("batch_to_space_nd.cc"),
     "SPACE_TO_BATCH_ND": _same_io("space_to_batch_nd.cc"),
     # reduce_common.cc: PrepareSimple, which every reduction's Prepare calls.
@@ -196,14 +202,18 @@ RULES: Mapping[str, tuple[Rule, ...]] = {
     "REDUCE_MAX": (OneOf(_in(1, "axis"), (I32,), "reduce_common.cc"),),
     "REDUCE_MIN": (OneOf(_in(1, "axis"), (I32,), "reduce_common.cc"),),
     "IF": (OneOf(_in(0, "condition"), (BOOL,), "if.cc"),),
-    # elementwise.cc: GenericPrepare and PrepareAbsRsqrt.
-    "SIN": _float_only("elementwise.cc"),
-    "COS": _float_only("elementwise.cc"),
-    "LOG": _float_only("elementwise.cc"),
-    "SQRT": _float_only("elementwise.cc"),
-    "SQUARE": _float_only("elementwise.cc"),
-    "LOGICAL_NOT": (OneOf(INPUT, (BOOL,), "elementwise.cc"), Same(INPUT, OUTPUT, "elementwise.cc")),
-    "ABS": (Same(INPUT, OUTPUT, "elementwise.cc"), OneOf(INPUT, (F32, I8, I16), "elementwise.cc")),
+    # elementwise.cc: input and output alike. Its lists of types (float32 for SIN, COS, LOG,
+    # SQRT and SQUARE, bool for LOGICAL_NOT, float32/int8/int16 for ABS) never refuse: the
+    # Prepare templates leave their predicate parameter unnamed and "call" its function
+    # pointer type instead, a cast of the tensor type to a pointer that is never null; the
+    # runtime allocates an int8 SIN or an int32 ABS.
+    "SIN": _same_io("elementwise.cc"),
+    "COS": _same_io("elementwise.cc"),
+    "LOG": _same_io("elementwise.cc"),
+    "SQRT": _same_io("elementwise.cc"),
+    "SQUARE": _same_io("elementwise.cc"),
+    "LOGICAL_NOT": _same_io("elementwise.cc"),
+    "ABS": _same_io("elementwise.cc"),
     "EXP": _float_only("exp.cc"),
     "CEIL": _float_only("ceil.cc"),
     "ROUND": _float_only("round.cc"),

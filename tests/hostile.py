@@ -810,6 +810,8 @@ class OneOp:
     outputs: tuple[Spec, ...]
     options: str = ""
     kw: tuple[tuple[str, Any], ...] = ()
+    #: Activations that are variable tensors (``"i4"``: input 4), not model inputs.
+    variables: tuple[str, ...] = ()
 
 
 def _spec_tensor(g: Sub, spec: Spec) -> int:
@@ -840,10 +842,16 @@ def typed(name: str, op: OneOp, **retype: str) -> Callable[[Path], Path]:
             key: -1 if s is None else _spec_tensor(g, _retyped(s, retype.get(key, s[1])))
             for key, s in specs.items()
         }
+        for key in op.variables:
+            g.t.tensors[made[key]].isVariable = True
         ins = [made[f"i{k}"] for k in range(len(op.inputs))]
         outs = [made[f"o{k}"] for k in range(len(op.outputs))]
         g.op(op.opcode, ins, outs, op.options, **dict(op.kw))
-        feeds = [t for t, s in zip(ins, op.inputs, strict=True) if s is not None and s[2] is None]
+        feeds = [
+            made[key]
+            for key, s in specs.items()
+            if key[0] == "i" and s is not None and s[2] is None and key not in op.variables
+        ]
         g.io(feeds, outs)
         return _write(m, d, name)
 
@@ -973,6 +981,24 @@ TYPED_RIGHT: dict[str, OneOp] = {
     "log_softmax": OneOp("LOG_SOFTMAX", (act([1, 16], "FLOAT32"),), (act([1, 16], "FLOAT32"),)),
     "abs": OneOp("ABS", (act([1, 16], "FLOAT32"),), (act([1, 16], "FLOAT32"),)),
     "broadcast_to": OneOp("BROADCAST_TO", (act([1, 4]), const([3, 4])), (act([3, 4]),)),
+    "svdf": OneOp(
+        "SVDF",
+        (
+            act([1, 16]),
+            const(np.ones((8, 16)), "INT8", (0.1, 0)),
+            const(np.ones((8, 10)), "INT16", (0.1, 0)),
+            const([0] * 8, "INT32", (0.01, 0)),
+            act([1, 80], "INT16"),
+        ),
+        (act([1, 8]),),
+        "SVDFOptions",
+        (("rank", 1),),
+        ("i4",),
+    ),
+    "prelu": OneOp(
+        "PRELU", (_X4, const(np.ones((1, 1, 2)), "INT8", (0.1, 0))), (act([1, 4, 4, 2]),)
+    ),
+    "reverse": OneOp("REVERSE_V2", (act([2, 3]), const([1])), (act([2, 3]),)),
     "l2_norm": OneOp(
         "L2_NORMALIZATION",
         (act([1, 16], "FLOAT32"),),
@@ -1491,7 +1517,7 @@ CASES: dict[str, Case] = {
     "DEPTH_TO_SPACE changing the type": Case(
         typed("depth_to_space_i16", TYPED_RIGHT["depth_to_space"], o0="INT16"),
         "refuse",
-        ("INT16 output from an INT8 input",),
+        ("INT16 output", "only FLOAT32 or INT8"),
     ),
     "GATHER_ND at float32 indices": Case(
         typed("gather_nd_f32_indices", TYPED_RIGHT["gather_nd"], i1="FLOAT32"),
@@ -1532,6 +1558,26 @@ CASES: dict[str, Case] = {
         typed("l2_norm_i16", TYPED_RIGHT["l2_norm"], i0="INT16", o0="INT16"),
         "refuse",
         ("INT16 output", "l2norm.cc"),
+    ),
+    "SVDF of int8 writing int16": Case(
+        typed("svdf_out16", TYPED_RIGHT["svdf"], o0="INT16"),
+        "refuse",
+        ("INT8 input and an INT16 output", "svdf_common.cc"),
+    ),
+    "SVDF of int8 with an int32 state": Case(
+        typed("svdf_state_i32", TYPED_RIGHT["svdf"], i4="INT32"),
+        "refuse",
+        ("INT32 state", "svdf_common.cc"),
+    ),
+    "PRELU writing int16 with int16 alpha": Case(
+        typed("prelu_alpha16", TYPED_RIGHT["prelu"], i0="INT16", i1="INT16", o0="INT16"),
+        "refuse",
+        ("INT16 alpha", "prelu_common.cc"),
+    ),
+    "REVERSE_V2 along an int64 axis": Case(
+        typed("reverse_axis_i64", TYPED_RIGHT["reverse"], i1="INT64"),
+        "refuse",
+        ("INT64 axis", "reverse.cc"),
     ),
 }
 

@@ -82,6 +82,10 @@ REFUSED_IN_PREPARE: dict[str, tuple[str, str]] = {
     "ABS writing int8 from float32": ("ABS", "elementwise.cc"),
     "BROADCAST_TO changing the type": ("BROADCAST_TO", "broadcast_to.cc"),
     "L2_NORMALIZATION of int16": ("L2_NORMALIZATION", "l2norm.cc"),
+    "SVDF of int8 writing int16": ("SVDF", "svdf_common.cc"),
+    "SVDF of int8 with an int32 state": ("SVDF", "svdf_common.cc"),
+    "PRELU writing int16 with int16 alpha": ("PRELU", "prelu_common.cc"),
+    "REVERSE_V2 along an int64 axis": ("REVERSE_V2", "Axis Type 'INT64' is not supported"),
 }
 #: Types these kernels' Prepare lets through, which the planner must not refuse either.
 ACCEPTED = {
@@ -93,6 +97,8 @@ ACCEPTED = {
     "int8 EMBEDDING_LOOKUP into float32": ("embedding_lookup", {"i1": "INT8"}),
     "int32 ABS (its type list never refuses)": ("abs", {"i0": "INT32", "o0": "INT32"}),
     "float32 RESHAPE": ("reshape", {"i0": "FLOAT32", "o0": "FLOAT32"}),
+    "int16 PRELU with int8 alpha": ("prelu", {"i0": "INT16", "o0": "INT16"}),
+    "SVDF with int8 time weights and state": ("svdf", {"i2": "INT8", "i4": "INT8"}),
 }
 
 #: Runs AllocateTensors in a child process (the runtime may abort it) and prints its answer.

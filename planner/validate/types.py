@@ -2,7 +2,8 @@
 
 A model whose types a kernel refuses never allocates: ``AllocateTensors`` fails in that
 kernel's ``Prepare`` at every arena size. Three kinds of check, each read from the kernel's
-source in ``tensorflow/lite/micro/kernels`` at the pinned tflite-micro version:
+source (tflite-micro's ``tensorflow/lite/micro/kernels``) and each tried, wrong and right, on
+the runtime the project pins (``tests/test_type_refusals.py``):
 
 - :class:`Same`: tensors that must share one type (``TF_LITE_ENSURE_TYPES_EQ``), e.g. the
   input and output of CONV_2D (``conv_common.cc``), RESHAPE (``reshape_common.cc``) or PAD
@@ -25,6 +26,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from planner.model.graph import Operator, Subgraph, Tensor
+from planner.validate.tensors import TFLM_SIZED_TYPES
 
 #: Every input of the operator (CONCATENATION, ADD_N): :attr:`At.index` for "each of them".
 EVERY = -1
@@ -85,7 +87,7 @@ F32, I8, I16, I32, I64 = "FLOAT32", "INT8", "INT16", "INT32", "INT64"
 U8, I4, BOOL = "UINT8", "INT4", "BOOL"
 HYBRID = "TFLM has no hybrid kernels"
 #: Roles said without an article.
-PLURAL = frozenset({"positions", "indices"})
+PLURAL = frozenset({"positions", "indices", "start indices", "feature weights", "time weights"})
 
 
 def _same_io(source: str) -> tuple[Rule, ...]:
@@ -247,6 +249,27 @@ RULES: Mapping[str, tuple[Rule, ...]] = {
     ),
     "FILL": (Same(_in(1, "value"), OUTPUT, "fill.cc"),),
     "ADD_N": (Same(INPUT, OUTPUT, "add_n.cc"), Same(INPUT, _in(EVERY), "add_n.cc")),
+    # svdf_common.cc: float32 or int8 input; the int8 path takes int8 feature weights, int16
+    # or int8 time weights and state, an int32 bias and writes int8; the float one all float.
+    "SVDF": (
+        OneOf(INPUT, (F32, I8), "svdf_common.cc"),
+        Pairs(INPUT, _in(1, "feature weights"), {I8: (I8,), F32: (F32,)}, "svdf_common.cc"),
+        Pairs(INPUT, _in(2, "time weights"), {I8: (I16, I8), F32: (F32,)}, "svdf_common.cc"),
+        Pairs(INPUT, _in(3, "bias"), {I8: (I32,), F32: (F32,)}, "svdf_common.cc"),
+        Pairs(INPUT, _in(4, "state"), {I8: (I16, I8), F32: (F32,)}, "svdf_common.cc"),
+        Pairs(INPUT, OUTPUT, {I8: (I8,), F32: (F32,)}, "svdf_common.cc"),
+    ),
+    # prelu_common.cc: an int16 output needs int8 alpha.
+    "PRELU": (Pairs(OUTPUT, _in(1, "alpha"), {I16: (I8,)}, "prelu_common.cc", open=True),),
+    "DYNAMIC_UPDATE_SLICE": (
+        Same(INPUT, _in(1, "update"), "dynamic_update_slice.cc"),
+        OneOf(_in(2, "start indices"), (I32, I64), "dynamic_update_slice.cc"),
+    ),
+    "REVERSE_V2": (
+        OneOf(INPUT, (I32, F32, U8, I8, I16, I64, BOOL), "reverse.cc"),
+        OneOf(_in(1, "axis"), (I32,), "reverse.cc"),
+        Same(INPUT, OUTPUT, "reverse.cc"),
+    ),
     "BATCH_MATMUL": (
         OneOf(INPUT, (F32, I8, I16), "batch_matmul.cc"),
         OneOf(_in(1), (F32, I8, I16), "batch_matmul.cc"),
@@ -268,12 +291,16 @@ def _either(types: tuple[str, ...]) -> str:
 
 
 def _tensors(op: Operator, sg: Subgraph, at: At) -> Iterator[tuple[int, Tensor]]:
-    """(position, tensor) for each present tensor ``at`` names (none when it is absent)."""
+    """(position, tensor) for each present tensor ``at`` names (none when it is absent). A
+    tensor of a type TFLM cannot size is left to the per-tensor check (:mod:`.tensors`),
+    which names it."""
     listed = op.outputs if at.output else op.inputs
     positions = range(len(listed)) if at.index == EVERY else (at.index,)
     for k in positions:
         if k < len(listed) and 0 <= listed[k] < len(sg.tensors):
-            yield k, sg.tensors[listed[k]]
+            tensor = sg.tensors[listed[k]]
+            if tensor.dtype in TFLM_SIZED_TYPES:
+                yield k, tensor
 
 
 def _name(at: At, k: int) -> str:

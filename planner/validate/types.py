@@ -205,7 +205,7 @@ RULES: Mapping[str, tuple[Rule, ...]] = {
     "REDUCE_MIN": (OneOf(_in(1, "axis"), (I32,), "reduce_common.cc"),),
     "IF": (OneOf(_in(0, "condition"), (BOOL,), "if.cc"),),
     # elementwise.cc: input and output alike. Its lists of types (float32 for SIN, COS, LOG,
-    # SQRT and SQUARE, bool for LOGICAL_NOT, float32/int8/int16 for ABS) never refuse: the
+    # SQRT and SQUARE, bool for LOGICAL_NOT, their own for ABS and RSQRT) never refuse: the
     # Prepare templates leave their predicate parameter unnamed and "call" its function
     # pointer type instead, a cast of the tensor type to a pointer that is never null; the
     # runtime allocates an int8 SIN or an int32 ABS.
@@ -216,6 +216,7 @@ RULES: Mapping[str, tuple[Rule, ...]] = {
     "SQUARE": _same_io("elementwise.cc"),
     "LOGICAL_NOT": _same_io("elementwise.cc"),
     "ABS": _same_io("elementwise.cc"),
+    "RSQRT": _same_io("elementwise.cc"),
     "EXP": _float_only("exp.cc"),
     "CEIL": _float_only("ceil.cc"),
     "ROUND": _float_only("round.cc"),

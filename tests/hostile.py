@@ -803,6 +803,234 @@ WELL_SHAPED: dict[str, Callable[[Path], Path]] = {
     "lstm": lstm("lstm_ok"),
 }
 
+#: A tensor of a one-operator model: (shape, type, constant values or None, (scale, zero
+#: point) or None). Activations are model inputs (or the output); constants are stored.
+Spec = tuple[list[int], str, Any, "tuple[float, int] | None"]
+#: Types these models store quantized (scale 0.1, zero point 0 unless given).
+QUANTIZED = frozenset({"INT8", "INT16", "UINT8", "INT4"})
+#: How each type's values are stored (INT4: one byte per element, enough for two).
+_NUMPY = {"INT8": "i1", "UINT8": "u1", "INT16": "<i2", "INT32": "<i4", "INT64": "<i8",
+          "FLOAT32": "<f4", "BOOL": "?", "INT4": "i1"}  # fmt: skip
+
+
+def act(shape: list[int], dtype: str = "INT8", q: tuple[float, int] | None = None) -> Spec:
+    """An activation of ``shape`` and ``dtype`` (quantized as ``q`` or at scale 0.1)."""
+    return (shape, dtype, None, q)
+
+
+def const(values: Any, dtype: str = "INT32", q: tuple[float, int] | None = None) -> Spec:
+    """A constant tensor holding ``values``, shaped as they are."""
+    arr = np.asarray(values)
+    return (list(arr.shape), dtype, arr, q)
+
+
+@dataclass(frozen=True)
+class OneOp:
+    """One operator on tensors of the given specs (None: an optional input left out)."""
+
+    opcode: str
+    inputs: tuple[Spec | None, ...]
+    outputs: tuple[Spec, ...]
+    options: str = ""
+    kw: tuple[tuple[str, Any], ...] = ()
+    #: Activations that are variable tensors (``"i4"``: input 4), not model inputs.
+    variables: tuple[str, ...] = ()
+
+
+def _spec_tensor(g: Sub, spec: Spec) -> int:
+    shape, dtype, values, q = spec
+    if q is None and dtype in QUANTIZED:
+        q = (0.1, 0)
+    data = None if values is None else np.asarray(values).astype(_NUMPY[dtype]).tobytes()
+    return g.tensor(shape, dtype, data=data, scale=None if q is None else q[0],
+                    zero_point=0 if q is None else q[1])  # fmt: skip
+
+
+def _retyped(spec: Spec, dtype: str) -> Spec:
+    """``spec`` as ``dtype``: the same shape and values; quantized as before unless retyped
+    to a type these models do not quantize."""
+    keep = dtype == spec[1] or dtype in QUANTIZED
+    return (spec[0], dtype, spec[2], spec[3] if keep else None)
+
+
+def typed(name: str, op: OneOp, **retype: str) -> Callable[[Path], Path]:
+    """``op`` with its tensors retyped: ``i1="INT16"`` makes input 1 int16, ``o0`` output 0."""
+
+    def build(d: Path) -> Path:
+        m = Model()
+        g = m.subgraph()
+        specs = {f"i{k}": s for k, s in enumerate(op.inputs)}
+        specs |= {f"o{k}": s for k, s in enumerate(op.outputs)}
+        made = {
+            key: -1 if s is None else _spec_tensor(g, _retyped(s, retype.get(key, s[1])))
+            for key, s in specs.items()
+        }
+        for key in op.variables:
+            g.t.tensors[made[key]].isVariable = True
+        ins = [made[f"i{k}"] for k in range(len(op.inputs))]
+        outs = [made[f"o{k}"] for k in range(len(op.outputs))]
+        g.op(op.opcode, ins, outs, op.options, **dict(op.kw))
+        feeds = [
+            made[key]
+            for key, s in specs.items()
+            if key[0] == "i" and s is not None and s[2] is None and key not in op.variables
+        ]
+        g.io(feeds, outs)
+        return _write(m, d, name)
+
+    return build
+
+
+def _if_typed(name: str, cond: str) -> Callable[[Path], Path]:
+    """IF on a [1] condition of type ``cond`` whose branches add an int32 value to itself."""
+
+    def build(d: Path) -> Path:
+        m = Model()
+        g = m.subgraph()
+        c, x, y = g.tensor([1], cond), g.tensor([1, 4], "INT32"), g.tensor([1, 4], "INT32")
+        g.op("IF", [c, x], [y], "IfOptions", thenSubgraphIndex=1, elseSubgraphIndex=1)
+        g.io([c, x], [y])
+        e = m.subgraph()
+        p, q = e.tensor([1, 4], "INT32"), e.tensor([1, 4], "INT32")
+        e.op("ADD", [p, p], [q], "AddOptions")
+        e.io([p], [q])
+        return _write(m, d, name)
+
+    return build
+
+
+_CONV_KW = (("padding", 1), ("strideW", 1), ("strideH", 1))
+_POOL_KW = (*_CONV_KW[1:], ("padding", 1), ("filterWidth", 2), ("filterHeight", 2))
+_SOFT = (1 / 256, -128)  # the int8 output SOFTMAX and LOGISTIC require
+_X4 = act([1, 4, 4, 2])
+#: Operators built with types their kernels accept: each allocates in TFLM. The hostile type
+#: cases below change one or two of their tensors' types.
+TYPED_RIGHT: dict[str, OneOp] = {
+    "conv": OneOp(
+        "CONV_2D",
+        (_X4, const(np.ones((2, 1, 1, 2)), "INT8", (0.1, 0)), const([0, 0], "INT32", (0.01, 0))),
+        (_X4,),
+        "Conv2DOptions",
+        _CONV_KW,
+    ),
+    "depthwise": OneOp(
+        "DEPTHWISE_CONV_2D",
+        (_X4, const(np.ones((1, 1, 1, 2)), "INT8", (0.1, 0)), const([0, 0], "INT32", (0.01, 0))),
+        (_X4,),
+        "DepthwiseConv2DOptions",
+        (*_CONV_KW, ("depthMultiplier", 1)),
+    ),
+    "transpose_conv": OneOp(
+        "TRANSPOSE_CONV",
+        (
+            const([1, 4, 4, 2]),
+            const(np.ones((2, 1, 1, 2)), "INT8", (0.1, 0)),
+            _X4,
+            const([0, 0], "INT32", (0.01, 0)),
+        ),
+        (_X4,),
+        "TransposeConvOptions",
+        _CONV_KW,
+    ),
+    "fully_connected": OneOp(
+        "FULLY_CONNECTED",
+        (act([1, 8]), const(np.ones((4, 8)), "INT8", (0.1, 0)), const([0] * 4, "INT32", (0.01, 0))),
+        (act([1, 4]),),
+        "FullyConnectedOptions",
+    ),
+    "dequantize": OneOp("DEQUANTIZE", (act([1, 16]),), (act([1, 16], "FLOAT32"),)),
+    "quantize": OneOp("QUANTIZE", (act([1, 16], "FLOAT32"),), (act([1, 16]),)),
+    "reshape": OneOp("RESHAPE", (act([1, 16]), const([4, 4])), (act([4, 4]),)),
+    "pad": OneOp("PAD", (act([1, 4]), const([[0, 0], [1, 1]])), (act([1, 6]),)),
+    "padv2": OneOp(
+        "PADV2", (act([1, 4]), const([[0, 0], [1, 1]]), const([0], "INT8")), (act([1, 6]),)
+    ),
+    "transpose": OneOp("TRANSPOSE", (act([2, 3]), const([1, 0])), (act([3, 2]),)),
+    "concatenation": OneOp(
+        "CONCATENATION",
+        (act([1, 4]), act([1, 4])),
+        (act([1, 8]),),
+        "ConcatenationOptions",
+        (("axis", 1),),
+    ),
+    "softmax": OneOp(
+        "SOFTMAX", (act([1, 16]),), (act([1, 16], q=_SOFT),), "SoftmaxOptions", (("beta", 1.0),)
+    ),
+    "average_pool": OneOp(
+        "AVERAGE_POOL_2D", (_X4,), (act([1, 2, 2, 2]),), "Pool2DOptions", _POOL_KW
+    ),
+    "gather": OneOp(
+        "GATHER", (act([4, 3]), const([0, 2])), (act([2, 3]),), "GatherOptions", (("axis", 0),)
+    ),
+    "leaky_relu": OneOp(
+        "LEAKY_RELU", (act([1, 16]),), (act([1, 16]),), "LeakyReluOptions", (("alpha", 0.2),)
+    ),
+    "logistic": OneOp("LOGISTIC", (act([1, 16]),), (act([1, 16], q=_SOFT),)),
+    "tanh": OneOp("TANH", (act([1, 16]),), (act([1, 16], q=(1 / 128, 0)),)),
+    "mean": OneOp(
+        "MEAN", (_X4, const([1, 2])), (act([1, 1, 1, 2]),), "ReducerOptions", (("keepDims", True),)
+    ),
+    "exp": OneOp("EXP", (act([1, 16], "FLOAT32"),), (act([1, 16], "FLOAT32"),)),
+    "select_v2": OneOp(
+        "SELECT_V2",
+        (act([1, 4], "BOOL"), act([1, 4], "FLOAT32"), act([1, 4], "FLOAT32")),
+        (act([1, 4], "FLOAT32"),),
+    ),
+    "batch_matmul": OneOp(
+        "BATCH_MATMUL",
+        (act([1, 2, 3], "FLOAT32"), act([1, 3, 4], "FLOAT32")),
+        (act([1, 2, 4], "FLOAT32"),),
+        "BatchMatMulOptions",
+    ),
+    "depth_to_space": OneOp(
+        "DEPTH_TO_SPACE",
+        (act([1, 2, 2, 4]),),
+        (act([1, 4, 4, 1]),),
+        "DepthToSpaceOptions",
+        (("blockSize", 2),),
+    ),
+    "gather_nd": OneOp("GATHER_ND", (act([4, 3]), const([[0], [2]])), (act([2, 3]),)),
+    "floor_div": OneOp(
+        "FLOOR_DIV", (act([1, 4], "INT32"), act([1, 4], "INT32")), (act([1, 4], "INT32"),)
+    ),
+    "embedding_lookup": OneOp(
+        "EMBEDDING_LOOKUP",
+        (const([0, 2]), const(np.ones((4, 3)), "FLOAT32")),
+        (act([2, 3], "FLOAT32"),),
+    ),
+    "cumsum": OneOp(
+        "CUMSUM", (act([2, 4], "FLOAT32"), const(1)), (act([2, 4], "FLOAT32"),), "CumsumOptions"
+    ),
+    "log_softmax": OneOp("LOG_SOFTMAX", (act([1, 16], "FLOAT32"),), (act([1, 16], "FLOAT32"),)),
+    "abs": OneOp("ABS", (act([1, 16], "FLOAT32"),), (act([1, 16], "FLOAT32"),)),
+    "broadcast_to": OneOp("BROADCAST_TO", (act([1, 4]), const([3, 4])), (act([3, 4]),)),
+    "svdf": OneOp(
+        "SVDF",
+        (
+            act([1, 16]),
+            const(np.ones((8, 16)), "INT8", (0.1, 0)),
+            const(np.ones((8, 10)), "INT16", (0.1, 0)),
+            const([0] * 8, "INT32", (0.01, 0)),
+            act([1, 80], "INT16"),
+        ),
+        (act([1, 8]),),
+        "SVDFOptions",
+        (("rank", 1),),
+        ("i4",),
+    ),
+    "prelu": OneOp(
+        "PRELU", (_X4, const(np.ones((1, 1, 2)), "INT8", (0.1, 0))), (act([1, 4, 4, 2]),)
+    ),
+    "reverse": OneOp("REVERSE_V2", (act([2, 3]), const([1])), (act([2, 3]),)),
+    "l2_norm": OneOp(
+        "L2_NORMALIZATION",
+        (act([1, 16], "FLOAT32"),),
+        (act([1, 16], "FLOAT32"),),
+        "L2NormOptions",
+    ),
+}
+
+
 NAN = math.nan
 
 CASES: dict[str, Case] = {
@@ -1160,6 +1388,233 @@ CASES: dict[str, Case] = {
     ),
     "builtin code 127 in deprecated_builtin_code": Case(
         _deprecated_127, "refuse", ("builtin code 127", "no kernel")
+    ),
+    # ---- Prepare type checks (red team 4, finding 3)
+    "CONV_2D writing int16 from int8": Case(
+        typed("conv_out16", TYPED_RIGHT["conv"], o0="INT16"),
+        "refuse",
+        ("writes an INT16 output from an INT8 input", "conv_common.cc"),
+    ),
+    "CONV_2D of int16 with an int16 filter": Case(
+        typed("conv_w16", TYPED_RIGHT["conv"], i0="INT16", i1="INT16", o0="INT16"),
+        "refuse",
+        ("INT16 input and an INT16 filter", "hybrid"),
+    ),
+    "CONV_2D of float32 with an int8 filter": Case(
+        typed("conv_float_w8", TYPED_RIGHT["conv"], i0="FLOAT32", o0="FLOAT32"),
+        "refuse",
+        ("FLOAT32 input and an INT8 filter", "hybrid"),
+    ),
+    "CONV_2D of uint8": Case(
+        typed("conv_u8", TYPED_RIGHT["conv"], i0="UINT8", i1="UINT8", o0="UINT8"),
+        "refuse",
+        ("UINT8 input", "hybrid"),
+    ),
+    "DEPTHWISE_CONV_2D of int32 with an int8 filter": Case(
+        typed("dw_i32", TYPED_RIGHT["depthwise"], i0="INT32", o0="INT32"),
+        "refuse",
+        ("INT32 input and an INT8 filter", "depthwise_conv_common.cc"),
+    ),
+    "TRANSPOSE_CONV of int8 with an int16 filter": Case(
+        typed("transpose_conv_w16", TYPED_RIGHT["transpose_conv"], i1="INT16"),
+        "refuse",
+        ("INT8 input and an INT16 filter", "transpose_conv.cc"),
+    ),
+    "FULLY_CONNECTED writing int16 from int8": Case(
+        typed("fc_out16", TYPED_RIGHT["fully_connected"], o0="INT16"),
+        "refuse",
+        ("writes an INT16 output from an INT8 input", "fully_connected.cc"),
+    ),
+    "FULLY_CONNECTED of int8 with an int16 filter": Case(
+        typed("fc_w16", TYPED_RIGHT["fully_connected"], i1="INT16"),
+        "refuse",
+        ("INT8 input and an INT16 filter",),
+    ),
+    "FULLY_CONNECTED of float32 with an int8 filter": Case(
+        typed("fc_float_w8", TYPED_RIGHT["fully_connected"], i0="FLOAT32", o0="FLOAT32"),
+        "refuse",
+        ("FLOAT32 input and an INT8 filter",),
+    ),
+    "DEQUANTIZE of float32": Case(
+        typed("dequantize_f32", TYPED_RIGHT["dequantize"], i0="FLOAT32"),
+        "refuse",
+        ("FLOAT32 input", "INT8, INT16 or UINT8"),
+    ),
+    "DEQUANTIZE of int32": Case(
+        typed("dequantize_i32", TYPED_RIGHT["dequantize"], i0="INT32"),
+        "refuse",
+        ("INT32 input", "dequantize_common.cc"),
+    ),
+    "DEQUANTIZE to int16": Case(
+        typed("dequantize_to_i16", TYPED_RIGHT["dequantize"], o0="INT16"),
+        "refuse",
+        ("INT16 output", "only FLOAT32"),
+    ),
+    "DEQUANTIZE of uint8 to int8": Case(
+        typed("dequantize_u8_i8", TYPED_RIGHT["dequantize"], i0="UINT8", o0="INT8"),
+        "refuse",
+        ("INT8 output", "only FLOAT32"),
+    ),
+    "QUANTIZE to float32": Case(
+        typed("quantize_f2f", TYPED_RIGHT["quantize"], o0="FLOAT32"),
+        "refuse",
+        ("FLOAT32 output", "quantize_common.cc"),
+    ),
+    "QUANTIZE of int8 to float32": Case(
+        typed("quantize_i8_f", TYPED_RIGHT["quantize"], i0="INT8", o0="FLOAT32"),
+        "refuse",
+        ("FLOAT32 output",),
+    ),
+    "QUANTIZE of bool": Case(
+        typed("quantize_bool", TYPED_RIGHT["quantize"], i0="BOOL"),
+        "refuse",
+        ("BOOL input", "quantize_common.cc"),
+    ),
+    "QUANTIZE to int4": Case(
+        typed("quantize_i4", TYPED_RIGHT["quantize"], o0="INT4"),
+        "refuse",
+        ("INT4 output",),
+    ),
+    "RESHAPE changing the type": Case(
+        typed("reshape_i16", TYPED_RIGHT["reshape"], o0="INT16"),
+        "refuse",
+        ("INT16 output from an INT8 input", "reshape_common.cc"),
+    ),
+    "PAD changing the type": Case(
+        typed("pad_i16", TYPED_RIGHT["pad"], o0="INT16"),
+        "refuse",
+        ("INT16 output from an INT8 input", "pad_common.cc"),
+    ),
+    "PADV2 with an int32 pad value": Case(
+        typed("padv2_value_i32", TYPED_RIGHT["padv2"], i2="INT32"),
+        "refuse",
+        ("INT32 pad value", "pad_common.cc"),
+    ),
+    "TRANSPOSE changing the type": Case(
+        typed("transpose_i16", TYPED_RIGHT["transpose"], o0="INT16"),
+        "refuse",
+        ("INT16 output from an INT8 input", "transpose_common.cc"),
+    ),
+    "CONCATENATION of int8 and int16": Case(
+        typed("concat_i8_i16", TYPED_RIGHT["concatenation"], i1="INT16"),
+        "refuse",
+        ("INT16 input 1", "concatenation.cc"),
+    ),
+    "SOFTMAX of uint8": Case(
+        typed("softmax_u8", TYPED_RIGHT["softmax"], i0="UINT8", o0="UINT8"),
+        "refuse",
+        ("UINT8 input", "softmax_common.cc"),
+    ),
+    "AVERAGE_POOL_2D of int32": Case(
+        typed("avgpool_i32", TYPED_RIGHT["average_pool"], i0="INT32", o0="INT32"),
+        "refuse",
+        ("INT32 input", "pooling_common.cc"),
+    ),
+    "GATHER at float32 positions": Case(
+        typed("gather_f32_positions", TYPED_RIGHT["gather"], i1="FLOAT32"),
+        "refuse",
+        ("FLOAT32 positions", "only INT32"),
+    ),
+    "LEAKY_RELU writing int16 from int8": Case(
+        typed("leaky_relu_i16", TYPED_RIGHT["leaky_relu"], o0="INT16"),
+        "refuse",
+        ("INT16 output from an INT8 input", "leaky_relu_common.cc"),
+    ),
+    "LOGISTIC writing float32 from int8": Case(
+        typed("logistic_f32", TYPED_RIGHT["logistic"], o0="FLOAT32"),
+        "refuse",
+        ("FLOAT32 output from an INT8 input", "logistic_common.cc"),
+    ),
+    "TANH writing int16 from int8": Case(
+        typed("tanh_i16", TYPED_RIGHT["tanh"], o0="INT16"),
+        "refuse",
+        ("INT16 output from an INT8 input", "tanh.cc"),
+    ),
+    "MEAN along an int8 axis": Case(
+        typed("mean_axis_i8", TYPED_RIGHT["mean"], i1="INT8"),
+        "refuse",
+        ("INT8 axis", "reduce_common.cc"),
+    ),
+    "IF on an int32 condition": Case(
+        _if_typed("if_int32_condition", "INT32"), "refuse", ("INT32 condition", "if.cc")
+    ),
+    "EXP of int8": Case(
+        typed("exp_i8", TYPED_RIGHT["exp"], i0="INT8", o0="INT8"), "refuse", ("INT8 input",)
+    ),
+    "SELECT_V2 on a float32 condition": Case(
+        typed("select_f32_condition", TYPED_RIGHT["select_v2"], i0="FLOAT32"),
+        "refuse",
+        ("FLOAT32 condition", "only BOOL"),
+    ),
+    "BATCH_MATMUL of float32 and int8": Case(
+        typed("batch_matmul_mixed", TYPED_RIGHT["batch_matmul"], i1="INT8"),
+        "refuse",
+        ("FLOAT32 input and an INT8 input", "batch_matmul.cc"),
+    ),
+    "DEPTH_TO_SPACE changing the type": Case(
+        typed("depth_to_space_i16", TYPED_RIGHT["depth_to_space"], o0="INT16"),
+        "refuse",
+        ("INT16 output", "only FLOAT32 or INT8"),
+    ),
+    "GATHER_ND at float32 indices": Case(
+        typed("gather_nd_f32_indices", TYPED_RIGHT["gather_nd"], i1="FLOAT32"),
+        "refuse",
+        ("FLOAT32 indices",),
+    ),
+    "FLOOR_DIV of int32 by float32": Case(
+        typed("floor_div_mixed", TYPED_RIGHT["floor_div"], i1="FLOAT32"),
+        "refuse",
+        ("INT32 input and a FLOAT32 input",),
+    ),
+    "EMBEDDING_LOOKUP of float32 ids": Case(
+        typed("embedding_f32_ids", TYPED_RIGHT["embedding_lookup"], i0="FLOAT32"),
+        "refuse",
+        ("FLOAT32 lookup",),
+    ),
+    "CUMSUM along an int8 axis": Case(
+        typed("cumsum_axis_i8", TYPED_RIGHT["cumsum"], i1="INT8"),
+        "refuse",
+        ("INT8 axis", "cumsum.cc"),
+    ),
+    "LOG_SOFTMAX writing int8 from float32": Case(
+        typed("log_softmax_i8", TYPED_RIGHT["log_softmax"], o0="INT8"),
+        "refuse",
+        ("INT8 output from a FLOAT32 input",),
+    ),
+    "ABS writing int8 from float32": Case(
+        typed("abs_i8", TYPED_RIGHT["abs"], o0="INT8"),
+        "refuse",
+        ("INT8 output from a FLOAT32 input", "elementwise.cc"),
+    ),
+    "BROADCAST_TO changing the type": Case(
+        typed("broadcast_to_i16", TYPED_RIGHT["broadcast_to"], o0="INT16"),
+        "refuse",
+        ("INT16 output from an INT8 input",),
+    ),
+    "L2_NORMALIZATION of int16": Case(
+        typed("l2_norm_i16", TYPED_RIGHT["l2_norm"], i0="INT16", o0="INT16"),
+        "refuse",
+        ("INT16 output", "l2norm.cc"),
+    ),
+    "SVDF of int8 writing int16": Case(
+        typed("svdf_out16", TYPED_RIGHT["svdf"], o0="INT16"),
+        "refuse",
+        ("INT8 input and an INT16 output", "svdf_common.cc"),
+    ),
+    "SVDF of int8 with an int32 state": Case(
+        typed("svdf_state_i32", TYPED_RIGHT["svdf"], i4="INT32"),
+        "refuse",
+        ("INT32 state", "svdf_common.cc"),
+    ),
+    "PRELU writing int16 with int16 alpha": Case(
+        typed("prelu_alpha16", TYPED_RIGHT["prelu"], i0="INT16", i1="INT16", o0="INT16"),
+        "refuse",
+        ("INT16 alpha", "prelu_common.cc"),
+    ),
+    "REVERSE_V2 along an int64 axis": Case(
+        typed("reverse_axis_i64", TYPED_RIGHT["reverse"], i1="INT64"),
+        "refuse",
+        ("INT64 axis", "reverse.cc"),
     ),
 }
 

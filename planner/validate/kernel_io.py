@@ -16,7 +16,10 @@ bounds, aborts or computes garbage when it runs.
   plans;
 - quantization Prepare requires: int8 SOFTMAX/LOGISTIC outputs at scale 1/256, zero point
   -128; symmetric int16 (zero point 0) for LOGISTIC, RELU, MUL and SOFTMAX's output; int8
-  CONCATENATION inputs quantized as the output; int8 convolutions with int8/int4 filters;
+  CONCATENATION inputs quantized as the output;
+- tensor types (:mod:`.types`): the types each kernel's Prepare accepts, which tensors must
+  share one (a convolution's input and output), and which pairs it has a kernel for (input
+  and filter: TFLM has no hybrid kernels);
 - options and shapes Prepare rejects: STRIDED_SLICE's ellipsis and new-axis masks, TRANSPOSE
   past rank 5, SQUEEZE of a dimension that is not 1 or into another shape, an SVDF state that
   is not a variable tensor;
@@ -38,6 +41,7 @@ from planner.analysis.shape_rules import Shape, ShapeError, broadcast, opt_int, 
 from planner.model.graph import Operator, Quantization, Subgraph, Tensor
 from planner.validate.lstm import lstm_problem
 from planner.validate.shapes import constant_shape_problem
+from planner.validate.types import type_problem
 
 #: ``RuntimeShape::kMaxSmallSize``: the most dimensions a kernel can describe.
 MAX_SMALL_RANK = 6
@@ -263,8 +267,6 @@ FIXED_INT8_OUTPUT = frozenset({"SOFTMAX", "LOGISTIC"})
 #: all (logistic_common.cc, activations_common.cc's ReluPrepare, mul_common.cc) or the output
 #: only (softmax_common.cc).
 INT16_SYMMETRIC = {"LOGISTIC": "all", "RELU": "all", "MUL": "all", "SOFTMAX": "output"}
-#: Filter types of int8 convolutions (TFLM has no hybrid kernels).
-INT8_FILTERS = frozenset({"INT8", "INT4"})
 
 
 def _quantization_rule_problem(op: Operator, sg: Subgraph) -> str | None:
@@ -304,14 +306,6 @@ def _quantization_rule_problem(op: Operator, sg: Subgraph) -> str | None:
                     f"{_zero_point(qi)}) into an output quantized as ({q.scales[0]!r}, "
                     f"{_zero_point(q)}); its kernel requires them equal"
                 )
-    if op.opcode in ("CONV_2D", "DEPTHWISE_CONV_2D") and len(op.inputs) > 1:
-        x, w = op.inputs[0], op.inputs[1]
-        filters = sg.tensors[w].dtype if min(x, w) >= 0 else None
-        if filters is not None and sg.tensors[x].dtype == "INT8" and filters not in INT8_FILTERS:
-            return (
-                f"has an int8 input and a {sg.tensors[w].dtype} filter; TFLM has no "
-                "hybrid kernels (filters of int8 models are int8 or int4)"
-            )
     return None
 
 
@@ -371,6 +365,7 @@ def kernel_io_problem(op: Operator, sg: Subgraph) -> str | None:
         _rank_problem(op, sg)
         or _quantization_problem(op, sg)
         or _binary_problem(op, sg)
+        or type_problem(op, sg)
         or _output_shape_problem(op, sg)
         or _computed_output_problem(op, sg)
         or _quantization_rule_problem(op, sg)

@@ -35,32 +35,20 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from planner.analysis.shape_rules import Shape, ShapeError, broadcast, opt_int, spatial_out
-from planner.model.graph import Operator, Quantization, Subgraph, Tensor
+from planner.model.graph import Operator, Subgraph, Tensor
 from planner.validate.lstm import lstm_problem
+from planner.validate.operands import operand_problem
+from planner.validate.quantization import (
+    QUANTIZED_MATH,
+    quantization_rule_problem,
+    unquantized_problem,
+)
 from planner.validate.shapes import constant_shape_problem
 
 #: ``RuntimeShape::kMaxSmallSize``: the most dimensions a kernel can describe.
 MAX_SMALL_RANK = 6
 #: Operators that move bytes without describing their tensors with RuntimeShape.
 SHAPE_FREE = frozenset({"RESHAPE", "SQUEEZE", "EXPAND_DIMS", "IF", "WHILE", "CALL_ONCE"})
-#: Kernels whose int8/int16 path reads every activation's scale and zero point.
-QUANTIZED_MATH = frozenset(
-    {
-        "CONV_2D",
-        "DEPTHWISE_CONV_2D",
-        "FULLY_CONNECTED",
-        "TRANSPOSE_CONV",
-        "ADD",
-        "SUB",
-        "MUL",
-        "SOFTMAX",
-        "LOGISTIC",
-        "TANH",
-        "MEAN",
-        "DEQUANTIZE",
-        "SVDF",
-    }
-)
 #: Elementwise operators of two inputs with broadcasting, writing the inputs' type.
 BINARY_ELEMENTWISE = frozenset(
     {"ADD", "SUB", "MUL", "DIV", "SQUARED_DIFFERENCE", "MAXIMUM", "MINIMUM"}
@@ -86,20 +74,6 @@ def _rank_problem(op: Operator, sg: Subgraph) -> str | None:
                 f"has tensor {t.index} of rank {len(t.shape)}; TFLM's kernels describe at "
                 f"most {MAX_SMALL_RANK} dimensions (RuntimeShape::kMaxSmallSize)"
             )
-    return None
-
-
-def _quantization_problem(op: Operator, sg: Subgraph) -> str | None:
-    if op.opcode not in QUANTIZED_MATH:
-        return None
-    for t in _tensors(op, sg):
-        if t.dtype in ("INT8", "INT16") and not t.is_constant:
-            q = t.quantization
-            if q is None or len(q.scales) == 0:
-                return (
-                    f"reads or writes {t.dtype} tensor {t.index} without quantization "
-                    "parameters; its quantized kernel needs a scale and zero point"
-                )
     return None
 
 
@@ -228,70 +202,6 @@ def _computed_output_problem(op: Operator, sg: Subgraph) -> str | None:
     )
 
 
-def _zero_point(q: Quantization | None) -> int:
-    """The zero point Prepare reads (``params.zero_point``: the first, 0 when none)."""
-    return q.zero_points[0] if q is not None and q.zero_points else 0
-
-
-#: What Prepare requires of an int8 output: zero point -128 (softmax_common.cc,
-#: logistic_common.cc), and for SOFTMAX scale 1/256.
-FIXED_INT8_OUTPUT = frozenset({"SOFTMAX", "LOGISTIC"})
-#: Kernels whose int16 path (an int16 first input) requires zero point 0, and of which tensors:
-#: all (logistic_common.cc, activations_common.cc's ReluPrepare, mul_common.cc) or the output
-#: only (softmax_common.cc).
-INT16_SYMMETRIC = {"LOGISTIC": "all", "RELU": "all", "MUL": "all", "SOFTMAX": "output"}
-#: Filter types of int8 convolutions (TFLM has no hybrid kernels).
-INT8_FILTERS = frozenset({"INT8", "INT4"})
-
-
-def _quantization_rule_problem(op: Operator, sg: Subgraph) -> str | None:
-    if not op.outputs or op.outputs[0] < 0:
-        return None
-    y = sg.tensors[op.outputs[0]]
-    q = y.quantization
-    if op.opcode in FIXED_INT8_OUTPUT and y.dtype == "INT8" and q is not None and q.scales:
-        zero = _zero_point(q)
-        scale_ok = op.opcode != "SOFTMAX" or q.scales[0] == 1 / 256
-        if zero != -128 or not scale_ok:
-            needs = "zero point -128" + (" and scale 1/256" if op.opcode == "SOFTMAX" else "")
-            return (
-                f"writes an int8 output with scale {q.scales[0]!r} and zero point {zero}; "
-                f"its kernel requires {needs}"
-            )
-    which = INT16_SYMMETRIC.get(op.opcode)
-    first = sg.tensors[op.inputs[0]] if op.inputs and op.inputs[0] >= 0 else None
-    if which is not None and first is not None and first.dtype == "INT16":  # the int16 path
-        for t in (*op.inputs, *op.outputs) if which == "all" else op.outputs:
-            tensor = sg.tensors[t] if t >= 0 else None
-            point = _zero_point(tensor.quantization) if tensor is not None else 0
-            if tensor is not None and tensor.dtype == "INT16" and point:
-                return (
-                    f"has int16 tensor {t} with zero point {point}; its kernel requires 0 "
-                    "(symmetric int16)"
-                )
-    if op.opcode == "CONCATENATION" and y.dtype == "INT8" and q is not None and q.scales:
-        for t in op.inputs:
-            tensor = sg.tensors[t] if t >= 0 else None
-            qi = tensor.quantization if tensor is not None else None
-            if qi is None or not qi.scales:
-                continue
-            if (qi.scales[0], _zero_point(qi)) != (q.scales[0], _zero_point(q)):
-                return (
-                    f"concatenates int8 input {t} quantized as ({qi.scales[0]!r}, "
-                    f"{_zero_point(qi)}) into an output quantized as ({q.scales[0]!r}, "
-                    f"{_zero_point(q)}); its kernel requires them equal"
-                )
-    if op.opcode in ("CONV_2D", "DEPTHWISE_CONV_2D") and len(op.inputs) > 1:
-        x, w = op.inputs[0], op.inputs[1]
-        filters = sg.tensors[w].dtype if min(x, w) >= 0 else None
-        if filters is not None and sg.tensors[x].dtype == "INT8" and filters not in INT8_FILTERS:
-            return (
-                f"has an int8 input and a {sg.tensors[w].dtype} filter; TFLM has no "
-                "hybrid kernels (filters of int8 models are int8 or int4)"
-            )
-    return None
-
-
 def _squeezed(x: Shape, op: Operator) -> Shape | str:
     """SQUEEZE's output shape (squeeze.cc), or why its Prepare fails."""
     listed = op.options.get("squeeze_dims") or ()
@@ -346,12 +256,13 @@ def kernel_io_problem(op: Operator, sg: Subgraph) -> str | None:
     """The first assumption of the operator's kernel its tensors break, or None."""
     return (
         _rank_problem(op, sg)
-        or _quantization_problem(op, sg)
+        or unquantized_problem(op, sg)
         or _binary_problem(op, sg)
         or _output_shape_problem(op, sg)
         or _computed_output_problem(op, sg)
-        or _quantization_rule_problem(op, sg)
         or _prepare_rule_problem(op, sg)
+        or operand_problem(op, sg)
+        or quantization_rule_problem(op, sg)
         or constant_shape_problem(op, sg)
         or lstm_problem(op, sg)
     )

@@ -1286,6 +1286,33 @@ CASES: dict[str, Case] = {
     "FULLY_CONNECTED bias scale ten times input x filter": Case(
         pm.fully_connected("fc_bias_scale", 0.02), "refuse", ("bias of scale", "within 2%")
     ),
+    "QUANTIZE into a per-channel output": Case(
+        pm.model(
+            "quantize_pc_out",
+            "QUANTIZE",
+            [pm.t([1, 4], "FLOAT32", None)],
+            [pm.t([1, 4], "INT8", None, scale=[0.1] * 4, zero_point=0, axis=1)],
+        ),
+        "refuse",
+        ("4 scales", "one scale"),
+    ),
+    "QUANTIZE into an output with scales but no zero points": Case(
+        pm.model(
+            "quantize_nozp",
+            "QUANTIZE",
+            [pm.t([1, 16], "FLOAT32", None)],
+            [pm.t([1, 16])],
+            "",
+            pm.no_zero_points(("out", 0)),
+        ),
+        "refuse",
+        ("no quantization",),
+    ),
+    "CONV_2D with RELU6 into an output with scales but no zero points": Case(
+        pm.conv("conv_relu6_nozp", edit=pm.no_zero_points(("out", 0)), activation=3),
+        "refuse",
+        ("fused activation", "scale 0.0"),
+    ),
     "int8 PADV2 constant value quantized unlike the output": Case(
         pm.padv2("padv2_value_q", (0.5, 3)), "refuse", ("constant value", "(0.5, 3)")
     ),

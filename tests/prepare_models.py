@@ -80,14 +80,17 @@ def conv(
     filter_scales: list[float] | None = None,
     axis: int = 0,
     edit: Edit | None = None,
+    activation: int = 0,
 ) -> Callable[[Path], Path]:
-    """An int8 3x3 CONV_2D [1, 8, 8, 2] -> [1, 8, 8, 4], per-channel filter along ``axis``."""
+    """An int8 3x3 CONV_2D [1, 8, 8, 2] -> [1, 8, 8, 4], per-channel filter along ``axis``,
+    with fused ``activation`` (3: RELU6)."""
     scales = filter_scales if filter_scales is not None else [0.02] * 4
     w = c(np.ones((4, 3, 3, 2)), "INT8", scale=scales, axis=axis)
     b = c(np.zeros(4), "INT32", scale=[0.002] * 4)
     return model(
         name, "CONV_2D", [t([1, 8, 8, 2]), w, b], [t([1, 8, 8, 4])], "Conv2DOptions", edit,
         padding=0, strideW=1, strideH=1, dilationWFactor=1, dilationHFactor=1,
+        fusedActivationFunction=activation,
     )  # fmt: skip
 
 
@@ -239,6 +242,14 @@ BUILT_RIGHT: dict[str, Callable[[Path], Path]] = {
     ),
     "conv bias with scales but no zero points": conv(
         "conv_bias_nozp", edit=no_zero_points(("in", 2))
+    ),
+    "conv with RELU6": conv("conv_relu6_ok", activation=3),
+    "int8 quantize": unary("quantize_ok", "QUANTIZE", ("INT8", "INT8"), (0.1, 0), (0.2, 3)),
+    "int16 quantize of a per-channel input": model(
+        "quantize_pc_in_ok",
+        "QUANTIZE",
+        [t([1, 4], "INT16", None, scale=[0.1] * 4, zero_point=0, axis=1)],
+        [t([1, 4], "INT8", (0.2, 0))],
     ),
     "depthwise per channel along axis 3": depthwise("dw_ok", 4, 3),
     "fully connected with its bias at input x filter scale": fully_connected("fc_ok"),

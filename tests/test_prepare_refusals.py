@@ -71,6 +71,12 @@ REFUSED_IN_PREPARE = {
     "int16 CONCATENATION input at zero point 2": ("CONCATENATION", "concatenation.cc"),
     "int32 ADD of quantized inputs": ("ADD", "add_common.cc"),
     "FULLY_CONNECTED bias scale ten times input x filter": ("FULLY_CONNECTED", "kernel_util.cc"),
+    "QUANTIZE into a per-channel output": ("QUANTIZE", "quantize_common.cc"),
+    "QUANTIZE into an output with scales but no zero points": ("QUANTIZE", "quantize_common.cc"),
+    "CONV_2D with RELU6 into an output with scales but no zero points": (
+        "CONV_2D",
+        "kernel_util.cc",
+    ),
     "int8 PADV2 constant value quantized unlike the output": ("PADV2", "pad_common.cc"),
 }
 #: Cases whose Prepare aborts the process (a TFLITE_CHECK on a rescaling multiplier).

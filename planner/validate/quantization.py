@@ -22,6 +22,8 @@ zero points are missing is judged by the numbers TFLM's kernels compute with:
 - convolutions (``conv_common.cc``, ``depthwise_conv_common.cc``, ``transpose_conv.cc``,
   ``PopulateConvolutionQuantizationParams``): quantized input and filter, one filter scale
   or one per output channel (filter dimension 0, DEPTHWISE's 3), int8/int4 filters for int8;
+- QUANTIZE's output: one scale and zero point; a fused activation of a quantized output must
+  land on a whole number of output steps (an unquantized output's scale 0 gives NaN);
 - FULLY_CONNECTED with one filter scale and a bias: bias scale within 2% of an output step
   of input scale x filter scale (``GetQuantizedConvolutionMultipler``);
 - int8 SVDF: a bias (its Prepare reads the bias's scale unconditionally) of scale within
@@ -72,6 +74,23 @@ INT16_SYMMETRIC = frozenset(
 INT8_FILTERS = frozenset({"INT8", "INT4"})
 #: Convolutions: (input index, filter index, the filter dimension of output channels).
 CONVOLUTIONS = {"CONV_2D": (0, 1, 0), "DEPTHWISE_CONV_2D": (0, 1, 3), "TRANSPOSE_CONV": (2, 1, 0)}
+#: Kernels clamping a quantized output to their fused activation in Prepare
+#: (``CalculateActivationRangeQuantized``), and the real values each activation quantizes
+#: (RELU: 0; RELU_N1_TO_1: -1 and 1; RELU6: 0 and 6).
+CLAMPING = frozenset(
+    {
+        "CONV_2D",
+        "DEPTHWISE_CONV_2D",
+        "FULLY_CONNECTED",
+        "TRANSPOSE_CONV",
+        "ADD",
+        "SUB",
+        "MUL",
+        "AVERAGE_POOL_2D",
+        "MAX_POOL_2D",
+    }
+)
+CLAMPED_VALUES = {1: (0.0,), 2: (-1.0, 1.0), 3: (0.0, 6.0)}
 #: The pooling kernels sharing ``PoolingPrepare`` (pooling_common.cc).
 POOLS = frozenset({"AVERAGE_POOL_2D", "MAX_POOL_2D"})
 QUANTIZED = frozenset({"INT8", "INT16"})
@@ -224,6 +243,37 @@ def _rescale_problem(op: Operator, sg: Subgraph, x: Tensor, y: Tensor) -> str | 
     return None
 
 
+def _round_away(v: float) -> float:
+    """``TfLiteRound``: half away from zero (NaN and infinities unchanged)."""
+    return v if not math.isfinite(v) else math.copysign(math.floor(abs(v) + 0.5), v)
+
+
+def _output_problem(op: Operator, y: Tensor) -> str | None:
+    """QUANTIZE's output quantization, and a fused activation clamped in the output's steps
+    (``Quantize`` in kernel_util.cc: f / scale, rounded, must fit an int32)."""
+    q = affine(y)
+    if op.opcode == "QUANTIZE" and (q is None or len(q.scales) != 1):
+        have = "no quantization" if q is None else f"{len(q.scales)} scales"
+        return (
+            f"writes {y.dtype} tensor {y.index} with {have}; its kernel requires one scale and "
+            "zero point (per-tensor affine quantization)"
+        )
+    act = op.options.get("fused_activation_function")
+    values = CLAMPED_VALUES.get(act) if isinstance(act, int) else None
+    if op.opcode not in CLAMPING or y.dtype not in QUANTIZED or values is None:
+        return None
+    scale = params(y)[0]
+    for v in values:
+        steps = _round_away(_f32(_div(v, scale)))
+        if not -(2.0**31) <= steps <= 2.0**31:
+            return (
+                f"clamps its {y.dtype.lower()} output (scale {scale!r}) at {v} for its fused "
+                "activation, which is no int32 count of output steps; its kernel requires a "
+                "quantized output"
+            )
+    return None
+
+
 def _same_as_output_problem(op: Operator, sg: Subgraph, x: Tensor, y: Tensor) -> str | None:
     """Inputs Prepare requires quantized as the output, or not quantized at all."""
     if op.opcode == "CONCATENATION" and x.dtype == "INT8":
@@ -327,6 +377,7 @@ def quantization_rule_problem(op: Operator, sg: Subgraph) -> str | None:
         _fixed_output_problem(op, x, y)
         or _symmetric_problem(op, sg, x)
         or _rescale_problem(op, sg, x, y)
+        or _output_problem(op, y)
         or _same_as_output_problem(op, sg, x, y)
         or _bias_problem(op, sg, x, y)
     )

@@ -1192,6 +1192,26 @@ CASES: dict[str, Case] = {
         "refuse",
         ("scale 0.1", "and 0.0", "(0, 1)"),
     ),
+    "int8 ADD into an output of scale 1e-7": Case(
+        pm.binary("add_out_tiny", "ADD", "INT8", ((0.1, 0), (0.1, 0), (1e-7, 0)), "AddOptions"),
+        "refuse",
+        ("1.0000000116860974e-07", "(0, 1)"),
+    ),
+    "int8 SUB input with scales but no zero points": Case(
+        pm.binary(
+            "nozp_sub_in",
+            "SUB",
+            "INT8",
+            ((0.1, 0), (0.1, 0), (0.1, 0)),
+            "SubOptions",
+            pm.no_zero_points(("in", 1)),
+        ),
+        "refuse",
+        ("and 0.0", "(0, 1)"),
+    ),
+    "int8 SVDF without a bias": Case(
+        pm.svdf("svdf_nobias", bias_scale=None), "refuse", ("without a bias", "crashes")
+    ),
     "SPLIT axis that is a model input": Case(
         pm.split("split_axis_input", False), "refuse", ("axis from tensor 0", "not constant")
     ),

@@ -193,16 +193,17 @@ def svdf(
     name: str,
     rank: int = 2,
     state: list[int] | None = None,
-    bias_scale: float = 0.0002,
+    bias_scale: float | None = 0.0002,
     state_dtype: str = "INT16",
 ) -> Callable[[Path], Path]:
     """An int8 SVDF: 16 inputs, 8 filters, memory 10, rank 2 (4 units), batch 1. Its bias
-    scale must be state scale 0.01 x time-weights scale 0.02 = 0.0002."""
+    scale must be state scale 0.01 x time-weights scale 0.02 = 0.0002 (None: no bias)."""
+    bias = c(np.zeros(4), "INT32", scale=bias_scale) if bias_scale is not None else None
     ins = [
         t([1, 16]),
         c(np.ones((8, 16)), "INT8", scale=0.02),
         c(np.ones((8, 10)), "INT16", scale=0.02),
-        c(np.zeros(4), "INT32", scale=bias_scale),
+        bias,
         t(state or [1, 80], state_dtype, (0.01, 0), variable=True),
     ]
     return model(name, "SVDF", ins, [t([1, 4])], "SVDFOptions", rank=rank)
@@ -273,6 +274,8 @@ BUILT_RIGHT: dict[str, Callable[[Path], Path]] = {
     ),
     "int16 concatenation": concat16("concat16_ok", 0),
     "int32 add unquantized": binary("add32_ok", "ADD", "INT32", (None, None, None), "AddOptions"),
+    "int8 sub": binary("sub_ok", "SUB", "INT8", ((0.1, 1), (0.2, -3), (0.3, 5)), "SubOptions"),
+    "int16 add": binary("add16_ok", "ADD", "INT16", ((0.1, 0), (0.2, 0), (0.3, 0)), "AddOptions"),
     "int8 add": binary("add_ok", "ADD", "INT8", ((0.1, 1), (0.2, -3), (0.3, 5)), "AddOptions"),
     "int8 padv2 with its value quantized as the output": padv2("padv2_ok", (0.1, 0)),
     "split with a constant axis": split("split_ok", True),

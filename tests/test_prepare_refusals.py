@@ -2,10 +2,11 @@
 
 Every hostile case of that section (tests/hostile.py; test_hostile.py checks the one-line
 refusal in every format) is one TFLM's kernel ``Prepare`` refuses, its error naming the
-kernel's source file, or one it aborts on (a ``TFLITE_CHECK`` of a rescaling multiplier
-kills the process). The same operators built right (tests/prepare_models.py) allocate and the
-planner accepts them: among them a convolution output and bias, and a bias-less
-FULLY_CONNECTED filter, with scales but no zero points, which TFLM takes.
+kernel's source file, or one it crashes on (a ``TFLITE_CHECK`` of a rescaling multiplier
+aborts the process; an int8 SVDF without a bias reads the missing tensor). The same
+operators built right (tests/prepare_models.py) allocate and the planner accepts them: among
+them a convolution output and bias, and a bias-less FULLY_CONNECTED filter, with scales but
+no zero points, which TFLM takes.
 """
 
 from __future__ import annotations
@@ -79,11 +80,15 @@ REFUSED_IN_PREPARE = {
     ),
     "int8 PADV2 constant value quantized unlike the output": ("PADV2", "pad_common.cc"),
 }
-#: Cases whose Prepare aborts the process (a TFLITE_CHECK on a rescaling multiplier).
-ABORTED_IN_PREPARE = (
+#: Cases whose Prepare kills the process: a TFLITE_CHECK on a rescaling multiplier aborts
+#: it, and an int8 SVDF without a bias reads the missing tensor.
+CRASHED_IN_PREPARE = (
     "int8 SOFTMAX input with scales but no zero points",
     "int8 SOFTMAX with beta 0",
     "int8 ADD input with scales but no zero points",
+    "int8 ADD into an output of scale 1e-7",
+    "int8 SUB input with scales but no zero points",
+    "int8 SVDF without a bias",
 )
 FIRST, LAST = (
     "CONV_2D input with scales but no zero points",
@@ -122,7 +127,7 @@ def _answer(proc: subprocess.CompletedProcess[str]) -> dict[str, object]:
 def test_every_case_of_the_section_says_what_the_runtime_does() -> None:
     section = list(CASES)
     cases = section[section.index(FIRST) : section.index(LAST) + 1]
-    assert set(cases) == {*REFUSED_IN_PREPARE, *ABORTED_IN_PREPARE}
+    assert set(cases) == {*REFUSED_IN_PREPARE, *CRASHED_IN_PREPARE}
     assert all(CASES[name].kind == "refuse" for name in cases)
 
 
@@ -137,8 +142,8 @@ def test_tflm_refuses_it_in_prepare(name: str, tmp_path: Path) -> None:
 
 
 @needs_runtime
-@pytest.mark.parametrize("name", ABORTED_IN_PREPARE)
-def test_tflm_aborts_on_it(name: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", CRASHED_IN_PREPARE)
+def test_tflm_crashes_on_it(name: str, tmp_path: Path) -> None:
     proc = _allocate(CASES[name].build(tmp_path))
     assert proc.returncode < 0, (proc.returncode, proc.stdout, proc.stderr[-2000:])
 

@@ -1,12 +1,12 @@
-"""Per-operator checks of the tensors a kernel reads and writes: what TFLM's kernels assume
-of them without checking, so that a model breaking it allocates and then writes out of
-bounds, aborts or computes garbage when it runs.
+"""Per-operator checks of the tensors a kernel reads and writes: what TFLM's kernels' Prepare
+refuses or aborts on, and what they assume of them without checking, so that a model
+breaking it allocates and then writes out of bounds, aborts or computes garbage when it runs.
 
 - ranks: kernels describe tensors with ``RuntimeShape``, whose dimensions live in a fixed
   array of ``kMaxSmallSize`` = 6 (``runtime_shape.h``); a larger rank overruns it;
 - quantized math: the int8/int16 paths of these kernels read each activation's scale and
   zero point (``CalculateActivationRangeQuantized``, ``QuantizeMultiplier``); an int8
-  activation without quantization parameters fails ``Prepare``;
+  activation without quantization scales is refused (:mod:`.quantization`);
 - binary elementwise operators: inputs of one type, broadcastable, and an output of the
   broadcast shape (``reference_ops::BroadcastAdd`` and friends write that many elements);
 - convolutions and fully-connected layers: an output of the shape the kernel computes
@@ -14,12 +14,19 @@ bounds, aborts or computes garbage when it runs.
 - kernels that set their output's shape in Prepare (GATHER, GATHER_ND, EMBEDDING_LOOKUP,
   DEPTH_TO_SPACE, SPACE_TO_DEPTH): a declared shape equal to the computed one, which TFLM
   plans;
-- quantization Prepare requires: int8 SOFTMAX/LOGISTIC outputs at scale 1/256, zero point
-  -128; symmetric int16 (zero point 0) for LOGISTIC, RELU, MUL and SOFTMAX's output; int8
-  CONCATENATION inputs quantized as the output; int8 convolutions with int8/int4 filters;
+- quantization Prepare requires (:mod:`.quantization`, reading a tensor with scales but no
+  zero points as unquantized, as TFLM does): fixed SOFTMAX/LOGISTIC/LOG_SOFTMAX/TANH output
+  quantization, symmetric int16, rescaling multipliers within their range, pooling and
+  CONCATENATION inputs quantized as the output, convolution filters quantized with one
+  scale or one per output channel, FULLY_CONNECTED and SVDF bias scales, QUANTIZE's
+  per-tensor output, fused activations a quantized output can represent;
 - options and shapes Prepare rejects: STRIDED_SLICE's ellipsis and new-axis masks, TRANSPOSE
   past rank 5, SQUEEZE of a dimension that is not 1 or into another shape, an SVDF state that
   is not a variable tensor;
+- operands Prepare requires constant (SPLIT/SPLIT_V axis, TRANSPOSE permutation, RESIZE
+  size, FILL dims, BROADCAST_TO shape) and option and operand values it rejects (GATHER
+  axis and batch_dims, TRANSPOSE permutation, SVDF rank and shapes, a scalar SOFTMAX):
+  :mod:`.operands`;
 - output shapes kernels compute from constant operands (:mod:`.shapes`): PAD/PADV2 and
   MIRROR_PAD (paddings), EXPAND_DIMS (axis), STRIDED_SLICE (begin, end, strides) and SLICE
   (begin, size), whether Prepare refuses a different declared shape or the kernel would write

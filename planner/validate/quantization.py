@@ -8,7 +8,9 @@ unquantized as one with neither (``kTfLiteNoQuantization``, ``params`` scale 0 a
 point 0). Every rule here reads the tensors that way (:func:`params`), so a model whose
 zero points are missing is judged by the numbers TFLM's kernels compute with:
 
-- quantized math on unquantized activations (:data:`QUANTIZED_MATH`): refused as broken;
+- quantized math on activations without scales (:data:`QUANTIZED_MATH`): refused as
+  broken, though TFLM takes some (a convolution's output); one with scales but no zero
+  points is judged only by the rules below, as TFLM's Prepare judges it;
 - fixed output quantization: int8 SOFTMAX/LOGISTIC (zero point -128, SOFTMAX scale 1/256),
   int16 SOFTMAX (zero point 0, scale 1/32768), int8 -> int16 SOFTMAX (zero point -32768,
   scale 1/65536), int8 LOG_SOFTMAX (16/256, 127), int16 TANH/LOGISTIC (scale 2^-15);
@@ -22,8 +24,9 @@ zero points are missing is judged by the numbers TFLM's kernels compute with:
 - convolutions (``conv_common.cc``, ``depthwise_conv_common.cc``, ``transpose_conv.cc``,
   ``PopulateConvolutionQuantizationParams``): quantized input and filter, one filter scale
   or one per output channel (filter dimension 0, DEPTHWISE's 3), int8/int4 filters for int8;
-- QUANTIZE's output: one scale and zero point; a fused activation of a quantized output must
-  land on a whole number of output steps (an unquantized output's scale 0 gives NaN);
+- QUANTIZE's output: one scale and zero point; a fused activation's clamp values on a
+  quantized output: an int32 count of output steps (an unquantized output's scale 0 gives
+  NaN, so Prepare refuses it);
 - FULLY_CONNECTED with one filter scale and a bias: bias scale within 2% of an output step
   of input scale x filter scale (``GetQuantizedConvolutionMultipler``);
 - int8 SVDF: a bias (its Prepare reads the bias's scale unconditionally) of scale within
@@ -349,7 +352,10 @@ def _bias_problem(op: Operator, sg: Subgraph, x: Tensor, y: Tensor) -> str | Non
     if op.opcode == "SVDF" and x.dtype == "INT8":
         b, state, time = (_at(sg, op.inputs, k) for k in (3, 4, 2))
         if b is None:
-            return "is an int8 SVDF without a bias; TFLM's kernel reads the bias's scale"
+            return (
+                "is an int8 SVDF without a bias; TFLM's kernel reads the missing bias's scale "
+                "and crashes"
+            )
         product = _f32(params(state)[0] * params(time)[0])
         if not abs(params(b)[0] - product) < 1e-5:
             return (

@@ -1333,6 +1333,38 @@ CASES: dict[str, Case] = {
         "refuse",
         ("fused activation", "scale 0.0"),
     ),
+    "L2_NORMALIZATION with a fused RELU": Case(
+        pm.l2_norm("l2_relu", [1, 16], 1), "refuse", ("fused activation 1",)
+    ),
+    "L2_NORMALIZATION of a rank-5 input": Case(
+        pm.l2_norm("l2_rank5", [1, 1, 1, 2, 16]), "refuse", ("rank-5", "at most 4")
+    ),
+    "EMBEDDING_LOOKUP of an int8 table at zero point 3 into floats": Case(
+        pm.embedding_lookup("embedding_zp", 3), "refuse", ("zero point 3", "symmetric")
+    ),
+    "int8 HARD_SWISH output finer than input scale / 128": Case(
+        pm.unary("hard_swish_scale", "HARD_SWISH", ("INT8", "INT8"), (1.0, 0), (0.001, 0)),
+        "refuse",
+        ("input scale / 128",),
+    ),
+    "FILL dims that are a model input": Case(
+        pm.fill("fill_dims_input", pm.t([2], "INT32", None)),
+        "refuse",
+        ("dims from tensor 0", "not constant"),
+    ),
+    "BROADCAST_TO shape that is a model input": Case(
+        pm.broadcast_to("broadcast_to_input", pm.t([2], "INT32", None)),
+        "refuse",
+        ("shape from tensor 1", "not constant"),
+    ),
+    "RESIZE_BILINEAR size that is a model input": Case(
+        pm.resize_bilinear("resize_bilinear_input", pm.t([2], "INT32", None)),
+        "refuse",
+        ("size from tensor 1", "not constant"),
+    ),
+    "RESIZE_NEAREST_NEIGHBOR with three size values": Case(
+        pm.resize("resize_size3", pm.c([8, 8, 1])), "refuse", ("size of shape [3]",)
+    ),
     "int8 PADV2 constant value quantized unlike the output": Case(
         pm.padv2("padv2_value_q", (0.5, 3)), "refuse", ("constant value", "(0.5, 3)")
     ),

@@ -235,6 +235,38 @@ def padv2(name: str, value_q: tuple[float, int]) -> Callable[[Path], Path]:
     return model(name, "PADV2", [t([1, 4, 4, 2]), pads, value], [t([1, 6, 6, 2])])
 
 
+def floats(shape: list[int]) -> Spec:
+    return t(shape, "FLOAT32", None)
+
+
+def l2_norm(name: str, shape: list[int], activation: int = 0) -> Callable[[Path], Path]:
+    return model(
+        name, "L2_NORMALIZATION", [floats(shape)], [floats(shape)], "L2NormOptions",
+        fusedActivationFunction=activation,
+    )  # fmt: skip
+
+
+def embedding_lookup(name: str, zero_point: int) -> Callable[[Path], Path]:
+    """Rows 1 and 2 of an int8 [4, 8] table (scale 0.1) into a float output."""
+    table = c(np.ones((4, 8)), "INT8", scale=0.1, zero_point=zero_point)
+    return model(name, "EMBEDDING_LOOKUP", [c([1, 2]), table], [floats([2, 8])])
+
+
+def fill(name: str, dims: Spec) -> Callable[[Path], Path]:
+    return model(name, "FILL", [dims, c(np.zeros(()), "FLOAT32")], [floats([2, 3])])
+
+
+def broadcast_to(name: str, shape: Spec) -> Callable[[Path], Path]:
+    return model(name, "BROADCAST_TO", [floats([1, 3]), shape], [floats([2, 3])])
+
+
+def resize_bilinear(name: str, size: Spec) -> Callable[[Path], Path]:
+    return model(
+        name, "RESIZE_BILINEAR", [t([1, 4, 4, 2]), size], [t([1, 8, 8, 2])],
+        "ResizeBilinearOptions",
+    )  # fmt: skip
+
+
 #: The same operators built as TFLM accepts them (each allocates, and the planner accepts it).
 BUILT_RIGHT: dict[str, Callable[[Path], Path]] = {
     "conv per channel along axis 0": conv("conv_ok"),
@@ -285,6 +317,12 @@ BUILT_RIGHT: dict[str, Callable[[Path], Path]] = {
     "resize with a constant size": resize("resize_ok", c([8, 8])),
     "gather with batch_dims": gather("gather_batch_ok", [2, 5, 3], [2, 4], [2, 4, 3], 1, 1),
     "gather along a negative axis": gather("gather_neg_ok", [5, 3], [4], [5, 4], -1, 0),
+    "l2 normalization": l2_norm("l2_ok", [1, 16]),
+    "embedding lookup of a symmetric int8 table": embedding_lookup("embedding_ok", 0),
+    "int8 hard swish": unary("hard_swish_ok", "HARD_SWISH", ("INT8", "INT8"), (0.1, 0), (0.1, 0)),
+    "fill with constant dims": fill("fill_ok", c([2, 3])),
+    "broadcast_to a constant shape": broadcast_to("broadcast_to_ok", c([2, 3])),
+    "resize_bilinear with a constant size": resize_bilinear("resize_bilinear_ok", c([8, 8])),
     "int8 svdf": svdf("svdf_ok"),
     "int8 svdf with an int8 state": svdf("svdf_state8_ok", state_dtype="INT8"),
 }

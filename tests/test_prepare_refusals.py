@@ -78,6 +78,20 @@ REFUSED_IN_PREPARE = {
         "CONV_2D",
         "kernel_util.cc",
     ),
+    "L2_NORMALIZATION with a fused RELU": ("L2_NORMALIZATION", "l2norm.cc"),
+    "L2_NORMALIZATION of a rank-5 input": ("L2_NORMALIZATION", "l2norm.cc"),
+    "EMBEDDING_LOOKUP of an int8 table at zero point 3 into floats": (
+        "EMBEDDING_LOOKUP",
+        "embedding_lookup.cc",
+    ),
+    "int8 HARD_SWISH output finer than input scale / 128": ("HARD_SWISH", "hard_swish_common.cc"),
+    "FILL dims that are a model input": ("FILL", "fill.cc"),
+    "BROADCAST_TO shape that is a model input": ("BROADCAST_TO", "broadcast_to.cc"),
+    "RESIZE_BILINEAR size that is a model input": ("RESIZE_BILINEAR", "resize_bilinear.cc"),
+    "RESIZE_NEAREST_NEIGHBOR with three size values": (
+        "RESIZE_NEAREST_NEIGHBOR",
+        "resize_nearest_neighbor.cc",
+    ),
     "int8 PADV2 constant value quantized unlike the output": ("PADV2", "pad_common.cc"),
 }
 #: Cases whose Prepare kills the process: a TFLITE_CHECK on a rescaling multiplier aborts

@@ -22,7 +22,8 @@ Option and operand values Prepare refuses:
   rank-2 input, weights, state and output, weights of [filters, input size] and [filters,
   memory], a bias of one value per unit, a [batch, memory x filters] state and a [batch,
   units] output, five inputs;
-- SOFTMAX (``softmax_common.cc``): an input of rank 1 or more.
+- SOFTMAX (``softmax_common.cc``): an input of rank 1 or more;
+- L2_NORMALIZATION (``l2norm.cc``): an input of rank 4 or less and no fused activation.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ CONSTANT_OPERANDS: dict[str, tuple[int, str]] = {
     "FILL": (0, "dims"),
     "BROADCAST_TO": (1, "shape"),
 }
+#: The largest input rank L2_NORMALIZATION takes (l2norm.cc).
+L2_NORM_MAX_RANK = 4
 #: SVDF's inputs: input, feature weights, time weights, bias (optional), activation state.
 SVDF_INPUTS = 5
 
@@ -158,6 +161,17 @@ def _svdf_problem(op: Operator, sg: Subgraph) -> str | None:
     return None
 
 
+def _l2_norm_problem(op: Operator, sg: Subgraph) -> str | None:
+    x = _at(sg, op.inputs, 0)
+    if x is not None and len(x.shape) > L2_NORM_MAX_RANK:
+        return (
+            f"normalizes a rank-{len(x.shape)} input; its kernel handles at most "
+            f"{L2_NORM_MAX_RANK} dimensions"
+        )
+    act = opt_int(op, "fused_activation_function", 0)
+    return f"has fused activation {act}; its kernel supports none" if act else None
+
+
 def operand_problem(op: Operator, sg: Subgraph) -> str | None:
     """The first constant operand, option or operand value the operator's Prepare refuses,
     or None."""
@@ -173,6 +187,8 @@ def operand_problem(op: Operator, sg: Subgraph) -> str | None:
         return _gather_problem(op, sg)
     if name == "SVDF":
         return _svdf_problem(op, sg)
+    if name == "L2_NORMALIZATION":
+        return _l2_norm_problem(op, sg)
     if name == "SOFTMAX" and op.inputs and op.inputs[0] >= 0:
         x = sg.tensors[op.inputs[0]]
         if not x.shape:

@@ -29,6 +29,8 @@ zero points are missing is judged by the numbers TFLM's kernels compute with:
   NaN, so Prepare refuses it);
 - FULLY_CONNECTED with one filter scale and a bias: bias scale within 2% of an output step
   of input scale x filter scale (``GetQuantizedConvolutionMultipler``);
+- EMBEDDING_LOOKUP's int8 table into a float output at zero point 0; HARD_SWISH's int8
+  output scale above input scale / 128 (``hard_swish_common.cc``);
 - int8 SVDF: a bias (its Prepare reads the bias's scale unconditionally) of scale within
   1e-5 of activation-state scale x time-weights scale (``svdf_common.cc``).
 """
@@ -277,6 +279,37 @@ def _output_problem(op: Operator, y: Tensor) -> str | None:
     return None
 
 
+def _multiplier_shift(m: float) -> int:
+    """The shift ``QuantizeMultiplier`` gives a finite, non-negative multiplier."""
+    if m == 0:
+        return 0
+    q, shift = math.frexp(m)
+    if _round_away(q * (1 << 31)) == 1 << 31:
+        shift += 1
+    return 0 if shift < -31 else shift
+
+
+def _lookup_problem(op: Operator, sg: Subgraph, x: Tensor, y: Tensor) -> str | None:
+    """EMBEDDING_LOOKUP's int8 table into a float output (symmetric, embedding_lookup.cc)
+    and HARD_SWISH's int8 output rescaling (a shift of at most 0, hard_swish_common.cc)."""
+    table = _at(sg, op.inputs, 1)
+    zero, types = params(table)[1], (table.dtype if table is not None else "", y.dtype)
+    if op.opcode == "EMBEDDING_LOOKUP" and zero != 0 and types == ("INT8", "FLOAT32"):
+        return (
+            f"has an int8 table (tensor {op.inputs[1]}) at zero point {zero} for a float "
+            "output; its kernel requires 0 (symmetric)"
+        )
+    if op.opcode == "HARD_SWISH" and x.dtype == "INT8":
+        sx, sy = params(x)[0], params(y)[0]
+        multiplier = _f32(_f32(_f32(1 / 128) * sx) / sy) if sx > 0 and sy > 0 else 0.0
+        if math.isfinite(multiplier) and _multiplier_shift(multiplier) > 0:
+            return (
+                f"has an int8 input of scale {sx!r} and an output of scale {sy!r}; its kernel "
+                "requires input scale / 128 below the output scale"
+            )
+    return None
+
+
 def _same_as_output_problem(op: Operator, sg: Subgraph, x: Tensor, y: Tensor) -> str | None:
     """Inputs Prepare requires quantized as the output, or not quantized at all."""
     if op.opcode == "CONCATENATION" and x.dtype == "INT8":
@@ -386,6 +419,7 @@ def quantization_rule_problem(op: Operator, sg: Subgraph) -> str | None:
         or _output_problem(op, y)
         or _same_as_output_problem(op, sg, x, y)
         or _bias_problem(op, sg, x, y)
+        or _lookup_problem(op, sg, x, y)
     )
 
 

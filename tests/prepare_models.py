@@ -75,6 +75,14 @@ def no_zero_points(*which: tuple[str, int]) -> Edit:
     return edit
 
 
+def _bias_scales_without_zero_points(n: int) -> Edit:
+    def edit(g: Sub, xs: list[int], ys: list[int]) -> None:
+        q = g.t.tensors[xs[2]].quantization
+        q.scale, q.zeroPoint = [0.002] * n, []
+
+    return edit
+
+
 def conv(
     name: str,
     filter_scales: list[float] | None = None,
@@ -283,6 +291,9 @@ BUILT_RIGHT: dict[str, Callable[[Path], Path]] = {
         "QUANTIZE",
         [t([1, 4], "INT16", None, scale=[0.1] * 4, zero_point=0, axis=1)],
         [t([1, 4], "INT8", (0.2, 0))],
+    ),
+    "conv bias with 3 scales for 4 channels and no zero points (TFLM copies none)": conv(
+        "conv_bias_3_scales_nozp", edit=_bias_scales_without_zero_points(3)
     ),
     "depthwise per channel along axis 3": depthwise("dw_ok", 4, 3),
     "fully connected with its bias at input x filter scale": fully_connected("fc_ok"),

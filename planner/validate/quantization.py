@@ -75,6 +75,9 @@ INT16_SYMMETRIC = frozenset(
         "SQUARED_DIFFERENCE",
     }
 )
+#: Kernels requiring a fixed output quantization (softmax_common.cc, logistic_common.cc,
+#: log_softmax.cc, tanh.cc).
+FIXED_OUTPUTS = frozenset({"SOFTMAX", "LOGISTIC", "LOG_SOFTMAX", "TANH"})
 #: Filter types of int8 convolutions (TFLM has no hybrid kernels).
 INT8_FILTERS = frozenset({"INT8", "INT4"})
 #: Convolutions: (input index, filter index, the filter dimension of output channels).
@@ -169,8 +172,10 @@ def _pow2_15(scale: float) -> bool:
 
 def _fixed_output_needs(op: Operator, x: Tensor, y: Tensor) -> str | None:
     """What the kernel requires of an output's quantization that it lacks, or None."""
-    scale, zero = params(y)
     name, types = op.opcode, (x.dtype, y.dtype)
+    if name not in FIXED_OUTPUTS:
+        return None
+    scale, zero = params(y)
     softmax = name == "SOFTMAX"
     if name in ("SOFTMAX", "LOGISTIC") and types == ("INT8", "INT8"):
         if zero != -128 or (softmax and scale != 1 / 256):
@@ -256,7 +261,7 @@ def _round_away(v: float) -> float:
 def _output_problem(op: Operator, y: Tensor) -> str | None:
     """QUANTIZE's output quantization, and a fused activation clamped in the output's steps
     (``Quantize`` in kernel_util.cc: f / scale, rounded, must fit an int32)."""
-    q = affine(y)
+    q = affine(y) if op.opcode == "QUANTIZE" else None
     if op.opcode == "QUANTIZE" and (q is None or len(q.scales) != 1):
         have = "no quantization" if q is None else f"{len(q.scales)} scales"
         return (
@@ -292,6 +297,8 @@ def _multiplier_shift(m: float) -> int:
 def _lookup_problem(op: Operator, sg: Subgraph, x: Tensor, y: Tensor) -> str | None:
     """EMBEDDING_LOOKUP's int8 table into a float output (symmetric, embedding_lookup.cc)
     and HARD_SWISH's int8 output rescaling (a shift of at most 0, hard_swish_common.cc)."""
+    if op.opcode not in ("EMBEDDING_LOOKUP", "HARD_SWISH"):
+        return None
     table = _at(sg, op.inputs, 1)
     zero, types = params(table)[1], (table.dtype if table is not None else "", y.dtype)
     if op.opcode == "EMBEDDING_LOOKUP" and zero != 0 and types == ("INT8", "FLOAT32"):

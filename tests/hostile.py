@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from . import prepare_models as pm
 from .builder import Model, Sub, i8, i32, schema
 
 REFUSED = "TFLM will refuse this model"
@@ -1615,6 +1616,249 @@ CASES: dict[str, Case] = {
         typed("reverse_axis_i64", TYPED_RIGHT["reverse"], i1="INT64"),
         "refuse",
         ("INT64 axis", "reverse.cc"),
+    ),
+    # ---- Prepare operand, option and quantization checks (red team 4, findings 2, 4-6)
+    "CONV_2D input with scales but no zero points": Case(
+        pm.conv("nozp_x", edit=pm.no_zero_points(("in", 0))), "refuse", ("unquantized INT8 input",)
+    ),
+    "CONV_2D filter with scales but no zero points": Case(
+        pm.conv("nozp_w", edit=pm.no_zero_points(("in", 1))),
+        "refuse",
+        ("unquantized INT8 filter",),
+    ),
+    "FULLY_CONNECTED filter with scales but no zero points": Case(
+        pm.fully_connected("nozp_fc_w", edit=pm.no_zero_points(("in", 1))),
+        "refuse",
+        ("bias of scale", "within 2%"),
+    ),
+    "ADD output with scales but no zero points": Case(
+        pm.binary(
+            "nozp_add",
+            "ADD",
+            "INT8",
+            ((0.1, 0), (0.1, 0), (0.1, 0)),
+            "AddOptions",
+            pm.no_zero_points(("out", 0)),
+        ),
+        "refuse",
+        ("without quantization",),
+    ),
+    "AVERAGE_POOL_2D output with scales but no zero points": Case(
+        pm.model(
+            "nozp_pool",
+            "AVERAGE_POOL_2D",
+            [pm.t([1, 4, 4, 2])],
+            [pm.t([1, 2, 2, 2])],
+            "Pool2DOptions",
+            pm.no_zero_points(("out", 0)),
+            padding=1,
+            strideW=2,
+            strideH=2,
+            filterWidth=2,
+            filterHeight=2,
+        ),
+        "refuse",
+        ("(unquantized)", "requires them equal"),
+    ),
+    "int8 SOFTMAX input with scales but no zero points": Case(
+        pm.softmax(
+            "nozp_softmax_in", ("INT8", "INT8"), (1 / 256, -128), edit=pm.no_zero_points(("in", 0))
+        ),
+        "refuse",
+        ("above 2^-26", "aborts"),
+    ),
+    "int8 SOFTMAX with beta 0": Case(
+        pm.softmax("softmax_beta0", ("INT8", "INT8"), (1 / 256, -128), beta=0.0),
+        "refuse",
+        ("beta 0.0",),
+    ),
+    "int8 ADD input with scales but no zero points": Case(
+        pm.binary(
+            "nozp_add_in",
+            "ADD",
+            "INT8",
+            ((0.1, 0), (0.1, 0), (0.1, 0)),
+            "AddOptions",
+            pm.no_zero_points(("in", 1)),
+        ),
+        "refuse",
+        ("scale 0.1", "and 0.0", "(0, 1)"),
+    ),
+    "int8 ADD into an output of scale 1e-7": Case(
+        pm.binary("add_out_tiny", "ADD", "INT8", ((0.1, 0), (0.1, 0), (1e-7, 0)), "AddOptions"),
+        "refuse",
+        ("1.0000000116860974e-07", "(0, 1)"),
+    ),
+    "int8 SUB input with scales but no zero points": Case(
+        pm.binary(
+            "nozp_sub_in",
+            "SUB",
+            "INT8",
+            ((0.1, 0), (0.1, 0), (0.1, 0)),
+            "SubOptions",
+            pm.no_zero_points(("in", 1)),
+        ),
+        "refuse",
+        ("and 0.0", "(0, 1)"),
+    ),
+    "int8 SVDF without a bias": Case(
+        pm.svdf("svdf_nobias", bias_scale=None), "refuse", ("without a bias", "crashes")
+    ),
+    "SPLIT axis that is a model input": Case(
+        pm.split("split_axis_input", False), "refuse", ("axis from tensor 0", "not constant")
+    ),
+    "SPLIT_V axis that is a model input": Case(
+        pm.split("split_v_axis_input", False, "SPLIT_V"),
+        "refuse",
+        ("axis from tensor 2", "not constant"),
+    ),
+    "TRANSPOSE permutation that is a model input": Case(
+        pm.transpose("transpose_perm_input", pm.t([2], "INT32", None)),
+        "refuse",
+        ("permutation from tensor 1", "not constant"),
+    ),
+    "RESIZE_NEAREST_NEIGHBOR size that is a model input": Case(
+        pm.resize("resize_size_input", pm.t([2], "INT32", None)),
+        "refuse",
+        ("size from tensor 1", "not constant"),
+    ),
+    "GATHER along an axis past the input's rank": Case(
+        pm.gather("gather_axis5", [10, 4], [3], [3, 4], 5, 0), "refuse", ("axis 5", "[-2, 2)")
+    ),
+    "GATHER with batch_dims past its axis": Case(
+        pm.gather("gather_batch3", [10, 4], [3], [3, 4], 0, 3), "refuse", ("batch_dims 3",)
+    ),
+    "TRANSPOSE permutation entry out of range": Case(
+        pm.transpose("transpose_perm5", pm.c([5, 0])), "refuse", ("entry 5", "[0, 2)")
+    ),
+    "TRANSPOSE permutation longer than the input's rank": Case(
+        pm.transpose("transpose_perm3", pm.c([1, 0, 2])), "refuse", ("shape [3]", "requires [2]")
+    ),
+    "SVDF rank not dividing its filters": Case(
+        pm.svdf("svdf_rank3", rank=3), "refuse", ("rank 3 for 8 filters",)
+    ),
+    "SVDF state smaller than memory x filters": Case(
+        pm.svdf("svdf_state8", state=[1, 8]), "refuse", ("activation state", "[1, 80]")
+    ),
+    "int8 SVDF bias scale not state x time-weights scale": Case(
+        pm.svdf("svdf_bias_scale", bias_scale=0.002), "refuse", ("bias of scale", "1e-5")
+    ),
+    "SOFTMAX of a scalar": Case(
+        pm.softmax("softmax_scalar", ("INT8", "INT8"), (1 / 256, -128), []),
+        "refuse",
+        ("scalar input",),
+    ),
+    "int16 TANH at zero point 3": Case(
+        pm.unary("tanh16_zp", "TANH", ("INT16", "INT16"), (0.001, 3), pm.Q15),
+        "refuse",
+        ("zero point 3", "symmetric"),
+    ),
+    "int16 TANH output at scale 1/1024": Case(
+        pm.unary("tanh16_scale", "TANH", ("INT16", "INT16"), (0.001, 0), (1 / 1024, 0)),
+        "refuse",
+        ("scale 2^-15",),
+    ),
+    "int16 SOFTMAX output at scale 0.5": Case(
+        pm.softmax("softmax16_scale", ("INT16", "INT16"), (0.5, 0)), "refuse", ("1/32768",)
+    ),
+    "int8 -> int16 SOFTMAX output at zero point 0": Case(
+        pm.softmax("softmax8to16_zp", ("INT8", "INT16"), (1 / 65536, 0)),
+        "refuse",
+        ("zero point -32768",),
+    ),
+    "int8 LOG_SOFTMAX output at zero point 0": Case(
+        pm.unary("log_softmax_zp", "LOG_SOFTMAX", ("INT8", "INT8"), (0.1, 0), (16 / 256, 0)),
+        "refuse",
+        ("zero point 127",),
+    ),
+    "CONV_2D filter scales along axis 3": Case(
+        pm.conv("conv_axis3", [0.02] * 2, axis=3), "refuse", ("2 scales", "4 output channels")
+    ),
+    "DEPTHWISE_CONV_2D filter scales along axis 1": Case(
+        pm.depthwise("dw_axis1", 3, 1), "refuse", ("3 scales", "4 output channels")
+    ),
+    "AVERAGE_POOL_2D int8 input into a float output": Case(
+        pm.pool("avgpool_float_out", "AVERAGE_POOL_2D", "INT8", (0.1, 0), None),
+        "refuse",
+        ("requires them equal",),
+    ),
+    "MAX_POOL_2D output at another zero point": Case(
+        pm.pool("maxpool_zp", "MAX_POOL_2D", "INT8", (0.1, 0), (0.1, 5)),
+        "refuse",
+        ("zero point 5", "requires them equal"),
+    ),
+    "int16 CONCATENATION input at zero point 2": Case(
+        pm.concat16("concat16_zp", 2), "refuse", ("zero point 2", "symmetric")
+    ),
+    "int32 ADD of quantized inputs": Case(
+        pm.binary("add32_quantized", "ADD", "INT32", ((0.1, 0), (0.1, 0), None), "AddOptions"),
+        "refuse",
+        ("quantized int32",),
+    ),
+    "FULLY_CONNECTED bias scale ten times input x filter": Case(
+        pm.fully_connected("fc_bias_scale", 0.02), "refuse", ("bias of scale", "within 2%")
+    ),
+    "QUANTIZE into a per-channel output": Case(
+        pm.model(
+            "quantize_pc_out",
+            "QUANTIZE",
+            [pm.t([1, 4], "FLOAT32", None)],
+            [pm.t([1, 4], "INT8", None, scale=[0.1] * 4, zero_point=0, axis=1)],
+        ),
+        "refuse",
+        ("4 scales", "one scale"),
+    ),
+    "QUANTIZE into an output with scales but no zero points": Case(
+        pm.model(
+            "quantize_nozp",
+            "QUANTIZE",
+            [pm.t([1, 16], "FLOAT32", None)],
+            [pm.t([1, 16])],
+            "",
+            pm.no_zero_points(("out", 0)),
+        ),
+        "refuse",
+        ("no quantization",),
+    ),
+    "CONV_2D with RELU6 into an output with scales but no zero points": Case(
+        pm.conv("conv_relu6_nozp", edit=pm.no_zero_points(("out", 0)), activation=3),
+        "refuse",
+        ("fused activation", "scale 0.0"),
+    ),
+    "L2_NORMALIZATION with a fused RELU": Case(
+        pm.l2_norm("l2_relu", [1, 16], 1), "refuse", ("fused activation 1",)
+    ),
+    "L2_NORMALIZATION of a rank-5 input": Case(
+        pm.l2_norm("l2_rank5", [1, 1, 1, 2, 16]), "refuse", ("rank-5", "at most 4")
+    ),
+    "EMBEDDING_LOOKUP of an int8 table at zero point 3 into floats": Case(
+        pm.embedding_lookup("embedding_zp", 3), "refuse", ("zero point 3", "symmetric")
+    ),
+    "int8 HARD_SWISH output finer than input scale / 128": Case(
+        pm.unary("hard_swish_scale", "HARD_SWISH", ("INT8", "INT8"), (1.0, 0), (0.001, 0)),
+        "refuse",
+        ("input scale / 128",),
+    ),
+    "FILL dims that are a model input": Case(
+        pm.fill("fill_dims_input", pm.t([2], "INT32", None)),
+        "refuse",
+        ("dims from tensor 0", "not constant"),
+    ),
+    "BROADCAST_TO shape that is a model input": Case(
+        pm.broadcast_to("broadcast_to_input", pm.t([2], "INT32", None)),
+        "refuse",
+        ("shape from tensor 1", "not constant"),
+    ),
+    "RESIZE_BILINEAR size that is a model input": Case(
+        pm.resize_bilinear("resize_bilinear_input", pm.t([2], "INT32", None)),
+        "refuse",
+        ("size from tensor 1", "not constant"),
+    ),
+    "RESIZE_NEAREST_NEIGHBOR with three size values": Case(
+        pm.resize("resize_size3", pm.c([8, 8, 1])), "refuse", ("size of shape [3]",)
+    ),
+    "int8 PADV2 constant value quantized unlike the output": Case(
+        pm.padv2("padv2_value_q", (0.5, 3)), "refuse", ("constant value", "(0.5, 3)")
     ),
 }
 

@@ -167,6 +167,13 @@ class Quantization:
     def per_channel(self) -> bool:
         return len(self.scales) > 1
 
+    @property
+    def affine(self) -> bool:
+        """Both scales and zero points: only then does TFLM copy the quantization into the
+        tensor (``InitializeTfLiteTensorFromFlatbuffer``); without zero points the kernels see
+        an unquantized tensor (no quantization struct, scale 0, zero point 0)."""
+        return len(self.scales) > 0 and len(self.zero_points) > 0
+
 
 #: The most elements a constant integer tensor may have for its values to be read
 #: (:attr:`Tensor.int_values`): shape vectors, paddings, axes and slice bounds are shorter.

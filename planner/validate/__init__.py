@@ -10,7 +10,10 @@ Checks, each linear in tensors, operators and subgraph calls:
   kernels' ``Prepare`` refuses, control-flow options and arities; the tensors each kernel
   reads and writes (:mod:`.kernel_io`), with the tensor types each kernel's ``Prepare``
   accepts (:mod:`.types`), the output shapes kernels compute from small
-  constant operands (:mod:`.shapes`) and UNIDIRECTIONAL_SEQUENCE_LSTM's (:mod:`.lstm`);
+  constant operands (:mod:`.shapes`) and UNIDIRECTIONAL_SEQUENCE_LSTM's (:mod:`.lstm`), the
+  operands kernels require constant and the option and operand values they reject
+  (:mod:`.operands`), and the quantization rules of their Prepare, reading scales and zero
+  points as TFLM copies them (:mod:`.quantization`);
 - per graph (:mod:`.dataflow`): order, one writer per tensor, outputs written, calls that
   terminate and reach every subgraph, offline plans without negative or overlapping offsets.
 """

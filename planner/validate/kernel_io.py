@@ -1,12 +1,12 @@
-"""Per-operator checks of the tensors a kernel reads and writes: what TFLM's kernels assume
-of them without checking, so that a model breaking it allocates and then writes out of
-bounds, aborts or computes garbage when it runs.
+"""Per-operator checks of the tensors a kernel reads and writes: what TFLM's kernels' Prepare
+refuses or aborts on, and what they assume of them without checking, so that a model
+breaking it allocates and then writes out of bounds, aborts or computes garbage when it runs.
 
 - ranks: kernels describe tensors with ``RuntimeShape``, whose dimensions live in a fixed
   array of ``kMaxSmallSize`` = 6 (``runtime_shape.h``); a larger rank overruns it;
 - quantized math: the int8/int16 paths of these kernels read each activation's scale and
   zero point (``CalculateActivationRangeQuantized``, ``QuantizeMultiplier``); an int8
-  activation without quantization parameters fails ``Prepare``;
+  activation without quantization scales is refused (:mod:`.quantization`);
 - binary elementwise operators: inputs of one type, broadcastable, and an output of the
   broadcast shape (``reference_ops::BroadcastAdd`` and friends write that many elements);
 - convolutions and fully-connected layers: an output of the shape the kernel computes
@@ -14,15 +14,22 @@ bounds, aborts or computes garbage when it runs.
 - kernels that set their output's shape in Prepare (GATHER, GATHER_ND, EMBEDDING_LOOKUP,
   DEPTH_TO_SPACE, SPACE_TO_DEPTH): a declared shape equal to the computed one, which TFLM
   plans;
-- quantization Prepare requires: int8 SOFTMAX/LOGISTIC outputs at scale 1/256, zero point
-  -128; symmetric int16 (zero point 0) for LOGISTIC, RELU, MUL and SOFTMAX's output; int8
-  CONCATENATION inputs quantized as the output;
+- quantization Prepare requires (:mod:`.quantization`, reading a tensor with scales but no
+  zero points as unquantized, as TFLM does): fixed SOFTMAX/LOGISTIC/LOG_SOFTMAX/TANH output
+  quantization, symmetric int16, rescaling multipliers within their range, pooling and
+  CONCATENATION inputs quantized as the output, convolution filters quantized with one
+  scale or one per output channel, FULLY_CONNECTED and SVDF bias scales, QUANTIZE's
+  per-tensor output, fused activations a quantized output can represent;
 - tensor types (:mod:`.types`): the types each kernel's Prepare accepts, which tensors must
   share one (a convolution's input and output), and which pairs it has a kernel for (input
   and filter: TFLM has no hybrid kernels);
 - options and shapes Prepare rejects: STRIDED_SLICE's ellipsis and new-axis masks, TRANSPOSE
   past rank 5, SQUEEZE of a dimension that is not 1 or into another shape, an SVDF state that
   is not a variable tensor;
+- operands Prepare requires constant (SPLIT/SPLIT_V axis, TRANSPOSE permutation, RESIZE
+  size, FILL dims, BROADCAST_TO shape) and option and operand values it rejects (GATHER
+  axis and batch_dims, TRANSPOSE permutation, SVDF rank and shapes, a scalar SOFTMAX):
+  :mod:`.operands`;
 - output shapes kernels compute from constant operands (:mod:`.shapes`): PAD/PADV2 and
   MIRROR_PAD (paddings), EXPAND_DIMS (axis), STRIDED_SLICE (begin, end, strides) and SLICE
   (begin, size), whether Prepare refuses a different declared shape or the kernel would write
@@ -38,8 +45,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from planner.analysis.shape_rules import Shape, ShapeError, broadcast, opt_int, spatial_out
-from planner.model.graph import Operator, Quantization, Subgraph, Tensor
+from planner.model.graph import Operator, Subgraph, Tensor
 from planner.validate.lstm import lstm_problem
+from planner.validate.operands import operand_problem
+from planner.validate.quantization import (
+    QUANTIZED_MATH,
+    quantization_rule_problem,
+    unquantized_problem,
+)
 from planner.validate.shapes import constant_shape_problem
 from planner.validate.types import type_problem
 
@@ -47,24 +60,6 @@ from planner.validate.types import type_problem
 MAX_SMALL_RANK = 6
 #: Operators that move bytes without describing their tensors with RuntimeShape.
 SHAPE_FREE = frozenset({"RESHAPE", "SQUEEZE", "EXPAND_DIMS", "IF", "WHILE", "CALL_ONCE"})
-#: Kernels whose int8/int16 path reads every activation's scale and zero point.
-QUANTIZED_MATH = frozenset(
-    {
-        "CONV_2D",
-        "DEPTHWISE_CONV_2D",
-        "FULLY_CONNECTED",
-        "TRANSPOSE_CONV",
-        "ADD",
-        "SUB",
-        "MUL",
-        "SOFTMAX",
-        "LOGISTIC",
-        "TANH",
-        "MEAN",
-        "DEQUANTIZE",
-        "SVDF",
-    }
-)
 #: Elementwise operators of two inputs with broadcasting, writing the inputs' type.
 BINARY_ELEMENTWISE = frozenset(
     {"ADD", "SUB", "MUL", "DIV", "SQUARED_DIFFERENCE", "MAXIMUM", "MINIMUM"}
@@ -90,20 +85,6 @@ def _rank_problem(op: Operator, sg: Subgraph) -> str | None:
                 f"has tensor {t.index} of rank {len(t.shape)}; TFLM's kernels describe at "
                 f"most {MAX_SMALL_RANK} dimensions (RuntimeShape::kMaxSmallSize)"
             )
-    return None
-
-
-def _quantization_problem(op: Operator, sg: Subgraph) -> str | None:
-    if op.opcode not in QUANTIZED_MATH:
-        return None
-    for t in _tensors(op, sg):
-        if t.dtype in ("INT8", "INT16") and not t.is_constant:
-            q = t.quantization
-            if q is None or len(q.scales) == 0:
-                return (
-                    f"reads or writes {t.dtype} tensor {t.index} without quantization "
-                    "parameters; its quantized kernel needs a scale and zero point"
-                )
     return None
 
 
@@ -255,60 +236,6 @@ def _computed_output_problem(op: Operator, sg: Subgraph) -> str | None:
     )
 
 
-def _zero_point(q: Quantization | None) -> int:
-    """The zero point Prepare reads (``params.zero_point``: the first, 0 when none)."""
-    return q.zero_points[0] if q is not None and q.zero_points else 0
-
-
-#: What Prepare requires of an int8 output: zero point -128 (softmax_common.cc,
-#: logistic_common.cc), and for SOFTMAX scale 1/256.
-FIXED_INT8_OUTPUT = frozenset({"SOFTMAX", "LOGISTIC"})
-#: Kernels whose int16 path (an int16 first input) requires zero point 0, and of which tensors:
-#: all (logistic_common.cc, activations_common.cc's ReluPrepare, mul_common.cc) or the output
-#: only (softmax_common.cc).
-INT16_SYMMETRIC = {"LOGISTIC": "all", "RELU": "all", "MUL": "all", "SOFTMAX": "output"}
-
-
-def _quantization_rule_problem(op: Operator, sg: Subgraph) -> str | None:
-    if not op.outputs or op.outputs[0] < 0:
-        return None
-    y = sg.tensors[op.outputs[0]]
-    q = y.quantization
-    if op.opcode in FIXED_INT8_OUTPUT and y.dtype == "INT8" and q is not None and q.scales:
-        zero = _zero_point(q)
-        scale_ok = op.opcode != "SOFTMAX" or q.scales[0] == 1 / 256
-        if zero != -128 or not scale_ok:
-            needs = "zero point -128" + (" and scale 1/256" if op.opcode == "SOFTMAX" else "")
-            return (
-                f"writes an int8 output with scale {q.scales[0]!r} and zero point {zero}; "
-                f"its kernel requires {needs}"
-            )
-    which = INT16_SYMMETRIC.get(op.opcode)
-    first = sg.tensors[op.inputs[0]] if op.inputs and op.inputs[0] >= 0 else None
-    if which is not None and first is not None and first.dtype == "INT16":  # the int16 path
-        for t in (*op.inputs, *op.outputs) if which == "all" else op.outputs:
-            tensor = sg.tensors[t] if t >= 0 else None
-            point = _zero_point(tensor.quantization) if tensor is not None else 0
-            if tensor is not None and tensor.dtype == "INT16" and point:
-                return (
-                    f"has int16 tensor {t} with zero point {point}; its kernel requires 0 "
-                    "(symmetric int16)"
-                )
-    if op.opcode == "CONCATENATION" and y.dtype == "INT8" and q is not None and q.scales:
-        for t in op.inputs:
-            tensor = sg.tensors[t] if t >= 0 else None
-            qi = tensor.quantization if tensor is not None else None
-            if qi is None or not qi.scales:
-                continue
-            if (qi.scales[0], _zero_point(qi)) != (q.scales[0], _zero_point(q)):
-                return (
-                    f"concatenates int8 input {t} quantized as ({qi.scales[0]!r}, "
-                    f"{_zero_point(qi)}) into an output quantized as ({q.scales[0]!r}, "
-                    f"{_zero_point(q)}); its kernel requires them equal"
-                )
-    return None
-
-
 def _squeezed(x: Shape, op: Operator) -> Shape | str:
     """SQUEEZE's output shape (squeeze.cc), or why its Prepare fails."""
     listed = op.options.get("squeeze_dims") or ()
@@ -363,13 +290,14 @@ def kernel_io_problem(op: Operator, sg: Subgraph) -> str | None:
     """The first assumption of the operator's kernel its tensors break, or None."""
     return (
         _rank_problem(op, sg)
-        or _quantization_problem(op, sg)
+        or unquantized_problem(op, sg)
         or _binary_problem(op, sg)
         or type_problem(op, sg)
         or _output_shape_problem(op, sg)
         or _computed_output_problem(op, sg)
-        or _quantization_rule_problem(op, sg)
         or _prepare_rule_problem(op, sg)
+        or operand_problem(op, sg)
+        or quantization_rule_problem(op, sg)
         or constant_shape_problem(op, sg)
         or lstm_problem(op, sg)
     )

@@ -78,12 +78,12 @@ SAME_SHAPE_PREPARE = frozenset({"EXP", "CEIL", "ROUND"})
 INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 
 
-def _constant(t: Tensor) -> bool:
+def constant(t: Tensor) -> bool:
     """What TFLM's ``IsConstantTensor`` says: data in the flatbuffer (read-only, not planned)."""
     return t.is_constant and not t.external_data
 
 
-def _int32_words(t: Tensor) -> tuple[int, ...] | None:
+def int32_words(t: Tensor) -> tuple[int, ...] | None:
     """The int32 values a kernel reading ``GetTensorData<int32_t>`` sees: an INT64 tensor's
     values as their little-endian low and high words."""
     values = t.int_values
@@ -129,12 +129,12 @@ def _pad_problem(op: Operator, sg: Subgraph) -> str | None:
             f"has {paddings.elements} paddings (tensor {paddings.index}) for a rank-"
             f"{len(y.shape)} output; its kernel needs two per output dimension"
         )
-    if not _constant(paddings):
+    if not constant(paddings):
         return (
             f"reads its paddings from tensor {paddings.index}, which is not constant; TFLM's "
             "kernel supports only constant paddings"
         )
-    words = _int32_words(paddings)
+    words = int32_words(paddings)
     if words is None:
         return None
     if len(x.shape) != len(y.shape):
@@ -159,7 +159,7 @@ def _mirror_pad_problem(op: Operator, sg: Subgraph) -> str | None:
             f"has paddings of shape {list(paddings.shape)} for a rank-{len(x.shape)} input; "
             f"its kernel requires [{len(x.shape)}, 2]"
         )
-    values = paddings.int_values if _constant(paddings) else None
+    values = paddings.int_values if constant(paddings) else None
     if values is None or len(values) < 2 * len(x.shape):
         return None  # read in Eval: not checkable from the file
     computed = tuple(n + values[2 * k] + values[2 * k + 1] for k, n in enumerate(x.shape))
@@ -176,7 +176,7 @@ def _expand_dims_problem(op: Operator, sg: Subgraph) -> str | None:
     if found is None:
         return None
     (x, axis_tensor), y = found
-    if not _constant(axis_tensor):
+    if not constant(axis_tensor):
         return (
             f"reads its axis from tensor {axis_tensor.index}, which is not constant; TFLM's "
             "kernel supports only a constant axis"
@@ -257,12 +257,12 @@ def _strided_slice_problem(op: Operator, sg: Subgraph) -> str | None:
         )
     bounds = []
     for label, t in zip(("begin", "end", "strides"), operands, strict=True):
-        if not _constant(t):
+        if not constant(t):
             return (
                 f"reads its {label} from tensor {t.index}, which is not constant; TFLM's "
                 f"kernel supports only constant {label}"
             )
-        words = _int32_words(t)
+        words = int32_words(t)
         if words is None:
             return None
         if len(words) < len(x.shape):
@@ -284,8 +284,8 @@ def _slice_problem(op: Operator, sg: Subgraph) -> str | None:
     (x, begin_t, size_t), y = found
     if len(x.shape) > SLICE_MAX_RANK:
         return f"slices a rank-{len(x.shape)} input; TFLM's kernel handles at most {SLICE_MAX_RANK}"
-    begins = begin_t.int_values if _constant(begin_t) else None
-    sizes = size_t.int_values if _constant(size_t) else None
+    begins = begin_t.int_values if constant(begin_t) else None
+    sizes = size_t.int_values if constant(size_t) else None
     if begins is None or sizes is None:
         return None  # read in Eval: not checkable from the file
     if min(len(begins), len(sizes)) < len(x.shape):
@@ -357,4 +357,10 @@ def constant_shape_problem(op: Operator, sg: Subgraph) -> str | None:
     return None
 
 
-__all__ = ["SAME_SHAPE_PREPARE", "UNARY_ELEMENTWISE", "constant_shape_problem"]
+__all__ = [
+    "SAME_SHAPE_PREPARE",
+    "UNARY_ELEMENTWISE",
+    "constant",
+    "constant_shape_problem",
+    "int32_words",
+]

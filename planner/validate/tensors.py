@@ -5,7 +5,8 @@ What TFLM does (``micro_allocator.cc``, ``memory_helpers.cc``): every tensor of 
 subgraph goes through ``BytesRequiredForTensor``/``TfLiteTypeSizeOf``, which fail for a type
 outside :data:`TFLM_SIZED_TYPES`; the element count is an ``int`` product of the dimensions
 (it wraps past 2^31 - 1); quantization parameters are copied as they are, so a scale list that
-does not match the quantized dimension is read out of bounds by the kernels.
+does not match the quantized dimension is read out of bounds by the kernels. Only a
+quantization with both scales and zero points is copied; any other is none to TFLM.
 """
 
 from __future__ import annotations
@@ -81,14 +82,14 @@ def _scale_problem(t: Tensor, scales: Sequence[float]) -> str | None:
 
 
 def quantization_problem(t: Tensor) -> str | None:
-    """Scales and zero points that the kernels would read out of bounds or divide by."""
+    """Scales and zero points that the kernels would read out of bounds or divide by. A
+    tensor without both scales and zero points has none to TFLM (it copies neither), so its
+    kernels judge it as unquantized (:mod:`.quantization`) and nothing is read here."""
     q = t.quantization
-    if q is None:
+    if q is None or not q.affine:
         return None
     scales, zps = q.scales, q.zero_points
-    if not scales:
-        return f"has {len(zps)} zero points but no quantization scale" if zps else None
-    if zps and len(zps) not in (1, len(scales)):
+    if len(zps) not in (1, len(scales)):
         return f"has {len(zps)} zero points for {len(scales)} scales"
     if q.axis < 0:
         return f"has a negative quantized axis {q.axis}"

@@ -258,7 +258,7 @@ def _quantization(sg: Subgraph, index: int, kind: str, abi: Abi) -> list[Allocat
     """A quantized I/O tensor's TfLiteAffineQuantization and zero-point TfLiteIntArray."""
     t = sg.tensors[index] if 0 <= index < len(sg.tensors) else None
     q = t.quantization if t is not None else None
-    if q is None or not q.scales or not q.zero_points:
+    if q is None or not q.affine:
         return []
     return [
         _struct(

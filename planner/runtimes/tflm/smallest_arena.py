@@ -139,7 +139,7 @@ def planning_head_bytes(graph: Graph, buffers: Sequence[Buffer], target: Target 
 def _quantized(t: Tensor) -> int:
     """Channels of a tensor TFLM gives quantization structs (0: none)."""
     q = t.quantization
-    if q is None or not q.scales or not q.zero_points:
+    if q is None or not q.affine:
         return 0
     return len(q.scales)
 

@@ -52,7 +52,7 @@ def fully_connected_scratch(view: OpView, target: Target) -> tuple[int, ...]:
     need_dim(filt, -1)
     if _as_1x1_conv(view):
         q = filt.quantization
-        per_channel = q is not None and len(q.scales) > 1
+        per_channel = q is not None and q.affine and len(q.scales) > 1
         return () if per_channel else (need_dim(out, -1) * 2 * 4,)
     if not target.mve or filt.is_constant:
         return ()  # MVE kernel sums of constant weights live in persistent memory

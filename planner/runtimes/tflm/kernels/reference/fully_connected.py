@@ -22,11 +22,11 @@ _K = "tensorflow/lite/micro/kernels/"
 
 
 def fully_connected_prepare(view: OpView, _target: Target) -> tuple[PersistentBuffer, ...]:
-    """A per-channel quantized filter (more than one scale) on a non-float op: two int32
-    arrays of one entry per scale."""
+    """A per-channel quantized filter (more than one scale, and zero points: TFLM sees no
+    quantization without them) on a non-float op: two int32 arrays of one entry per scale."""
     filt = view.input(1)
     q = filt.quantization if filt is not None else None
-    if view.input_type() != "FLOAT32" and q is not None and len(q.scales) > 1:
+    if view.input_type() != "FLOAT32" and q is not None and q.affine and len(q.scales) > 1:
         return per_channel_arrays(len(q.scales))
     return ()
 

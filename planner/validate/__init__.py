@@ -6,10 +6,11 @@ Checks, each linear in tensors, operators and subgraph calls:
 
 - per tensor (:mod:`.tensors`): types TFLM can size, quantization shape rules, element counts
   within int32, constant data as long as the shape;
-- per operator (:mod:`.operators`): required inputs, no missing output, option enums, what
-  kernels' ``Prepare`` refuses, control-flow options and arities; the tensors each kernel
-  reads and writes (:mod:`.kernel_io`), with the output shapes kernels compute from small
-  constant operands (:mod:`.shapes`) and UNIDIRECTIONAL_SEQUENCE_LSTM's (:mod:`.lstm`);
+- per operator (:mod:`.operators`): required inputs, no missing output, as many inputs and
+  outputs as the kernel takes (:mod:`.arity`), option enums, what kernels' ``Prepare``
+  refuses, control-flow options and arities; the tensors each kernel reads and writes
+  (:mod:`.kernel_io`), with the output shapes kernels compute from small constant operands
+  (:mod:`.shapes`) and UNIDIRECTIONAL_SEQUENCE_LSTM's (:mod:`.lstm`);
 - per graph (:mod:`.dataflow`): order, one writer per tensor, outputs written, calls that
   terminate and reach every subgraph, offline plans without negative or overlapping offsets.
 """

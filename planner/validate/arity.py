@@ -13,8 +13,10 @@ unchecked) TFLM allocates a model that is broken when it runs, and it is refused
 
 An optional input given as -1 counts: NumInputs is the length of the operator's list.
 Variadic operators: CONCATENATION and ADD_N read every input (a -1 among them fails
-``Prepare``), SPLIT and SPLIT_V write every output. IF, WHILE and CALL_ONCE are matched with
-the subgraphs they call elsewhere (:mod:`.operators`); custom operators are not checked.
+``Prepare``), SPLIT and SPLIT_V write every output; PACK reads ``values_count`` inputs and
+UNPACK writes ``num`` outputs in ``Eval`` whatever the operator's lists hold. IF, WHILE and
+CALL_ONCE are matched with the subgraphs they call elsewhere (:mod:`.operators`); custom
+operators are not checked.
 """
 
 from __future__ import annotations
@@ -206,6 +208,22 @@ def _count_problem(op: Operator, a: Arity, noun: str, n: int, c: Count) -> str |
     return None
 
 
+def _option_count(op: Operator, a: Arity) -> str | None:
+    """PACK reads ``values_count`` inputs and UNPACK writes ``num`` outputs, unchecked."""
+    key, noun, n = (
+        ("values_count", "input", len(op.inputs))
+        if op.opcode == "PACK"
+        else ("num", "output", len(op.outputs))
+    )
+    want = op.options.get(key)
+    if isinstance(want, int) and want > n:
+        return (
+            f"has {_plural(n, noun)} but {key} = {want:,}; TFLM's {op.opcode} kernel "
+            f"{_unchecked(noun, n)} ({a.source})"
+        )
+    return None
+
+
 def arity_problem(op: Operator, sg: Subgraph) -> str | None:
     """Why TFLM refuses ``op``'s number of inputs or outputs (or would read past them), or
     None; a builtin operator TFLM has no kernel for, or a custom one, has none."""
@@ -215,6 +233,8 @@ def arity_problem(op: Operator, sg: Subgraph) -> str | None:
     problem = _count_problem(op, a, "input", len(op.inputs), a.inputs) or _count_problem(
         op, a, "output", len(op.outputs), a.outputs
     )
+    if problem is None and op.opcode in ("PACK", "UNPACK"):
+        problem = _option_count(op, a)
     if problem is None and op.opcode in EVERY_INPUT:
         for i, t in enumerate(op.inputs):
             if t < 0:

@@ -162,7 +162,7 @@ def _calls(op: Operator) -> Sequence[int] | None:
     return [v for v in values if isinstance(v, int)]
 
 
-def _arity_problem(op: Operator, graph: Graph, calls: Sequence[int]) -> str | None:
+def _call_arity_problem(op: Operator, graph: Graph, calls: Sequence[int]) -> str | None:
     subs = [graph.subgraphs[c] for c in calls]
     n_in, n_out = len(op.inputs), len(op.outputs)
     if op.opcode == "WHILE":
@@ -203,7 +203,7 @@ def call_problem(op: Operator, graph: Graph) -> tuple[str | None, Sequence[int]]
             return f"calls subgraph {c}, but the model has {n} subgraph(s)", ()
         if c == 0:
             return "calls subgraph 0, the main graph: it calls itself without end", ()
-    return _arity_problem(op, graph, calls), calls
+    return _call_arity_problem(op, graph, calls), calls
 
 
 def operator_problems(op: Operator, sg: Subgraph, graph: Graph) -> Iterable[str]:

@@ -1032,6 +1032,123 @@ TYPED_RIGHT: dict[str, OneOp] = {
 }
 
 
+def _counted(
+    name: str,
+    opcode: str,
+    n_in: int,
+    n_out: int,
+    options: str = "",
+    out: tuple[str, float | None, int] = ("INT8", 0.1, 0),
+    **kw: Any,
+) -> Callable[[Path], Path]:
+    """One ``opcode`` with ``n_in`` int8 [1, 8] model inputs and ``n_out`` outputs of
+    ``out`` = (type, scale, zero point): the right counts allocate in TFLM."""
+
+    def build(d: Path) -> Path:
+        m = Model()
+        g = m.subgraph()
+        xs = [g.tensor([1, 8], scale=0.1) for _ in range(n_in)]
+        dtype, scale, zero_point = out
+        ys = [g.tensor([1, 8], dtype, scale=scale, zero_point=zero_point) for _ in range(n_out)]
+        g.op(opcode, xs, ys, options, **kw)
+        g.io(xs, ys)
+        return _write(m, d, name)
+
+    return build
+
+
+def _conv_inputs(n: int) -> Callable[[Model, Sub, int, int], None]:
+    """The chain's CONV_2D with its first ``n`` inputs of (input, filter, bias, bias)."""
+
+    def edit(m: Model, g: Sub, x: int, y: int) -> None:
+        op = g.t.operators[0]
+        op.inputs = [*op.inputs, op.inputs[2]][:n]
+
+    return edit
+
+
+def _concat_missing(d: Path) -> Path:
+    """CONCATENATION of two inputs, the second -1 (NumInputs counts it: 2)."""
+    m = Model()
+    g = m.subgraph()
+    x, y = g.tensor([1, 4], scale=0.1), g.tensor([1, 4], scale=0.1)
+    g.op("CONCATENATION", [x, -1], [y], "ConcatenationOptions", axis=1)
+    g.io([x], [y])
+    return _write(m, d, "concat_missing")
+
+
+def _packed(name: str, n_in: int, values_count: int) -> Callable[[Path], Path]:
+    """PACK of ``n_in`` int8 [4] inputs into [values_count, 4]."""
+
+    def build(d: Path) -> Path:
+        m = Model()
+        g = m.subgraph()
+        xs = [g.tensor([4], scale=0.1) for _ in range(n_in)]
+        y = g.tensor([values_count, 4], scale=0.1)
+        g.op("PACK", xs, [y], "PackOptions", valuesCount=values_count, axis=0)
+        g.io(xs, [y])
+        return _write(m, d, name)
+
+    return build
+
+
+def _unpacked(name: str, n_out: int, num: int) -> Callable[[Path], Path]:
+    """UNPACK of an int8 [num, 4] input into ``n_out`` [4] outputs."""
+
+    def build(d: Path) -> Path:
+        m = Model()
+        g = m.subgraph()
+        x = g.tensor([num, 4], scale=0.1)
+        ys = [g.tensor([4], scale=0.1) for _ in range(n_out)]
+        g.op("UNPACK", [x], ys, "UnpackOptions", num=num, axis=0)
+        g.io([x], ys)
+        return _write(m, d, name)
+
+    return build
+
+
+def _pad_valued(d: Path) -> Path:
+    """PAD with its optional third input, an int8 constant value: 3 inputs."""
+    m = Model()
+    g = m.subgraph()
+    x, y = g.tensor([1, 4, 4, 2], scale=0.1), g.tensor([1, 6, 6, 2], scale=0.1)
+    value = g.tensor([], "INT8", data=i8(1), scale=0.1)
+    g.op("PAD", [x, g.const(np.array(PAD_HW, "<i4")), value], [y])
+    g.io([x], [y])
+    return _write(m, d, "pad_valued")
+
+
+#: SOFTMAX's int8 output quantization TFLM requires (scale 1/256, zero point -128).
+SOFTMAX_OUT = ("INT8", 1 / 256, -128)
+#: Each input/output count case below with the counts its kernel takes: it allocates.
+RIGHT_COUNTS: dict[str, Callable[[Path], Path]] = {
+    "MUL with 3 inputs": _counted("mul_ok", "MUL", 2, 1, "MulOptions"),
+    "SPACE_TO_BATCH_ND without paddings": _operands(
+        "s2b_ok", "SPACE_TO_BATCH_ND", ([1, 4, 4, 1], [4, 2, 2, 1]), [[2, 2], [[0, 0], [0, 0]]]
+    ),
+    "SOFTMAX with 2 outputs": _counted(
+        "softmax_ok", "SOFTMAX", 1, 1, "SoftmaxOptions", out=SOFTMAX_OUT, beta=1.0
+    ),
+    "ADD with no output": _counted("add_ok", "ADD", 2, 1, "AddOptions"),
+    "PAD with 4 inputs": _pad_valued,
+    "CONCATENATION with a -1 input": _concat(2),
+    "EQUAL with no output": _counted("equal_ok", "EQUAL", 2, 1, out=("BOOL", None, 0)),
+    "PACK with fewer inputs than values_count": _packed("pack_ok", 3, 3),
+    "UNPACK with fewer outputs than num": _unpacked("unpack_ok", 3, 3),
+}
+#: Extra inputs or outputs that kernels checking no count ignore: TFLM allocates them.
+IGNORED_COUNTS: dict[str, Callable[[Path], Path]] = {
+    "ADD with 3 inputs": _counted("add_3_inputs", "ADD", 3, 1, "AddOptions"),
+    "RELU with 2 outputs": _counted("relu_2_outputs", "RELU", 1, 2),
+    "MAXIMUM with 3 inputs": _counted("maximum_3_inputs", "MAXIMUM", 3, 1),
+    "CONV_2D without bias": _edit_chain("conv_2_inputs", _conv_inputs(2)),
+}
+#: Counts the reference kernel refuses but a kernel library's accepts: not refused, since
+#: the verdict does not depend on the target (cmsis_nn/conv.cc checks no count).
+LIBRARY_COUNTS: dict[str, Callable[[Path], Path]] = {
+    "CONV_2D with 4 inputs": _edit_chain("conv_4_inputs", _conv_inputs(4)),
+}
+
 NAN = math.nan
 
 CASES: dict[str, Case] = {
@@ -1859,6 +1976,50 @@ CASES: dict[str, Case] = {
     ),
     "int8 PADV2 constant value quantized unlike the output": Case(
         pm.padv2("padv2_value_q", (0.5, 3)), "refuse", ("constant value", "(0.5, 3)")
+    ),
+    # ---- input and output counts (red team 4)
+    "MUL with 3 inputs": Case(
+        _counted("mul_3_inputs", "MUL", 3, 1, "MulOptions"),
+        "refuse",
+        ("has 3 inputs", "MUL kernel takes 2 (mul_common.cc)"),
+    ),
+    "SPACE_TO_BATCH_ND without paddings": Case(
+        _operands("s2b_2_inputs", "SPACE_TO_BATCH_ND", ([1, 4, 4, 1], [4, 2, 2, 1]), [[2, 2]]),
+        "refuse",
+        ("has 2 inputs", "SPACE_TO_BATCH_ND kernel takes 3 (space_to_batch_nd.cc)"),
+    ),
+    "SOFTMAX with 2 outputs": Case(
+        _counted("softmax_2_outputs", "SOFTMAX", 1, 2, "SoftmaxOptions", out=SOFTMAX_OUT, beta=1.0),
+        "refuse",
+        ("has 2 outputs", "SOFTMAX kernel takes 1 (softmax_common.cc)"),
+    ),
+    "ADD with no output": Case(
+        _counted("add_no_output", "ADD", 2, 0, "AddOptions"),
+        "refuse",
+        ("has 0 outputs", "takes at least 1 (add_common.cc)"),
+    ),
+    "PAD with 4 inputs": Case(
+        _operands("pad_4_inputs", "PAD", ([1, 4, 4, 2], [1, 6, 6, 2]), [PAD_HW, 0, 0]),
+        "refuse",
+        ("has 4 inputs", "PAD kernel takes 2 or 3 (pad_common.cc)"),
+    ),
+    "CONCATENATION with a -1 input": Case(
+        _concat_missing, "refuse", ("no tensor (-1) for input 1", "reads every input")
+    ),
+    "EQUAL with no output": Case(
+        _counted("equal_no_output", "EQUAL", 2, 0),
+        "refuse",
+        ("has 0 outputs", "writes output 0 without checking", "comparisons.cc"),
+    ),
+    "PACK with fewer inputs than values_count": Case(
+        _packed("pack_2_of_3", 2, 3),
+        "refuse",
+        ("values_count = 3", "reads input 2 without checking", "pack.cc"),
+    ),
+    "UNPACK with fewer outputs than num": Case(
+        _unpacked("unpack_2_of_3", 2, 3),
+        "refuse",
+        ("num = 3", "writes output 2 without checking", "unpack.cc"),
     ),
 }
 

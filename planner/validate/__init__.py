@@ -6,14 +6,15 @@ Checks, each linear in tensors, operators and subgraph calls:
 
 - per tensor (:mod:`.tensors`): types TFLM can size, quantization shape rules, element counts
   within int32, constant data as long as the shape;
-- per operator (:mod:`.operators`): required inputs, no missing output, option enums, what
-  kernels' ``Prepare`` refuses, control-flow options and arities; the tensors each kernel
-  reads and writes (:mod:`.kernel_io`), with the tensor types each kernel's ``Prepare``
-  accepts (:mod:`.types`), the output shapes kernels compute from small
-  constant operands (:mod:`.shapes`) and UNIDIRECTIONAL_SEQUENCE_LSTM's (:mod:`.lstm`), the
-  operands kernels require constant and the option and operand values they reject
-  (:mod:`.operands`), and the quantization rules of their Prepare, reading scales and zero
-  points as TFLM copies them (:mod:`.quantization`);
+- per operator (:mod:`.operators`): required inputs, no missing output, as many inputs and
+  outputs as the kernel takes (:mod:`.arity`), option enums, what kernels' ``Prepare``
+  refuses, control-flow options and arities; the tensors each kernel reads and writes
+  (:mod:`.kernel_io`), with the tensor types each kernel's ``Prepare`` accepts
+  (:mod:`.types`), the output shapes kernels compute from small constant operands
+  (:mod:`.shapes`) and UNIDIRECTIONAL_SEQUENCE_LSTM's (:mod:`.lstm`), the operands kernels
+  require constant and the option and operand values they reject (:mod:`.operands`), and
+  the quantization rules of their Prepare, reading scales and zero points as TFLM copies
+  them (:mod:`.quantization`);
 - per graph (:mod:`.dataflow`): order, one writer per tensor, outputs written, calls that
   terminate and reach every subgraph, offline plans without negative or overlapping offsets.
 """

@@ -1,5 +1,6 @@
-"""Per-operator checks: required inputs, outputs, option ranges, and what a kernel's
-``Prepare`` rejects that the file alone already shows.
+"""Per-operator checks: required inputs, outputs, the number of inputs and outputs each
+kernel takes (:mod:`.arity`), option ranges, and what a kernel's ``Prepare`` rejects that the
+file alone already shows.
 
 The rules come from TFLM's sources (``tensorflow/lite/micro/kernels``): CONCATENATION takes
 at most ``kMaxInputNum`` = 10 inputs and no fused activation; RESHAPE needs as many output
@@ -16,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from planner.model.graph import Graph, Operator, Subgraph
 from planner.runtimes.tflm.allocation_info import tensor_byte_length
+from planner.validate.arity import CONCATENATION_MAX_INPUTS, arity_problem
 from planner.validate.kernel_io import kernel_io_problem
 from planner.validate.refusal import where
 
@@ -53,8 +55,6 @@ REQUIRED_INPUTS: Mapping[str, int] = {
     "ARG_MIN": 2,
     "IF": 1,
 }
-#: ``kMaxInputNum`` of concatenation.cc.
-CONCATENATION_MAX_INPUTS = 10
 #: ``RuntimeShape::kMaxSmallSize``: kernels that copy shapes take at most this many dims.
 #: Builtin code 127: ``deprecated_builtin_code``'s marker that ``builtin_code`` holds the
 #: operator; as the operator itself (both fields 127) it names none.
@@ -143,22 +143,12 @@ def _elements(sg: Subgraph, t: int) -> int:
 def _kernel_problem(op: Operator, sg: Subgraph) -> str | None:
     """What the operator's Prepare refuses that the file shows."""
     name = op.opcode
-    if name == "CONCATENATION":
-        if len(op.inputs) > CONCATENATION_MAX_INPUTS:
-            return (
-                f"has {len(op.inputs):,} inputs; TFLM's kernel takes at most "
-                f"{CONCATENATION_MAX_INPUTS} (kMaxInputNum)"
-            )
-        if op.options.get("fused_activation_function", 0) != 0:
-            return "has a fused activation; TFLM's kernel supports none"
+    if name == "CONCATENATION" and op.options.get("fused_activation_function", 0) != 0:
+        return "has a fused activation; TFLM's kernel supports none"
     if name == "RESHAPE" and op.inputs and op.outputs and op.inputs[0] >= 0:
-        if len(op.outputs) != 1 or len(op.inputs) > 2:
-            return "takes 1 or 2 inputs and gives 1 output"
         n_in, n_out = _elements(sg, op.inputs[0]), _elements(sg, op.outputs[0])
         if n_in != n_out:
             return f"turns {n_in:,} elements into {n_out:,}; a reshape keeps the element count"
-    if name == "CALL_ONCE" and (op.inputs or op.outputs):
-        return "has inputs or outputs; TFLM's kernel takes none"
     return None
 
 
@@ -172,7 +162,7 @@ def _calls(op: Operator) -> Sequence[int] | None:
     return [v for v in values if isinstance(v, int)]
 
 
-def _arity_problem(op: Operator, graph: Graph, calls: Sequence[int]) -> str | None:
+def _call_arity_problem(op: Operator, graph: Graph, calls: Sequence[int]) -> str | None:
     subs = [graph.subgraphs[c] for c in calls]
     n_in, n_out = len(op.inputs), len(op.outputs)
     if op.opcode == "WHILE":
@@ -213,7 +203,7 @@ def call_problem(op: Operator, graph: Graph) -> tuple[str | None, Sequence[int]]
             return f"calls subgraph {c}, but the model has {n} subgraph(s)", ()
         if c == 0:
             return "calls subgraph 0, the main graph: it calls itself without end", ()
-    return _arity_problem(op, graph, calls), calls
+    return _call_arity_problem(op, graph, calls), calls
 
 
 def operator_problems(op: Operator, sg: Subgraph, graph: Graph) -> Iterable[str]:
@@ -234,6 +224,7 @@ def operator_problems(op: Operator, sg: Subgraph, graph: Graph) -> Iterable[str]
         return
     problem = (
         _io_problem(op, len(sg.tensors))
+        or arity_problem(op, sg)
         or _option_problem(op)
         or _kernel_problem(op, sg)
         or kernel_io_problem(op, sg)

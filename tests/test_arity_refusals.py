@@ -12,23 +12,14 @@ verdict does not depend on the target.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from planner.runtimes.tflm.verify.host import runtime_available
 from planner.validate.arity import ARITY
 
 from .hostile import CASES, IGNORED_COUNTS, LIBRARY_COUNTS, REFUSED, RIGHT_COUNTS
-
-ROOT = Path(__file__).resolve().parents[1]
-
-needs_runtime = pytest.mark.skipif(
-    not runtime_available(), reason="the tflite-micro runtime is not installed"
-)
+from .runtime_check import allocate, needs_runtime, planner_fit
 
 #: Cases TFLM refuses in Prepare: the kernel, and what its error says (file, check).
 REFUSED_IN_PREPARE = {
@@ -50,42 +41,6 @@ ALLOCATED_BY_TFLM = (
     "UNPACK with fewer outputs than num",
 )
 
-#: Runs AllocateTensors in a child process (the runtime may abort it) and prints its answer.
-_ALLOCATE = """
-import json, sys
-from tflite_micro.python.tflite_micro import runtime
-try:
-    runtime.Interpreter.from_file(sys.argv[1], arena_size=1 << 20)
-except RuntimeError as exc:
-    print(json.dumps({"error": str(exc)}))
-else:
-    print(json.dumps({"allocated": True}))
-"""
-
-
-def _allocate(path: Path) -> tuple[dict[str, object], str]:
-    """(the runtime's answer, its stderr) for AllocateTensors on ``path``."""
-    proc = subprocess.run(
-        [sys.executable, "-c", _ALLOCATE, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1]), proc.stderr
-
-
-def _planner_fit(path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "planner.cli", "fit", str(path), "--board", "host"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd=ROOT,
-    )
-
 
 def test_the_count_cases_end_the_hostile_cases() -> None:
     section = list(CASES)
@@ -105,7 +60,7 @@ def test_the_table_names_a_source_file_for_every_kernel() -> None:
 @pytest.mark.parametrize("name", list(REFUSED_IN_PREPARE))
 def test_tflm_refuses_it_in_prepare(name: str, tmp_path: Path) -> None:
     kernel, source, check = REFUSED_IN_PREPARE[name]
-    answer, stderr = _allocate(CASES[name].build(tmp_path))
+    answer, stderr = allocate(CASES[name].build(tmp_path))
     assert "error" in answer, f"TFLM allocated {name!r}"
     assert f"Node {kernel} (number 0) failed to prepare" in stderr, stderr
     assert source in stderr and check in stderr, stderr
@@ -115,9 +70,9 @@ def test_tflm_refuses_it_in_prepare(name: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ALLOCATED_BY_TFLM)
 def test_tflm_allocates_what_the_planner_refuses_as_broken(name: str, tmp_path: Path) -> None:
     path = CASES[name].build(tmp_path)
-    answer, stderr = _allocate(path)
+    answer, stderr = allocate(path)
     assert answer == {"allocated": True}, stderr
-    proc = _planner_fit(path)
+    proc = planner_fit(path)
     assert proc.returncode == 2 and proc.stdout == "", proc.stdout + proc.stderr
     assert REFUSED in proc.stderr and "without checking" in proc.stderr, proc.stderr
 
@@ -126,9 +81,9 @@ def test_tflm_allocates_what_the_planner_refuses_as_broken(name: str, tmp_path: 
 @pytest.mark.parametrize("name", list(RIGHT_COUNTS) + list(IGNORED_COUNTS))
 def test_the_counts_tflm_takes_allocate_and_are_accepted(name: str, tmp_path: Path) -> None:
     path = {**RIGHT_COUNTS, **IGNORED_COUNTS}[name](tmp_path)
-    answer, stderr = _allocate(path)
+    answer, stderr = allocate(path)
     assert answer == {"allocated": True}, stderr
-    proc = _planner_fit(path)
+    proc = planner_fit(path)
     assert proc.returncode in (0, 1), proc.stderr  # fits (1: with an inexact figure)
     assert REFUSED not in proc.stderr
 
@@ -137,7 +92,7 @@ def test_the_counts_tflm_takes_allocate_and_are_accepted(name: str, tmp_path: Pa
 @pytest.mark.parametrize("name", list(LIBRARY_COUNTS))
 def test_counts_a_kernel_library_takes_are_not_refused(name: str, tmp_path: Path) -> None:
     path = LIBRARY_COUNTS[name](tmp_path)
-    answer, _ = _allocate(path)
+    answer, _ = allocate(path)
     assert "error" in answer, "the reference kernel refuses it; CMSIS-NN's does not"
-    proc = _planner_fit(path)
+    proc = planner_fit(path)
     assert proc.returncode in (0, 1) and REFUSED not in proc.stderr, proc.stderr

@@ -11,23 +11,13 @@ no zero points, which TFLM takes.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from planner.runtimes.tflm.verify.host import runtime_available
-
 from .hostile import CASES
 from .prepare_models import BUILT_RIGHT
-
-ROOT = Path(__file__).resolve().parents[1]
-
-needs_runtime = pytest.mark.skipif(
-    not runtime_available(), reason="the tflite-micro runtime is not installed"
-)
+from .runtime_check import allocation, answer, needs_runtime, planner_fit
 
 #: Cases TFLM refuses in Prepare: the kernel and the source file its error names.
 REFUSED_IN_PREPARE = {
@@ -109,34 +99,6 @@ FIRST, LAST = (
     ("int8 PADV2 constant value quantized unlike the output"),
 )
 
-#: Runs AllocateTensors in a child process (the runtime may abort it) and prints its answer.
-_ALLOCATE = """
-import json, sys
-from tflite_micro.python.tflite_micro import runtime
-try:
-    runtime.Interpreter.from_file(sys.argv[1], arena_size=1 << 20)
-except RuntimeError as exc:
-    print(json.dumps({"error": str(exc)}))
-else:
-    print(json.dumps({"allocated": True}))
-"""
-
-
-def _allocate(path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", _ALLOCATE, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
-def _answer(proc: subprocess.CompletedProcess[str]) -> dict[str, object]:
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    answer: dict[str, object] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return answer
-
 
 def test_every_case_of_the_section_says_what_the_runtime_does() -> None:
     section = list(CASES)
@@ -149,8 +111,8 @@ def test_every_case_of_the_section_says_what_the_runtime_does() -> None:
 @pytest.mark.parametrize("name", list(REFUSED_IN_PREPARE))
 def test_tflm_refuses_it_in_prepare(name: str, tmp_path: Path) -> None:
     kernel, source = REFUSED_IN_PREPARE[name]
-    proc = _allocate(CASES[name].build(tmp_path))
-    assert "error" in _answer(proc), f"TFLM allocated {name!r}"
+    proc = allocation(CASES[name].build(tmp_path))
+    assert "error" in answer(proc), f"TFLM allocated {name!r}"
     assert f"Node {kernel} (number 0) failed to prepare" in proc.stderr, proc.stderr
     assert source in proc.stderr, proc.stderr
 
@@ -158,7 +120,7 @@ def test_tflm_refuses_it_in_prepare(name: str, tmp_path: Path) -> None:
 @needs_runtime
 @pytest.mark.parametrize("name", CRASHED_IN_PREPARE)
 def test_tflm_crashes_on_it(name: str, tmp_path: Path) -> None:
-    proc = _allocate(CASES[name].build(tmp_path))
+    proc = allocation(CASES[name].build(tmp_path))
     assert proc.returncode < 0, (proc.returncode, proc.stdout, proc.stderr[-2000:])
 
 
@@ -168,14 +130,7 @@ def test_the_same_operators_built_right_allocate_and_are_accepted(
     name: str, tmp_path: Path
 ) -> None:
     path = BUILT_RIGHT[name](tmp_path)
-    proc = _allocate(path)
-    assert _answer(proc) == {"allocated": True}, proc.stderr
-    fit = subprocess.run(
-        [sys.executable, "-m", "planner.cli", "fit", str(path), "--board", "host"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd=ROOT,
-    )
+    proc = allocation(path)
+    assert answer(proc) == {"allocated": True}, proc.stderr
+    fit = planner_fit(path)
     assert fit.returncode in (0, 1), fit.stderr

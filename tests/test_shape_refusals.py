@@ -12,24 +12,16 @@ shape it is about.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from planner.model.tflite_reader import load_model
-from planner.runtimes.tflm.verify.host import runtime_available
 
 from .builder import Model
 from .hostile import CASES, WELL_SHAPED
-
-ROOT = Path(__file__).resolve().parents[1]
-
-needs_runtime = pytest.mark.skipif(
-    not runtime_available(), reason="the tflite-micro runtime is not installed"
-)
+from .runtime_check import allocate, needs_runtime, planner_fit
 
 #: Cases TFLM refuses in Prepare: the kernel and the source file its error names.
 REFUSED_IN_PREPARE = {
@@ -59,42 +51,6 @@ ALLOCATED_BY_TFLM = (
     "ABS into a larger output",
 )
 
-#: Runs AllocateTensors in a child process (the runtime may abort it) and prints its answer.
-_ALLOCATE = """
-import json, sys
-from tflite_micro.python.tflite_micro import runtime
-try:
-    runtime.Interpreter.from_file(sys.argv[1], arena_size=1 << 20)
-except RuntimeError as exc:
-    print(json.dumps({"error": str(exc)}))
-else:
-    print(json.dumps({"allocated": True}))
-"""
-
-
-def _allocate(path: Path) -> tuple[dict[str, object], str]:
-    """(the runtime's answer, its stderr) for AllocateTensors on ``path``."""
-    proc = subprocess.run(
-        [sys.executable, "-c", _ALLOCATE, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1]), proc.stderr
-
-
-def _planner_fit(path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "planner.cli", "fit", str(path), "--board", "host"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd=ROOT,
-    )
-
 
 def test_every_new_refusal_says_what_the_runtime_does() -> None:
     section = list(CASES)
@@ -107,7 +63,7 @@ def test_every_new_refusal_says_what_the_runtime_does() -> None:
 @pytest.mark.parametrize("name", list(REFUSED_IN_PREPARE))
 def test_tflm_refuses_it_in_prepare(name: str, tmp_path: Path) -> None:
     kernel, source = REFUSED_IN_PREPARE[name]
-    answer, stderr = _allocate(CASES[name].build(tmp_path))
+    answer, stderr = allocate(CASES[name].build(tmp_path))
     assert "error" in answer, f"TFLM allocated {name!r}"
     assert f"Node {kernel} (number 0) failed to prepare" in stderr, stderr
     assert source in stderr, stderr
@@ -117,9 +73,9 @@ def test_tflm_refuses_it_in_prepare(name: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ALLOCATED_BY_TFLM)
 def test_tflm_allocates_what_the_planner_refuses_as_broken(name: str, tmp_path: Path) -> None:
     path = CASES[name].build(tmp_path)
-    answer, stderr = _allocate(path)
+    answer, stderr = allocate(path)
     assert answer == {"allocated": True}, stderr
-    proc = _planner_fit(path)
+    proc = planner_fit(path)
     assert proc.returncode == 2 and proc.stdout == "", proc.stdout + proc.stderr
     assert "TFLM will refuse this model" in proc.stderr
 
@@ -130,9 +86,9 @@ def test_the_same_operators_built_right_allocate_and_are_accepted(
     name: str, tmp_path: Path
 ) -> None:
     path = WELL_SHAPED[name](tmp_path)
-    answer, stderr = _allocate(path)
+    answer, stderr = allocate(path)
     assert answer == {"allocated": True}, stderr
-    proc = _planner_fit(path)
+    proc = planner_fit(path)
     assert proc.returncode in (0, 1), proc.stderr
 
 
@@ -175,6 +131,6 @@ def test_strided_slice_shapes_are_the_kernels(
     for declared, allocates in ((shape, True), ([shape[0] + 1, *shape[1:]], False)):
         g.t.tensors[y].shape = declared
         path = m.write(tmp_path / f"ss_{allocates}.tflite")
-        answer, stderr = _allocate(path)
+        answer, stderr = allocate(path)
         assert ("error" not in answer) is allocates, (declared, stderr)
         assert (next(iter(problems(load_model(path))), None) is None) is allocates

@@ -10,25 +10,16 @@ it is about.
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from planner.model.tflite_reader import load_model
-from planner.runtimes.tflm.verify.host import runtime_available
 from planner.validate import problems
 
 from .hostile import CASES, TYPED_RIGHT, typed
-
-ROOT = Path(__file__).resolve().parents[1]
-
-needs_runtime = pytest.mark.skipif(
-    not runtime_available(), reason="the tflite-micro runtime is not installed"
-)
+from .runtime_check import allocate, needs_runtime, planner_fit
 
 HYBRID = "Hybrid models are not supported on TFLite Micro."
 #: Each type case: the kernel TFLM names and what its error says (the kernel's source file,
@@ -101,42 +92,6 @@ ACCEPTED = {
     "SVDF with int8 time weights and state": ("svdf", {"i2": "INT8", "i4": "INT8"}),
 }
 
-#: Runs AllocateTensors in a child process (the runtime may abort it) and prints its answer.
-_ALLOCATE = """
-import json, sys
-from tflite_micro.python.tflite_micro import runtime
-try:
-    runtime.Interpreter.from_file(sys.argv[1], arena_size=1 << 20)
-except RuntimeError as exc:
-    print(json.dumps({"error": str(exc)}))
-else:
-    print(json.dumps({"allocated": True}))
-"""
-
-
-def _allocate(path: Path) -> tuple[dict[str, object], str]:
-    """(the runtime's answer, its stderr) for AllocateTensors on ``path``."""
-    proc = subprocess.run(
-        [sys.executable, "-c", _ALLOCATE, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1]), proc.stderr
-
-
-def _planner_fit(path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "planner.cli", "fit", str(path), "--board", "host"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd=ROOT,
-    )
-
 
 def test_every_type_case_is_checked_against_the_runtime() -> None:
     """The type block of tests/hostile.py is exactly the cases checked against the runtime."""
@@ -151,7 +106,7 @@ def test_every_type_case_is_checked_against_the_runtime() -> None:
 def test_tflm_refuses_it_in_prepare(name: str, tmp_path: Path) -> None:
     kernel, said = REFUSED_IN_PREPARE[name]
     path = CASES[name].build(tmp_path)
-    answer, stderr = _allocate(path)
+    answer, stderr = allocate(path)
     assert "error" in answer, f"TFLM allocated {name!r}"
     assert f"Node {kernel} (number 0) failed to prepare" in stderr, stderr
     assert said in stderr, stderr
@@ -168,9 +123,9 @@ def test_the_same_operators_built_right_allocate_and_are_accepted(
     name: str, tmp_path: Path
 ) -> None:
     path = typed(f"{name}_ok", TYPED_RIGHT[name])(tmp_path)
-    answer, stderr = _allocate(path)
+    answer, stderr = allocate(path)
     assert answer == {"allocated": True}, stderr
-    proc = _planner_fit(path)
+    proc = planner_fit(path)
     assert proc.returncode in (0, 1), proc.stderr
 
 
@@ -179,6 +134,6 @@ def test_the_same_operators_built_right_allocate_and_are_accepted(
 def test_types_prepare_lets_through_are_not_refused(name: str, tmp_path: Path) -> None:
     base, retype = ACCEPTED[name]
     path = typed(f"{base}_accepted", TYPED_RIGHT[base], **retype)(tmp_path)
-    answer, stderr = _allocate(path)
+    answer, stderr = allocate(path)
     assert answer == {"allocated": True}, stderr
     assert next(iter(problems(load_model(path))), None) is None

@@ -33,10 +33,14 @@ TFLITE_IDENTIFIER = b"TFL3"
 
 
 def _holds_model(path: Path) -> bool:
+    """Whether ``path`` is a regular file holding a TFLite model. Nothing else is opened: a
+    terminal, pipe or FIFO (``-o /dev/stdout``) would block the read."""
     try:
+        if not path.is_file():
+            return False
         with path.open("rb") as f:
             return f.read(8)[4:] == TFLITE_IDENTIFIER
-    except OSError:  # missing, a folder, unreadable: writing it fails or creates it
+    except OSError:  # unreadable: writing it fails or replaces it
         return False
 
 

@@ -408,3 +408,12 @@ def test_a_dynamic_shape_is_resolved_only_as_reshape_does(
     proc = _planner("fit", str(path), "-b", "host")
     assert proc.returncode == 2
     _one_line(proc.stderr, "dynamic shape [-1")
+
+
+def test_output_to_a_pipe_is_written_not_read(tmp_path: Path) -> None:
+    """The check that an output file holds no model opens regular files only: opening
+    ``-o /dev/stdout`` (a pipe here) or a FIFO to read it would block for ever."""
+    model = _conv_chain(2)(tmp_path)
+    proc = _planner("fit", str(model), "-b", "host", "-f", "json", "-o", "/dev/stdout")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["verdict"] == "fits"

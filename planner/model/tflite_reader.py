@@ -370,7 +370,6 @@ class _Reader:
         n_tensors = self._count(sg.TensorsLength(), f"subgraph {index}'s tensor table")
         self.use_numpy = n_tensors >= NUMPY_FROM_TENSORS or numpy_loaded()
         self.stretched: list[int] = []  # tensors with one -1 dimension
-        self.has_empty = False  # a tensor of shape [0]
         tensors = tuple(self._tensor(sg.Tensors(i), i, index) for i in range(n_tensors))
         n_ops = self._count(sg.OperatorsLength(), f"subgraph {index}'s operator table")
         operators = tuple(
@@ -398,7 +397,7 @@ class _Reader:
         without a shape input is the legacy form of a scalar. A -1 anywhere else is refused."""
         changed: dict[int, Tensor] = {}
         stretched = set(self.stretched)
-        for op in operators if stretched or self.has_empty else ():
+        for op in operators:
             if op.opcode != "RESHAPE" or not op.inputs or len(op.outputs) != 1:
                 continue
             x, t = op.inputs[0], op.outputs[0]
@@ -483,8 +482,6 @@ class _Reader:
             shape = self._vector(t.Shape, f"tensor {index}'s shape")
         if shape and (min(shape) < 0 or max(shape) > MAX_DIMENSION):
             self._bad_dimension(shape, name, index, sg_index)
-        if shape == (0,):
-            self.has_empty = True
         elements = math.prod(shape)
         if elements > MAX_ELEMENTS:
             raise ModelError(

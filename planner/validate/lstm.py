@@ -24,7 +24,8 @@ rank below 2 makes the kernel read past their shapes, and is refused too.
 
 from __future__ import annotations
 
-from planner.model.graph import Operator, Subgraph, Tensor
+from planner.model.graph import Operator, Subgraph
+from planner.validate.shapes import tensor_at
 
 LSTM_INPUTS = 24
 HIDDEN_STATE, CELL_STATE = 18, 19
@@ -36,19 +37,14 @@ VARIANT_INPUTS = (9, 10, 11, 16, 17, 20, 21, 22, 23)
 CELL_STATE_TYPES = frozenset({"FLOAT32", "INT16"})
 
 
-def _get(op: Operator, sg: Subgraph, k: int) -> Tensor | None:
-    t = op.inputs[k]
-    return sg.tensors[t] if t >= 0 else None
-
-
 def _status_problem(op: Operator, sg: Subgraph) -> str | None:
     """``LstmTensors::ValidateTensorStatus``."""
-    x = _get(op, sg, 0)
+    x = tensor_at(sg, op.inputs, 0)
     if x is None:
         return "has no input tensor (input 0)"
     y = sg.tensors[op.outputs[0]]
     for k, label in ((HIDDEN_STATE, "hidden"), (CELL_STATE, "cell")):
-        state = _get(op, sg, k)
+        state = tensor_at(sg, op.inputs, k)
         if state is None:
             return f"has no {label} state (input {k}); its kernel requires a variable tensor"
         if not state.is_variable:
@@ -61,9 +57,9 @@ def _status_problem(op: Operator, sg: Subgraph) -> str | None:
     if y.dtype != x.dtype:
         return f"writes a {y.dtype} output from a {x.dtype} input; they must match"
     for group, first, what in ((range(1, 9), 2, "gate weights"), (BIASES, 13, "gate biases")):
-        expected = _get(op, sg, first)
+        expected = tensor_at(sg, op.inputs, first)
         for k in group:
-            t = _get(op, sg, k)
+            t = tensor_at(sg, op.inputs, k)
             if t is None:
                 return f"has no tensor for input {k}; its kernel requires all {what}"
             if expected is not None and t.dtype != expected.dtype:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from planner.analysis.shape_rules import opt_int
 from planner.model.graph import Operator, Subgraph, Tensor
-from planner.validate.shapes import constant, int32_words
+from planner.validate.shapes import constant, int32_words, tensor_at
 
 #: The operands each kernel requires to be constant: (input index, what it is).
 CONSTANT_OPERANDS: dict[str, tuple[int, str]] = {
@@ -48,13 +48,9 @@ L2_NORM_MAX_RANK = 4
 SVDF_INPUTS = 5
 
 
-def _at(sg: Subgraph, ids: tuple[int, ...] | list[int], k: int) -> Tensor | None:
-    return sg.tensors[ids[k]] if len(ids) > k and ids[k] >= 0 else None
-
-
 def _constant_problem(op: Operator, sg: Subgraph) -> str | None:
     found = CONSTANT_OPERANDS.get(op.opcode)
-    operand = _at(sg, op.inputs, found[0]) if found is not None else None
+    operand = tensor_at(sg, op.inputs, found[0]) if found is not None else None
     if found is None or operand is None or constant(operand):
         return None
     return (
@@ -64,7 +60,7 @@ def _constant_problem(op: Operator, sg: Subgraph) -> str | None:
 
 
 def _transpose_problem(op: Operator, sg: Subgraph) -> str | None:
-    x, perm = _at(sg, op.inputs, 0), _at(sg, op.inputs, 1)
+    x, perm = tensor_at(sg, op.inputs, 0), tensor_at(sg, op.inputs, 1)
     if x is None or perm is None:
         return None
     rank = len(x.shape)
@@ -84,7 +80,7 @@ def _transpose_problem(op: Operator, sg: Subgraph) -> str | None:
 
 
 def _resize_problem(op: Operator, sg: Subgraph) -> str | None:
-    x, size = _at(sg, op.inputs, 0), _at(sg, op.inputs, 1)
+    x, size = tensor_at(sg, op.inputs, 0), tensor_at(sg, op.inputs, 1)
     if x is None or size is None:
         return None
     if len(x.shape) != 4:
@@ -95,7 +91,7 @@ def _resize_problem(op: Operator, sg: Subgraph) -> str | None:
 
 
 def _gather_problem(op: Operator, sg: Subgraph) -> str | None:
-    x, positions = _at(sg, op.inputs, 0), _at(sg, op.inputs, 1)
+    x, positions = tensor_at(sg, op.inputs, 0), tensor_at(sg, op.inputs, 1)
     if x is None or positions is None:
         return None
     rank, rank_p = len(x.shape), len(positions.shape)
@@ -126,8 +122,8 @@ def _dim(t: Tensor, k: int) -> int | None:
 
 
 def _svdf_problem(op: Operator, sg: Subgraph) -> str | None:
-    x, features, time = (_at(sg, op.inputs, k) for k in range(3))
-    bias, state, y = _at(sg, op.inputs, 3), _at(sg, op.inputs, 4), _at(sg, op.outputs, 0)
+    x, features, time, bias, state = (tensor_at(sg, op.inputs, k) for k in range(5))
+    y = tensor_at(sg, op.outputs, 0)
     if len(op.inputs) != SVDF_INPUTS:
         return f"has {len(op.inputs)} inputs; TFLM's kernel takes {SVDF_INPUTS}"
     if x is None or features is None or time is None or state is None or y is None:
@@ -162,7 +158,7 @@ def _svdf_problem(op: Operator, sg: Subgraph) -> str | None:
 
 
 def _l2_norm_problem(op: Operator, sg: Subgraph) -> str | None:
-    x = _at(sg, op.inputs, 0)
+    x = tensor_at(sg, op.inputs, 0)
     if x is not None and len(x.shape) > L2_NORM_MAX_RANK:
         return (
             f"normalizes a rank-{len(x.shape)} input; its kernel handles at most "

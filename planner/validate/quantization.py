@@ -41,6 +41,7 @@ import math
 import struct
 
 from planner.model.graph import Operator, Quantization, Subgraph, Tensor
+from planner.validate.shapes import tensor_at
 
 #: Kernels whose int8/int16 path reads every activation's scale and zero point.
 QUANTIZED_MATH = frozenset(
@@ -128,10 +129,6 @@ def _div(a: float, b: float) -> float:
     if b != 0:
         return a / b
     return math.nan if a == 0 or math.isnan(a) else math.copysign(math.inf, a)
-
-
-def _at(sg: Subgraph, ids: tuple[int, ...] | list[int], k: int) -> Tensor | None:
-    return sg.tensors[ids[k]] if len(ids) > k and ids[k] >= 0 else None
 
 
 def _unquantized_problem(op: Operator, sg: Subgraph) -> str | None:
@@ -227,7 +224,7 @@ def _rescale_problem(op: Operator, sg: Subgraph, x: Tensor, y: Tensor) -> str | 
     if name in ("ADD", "SUB") and y.dtype in QUANTIZED:
         if name == "ADD" and affine(y) is None:
             return f"writes {y.dtype} tensor {y.index} without quantization; its kernel needs it"
-        b = _at(sg, op.inputs, 1)
+        b = tensor_at(sg, op.inputs, 1)
         s1, s2, so = params(x)[0], params(b)[0], params(y)[0]
         shift = 1 << (15 if y.dtype == "INT16" else 20)
         if name == "ADD":
@@ -297,7 +294,7 @@ def _lookup_problem(op: Operator, sg: Subgraph, x: Tensor, y: Tensor) -> str | N
     and HARD_SWISH's int8 output rescaling (a shift of at most 0, hard_swish_common.cc)."""
     if op.opcode not in ("EMBEDDING_LOOKUP", "HARD_SWISH"):
         return None
-    table = _at(sg, op.inputs, 1)
+    table = tensor_at(sg, op.inputs, 1)
     zero, types = params(table)[1], (table.dtype if table is not None else "", y.dtype)
     if op.opcode == "EMBEDDING_LOOKUP" and zero != 0 and types == ("INT8", "FLOAT32"):
         return (
@@ -326,7 +323,7 @@ def _same_as_output_problem(op: Operator, sg: Subgraph, x: Tensor, y: Tensor) ->
                     f"output quantized as {params(y)}; its kernel requires them equal"
                 )
     if op.opcode in ("PAD", "PADV2") and x.dtype == "INT8":
-        value = _at(sg, op.inputs, 2)
+        value = tensor_at(sg, op.inputs, 2)
         if value is not None and params(value) != params(y):
             return (
                 f"pads with a constant value quantized as {params(value)} into an output "
@@ -346,7 +343,7 @@ def _filter_problem(op: Operator, sg: Subgraph) -> str | None:
     where = CONVOLUTIONS.get(op.opcode)
     if where is None:
         return None
-    x, w = _at(sg, op.inputs, where[0]), _at(sg, op.inputs, where[1])
+    x, w = tensor_at(sg, op.inputs, where[0]), tensor_at(sg, op.inputs, where[1])
     if x is None or w is None or x.dtype not in QUANTIZED:
         return None
     for label, t in (("input", x), ("filter", w)):
@@ -370,7 +367,7 @@ def _filter_problem(op: Operator, sg: Subgraph) -> str | None:
 def _bias_problem(op: Operator, sg: Subgraph, x: Tensor, y: Tensor) -> str | None:
     """Bias scales FULLY_CONNECTED (one filter scale) and int8 SVDF check."""
     if op.opcode == "FULLY_CONNECTED" and x.dtype in QUANTIZED:
-        w, b = _at(sg, op.inputs, 1), _at(sg, op.inputs, 2)
+        w, b = tensor_at(sg, op.inputs, 1), tensor_at(sg, op.inputs, 2)
         q = affine(w)
         if b is None or (q is not None and len(q.scales) > 1):
             return None
@@ -383,7 +380,7 @@ def _bias_problem(op: Operator, sg: Subgraph, x: Tensor, y: Tensor) -> str | Non
                 "within 2% of an output step"
             )
     if op.opcode == "SVDF" and x.dtype == "INT8":
-        b, state, time = (_at(sg, op.inputs, k) for k in (3, 4, 2))
+        b, state, time = (tensor_at(sg, op.inputs, k) for k in (3, 4, 2))
         if b is None:
             return (
                 "is an int8 SVDF without a bias; TFLM's kernel reads the missing bias's scale "
@@ -409,7 +406,7 @@ def quantization_rule_problem(op: Operator, sg: Subgraph) -> str | None:
     if problem is not None:
         return problem
     first = 2 if op.opcode == "TRANSPOSE_CONV" else 0
-    x, y = _at(sg, op.inputs, first), _at(sg, op.outputs, 0)
+    x, y = tensor_at(sg, op.inputs, first), tensor_at(sg, op.outputs, 0)
     if x is None or y is None:
         return None
     return (

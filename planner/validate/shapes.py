@@ -78,6 +78,12 @@ SAME_SHAPE_PREPARE = frozenset({"EXP", "CEIL", "ROUND"})
 INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 
 
+def tensor_at(sg: Subgraph, ids: tuple[int, ...] | list[int], k: int) -> Tensor | None:
+    """The tensor at position ``k`` of an operator's inputs or outputs (``ids``); None when
+    the list is shorter or the position names no tensor (-1)."""
+    return sg.tensors[ids[k]] if len(ids) > k and ids[k] >= 0 else None
+
+
 def constant(t: Tensor) -> bool:
     """What TFLM's ``IsConstantTensor`` says: data in the flatbuffer (read-only, not planned)."""
     return t.is_constant and not t.external_data

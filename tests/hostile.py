@@ -2024,6 +2024,13 @@ CASES: dict[str, Case] = {
 }
 
 
+def cases_between(first: str, last: str | None = None) -> list[str]:
+    """The names of :data:`CASES` from ``first`` to ``last`` (to the end if None), in order:
+    one block of cases, which a test file checks against the runtime."""
+    names = list(CASES)
+    return names[names.index(first) : names.index(last) + 1 if last else None]
+
+
 def main(argv: list[str]) -> int:
     out = Path(argv[0] if argv else "hostile_models")
     out.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ import pytest
 from planner.model.tflite_reader import load_model
 
 from .builder import Model
-from .hostile import CASES, WELL_SHAPED
+from .hostile import CASES, WELL_SHAPED, cases_between
 from .runtime_check import allocate, needs_runtime, planner_fit
 
 #: Cases TFLM refuses in Prepare: the kernel and the source file its error names.
@@ -53,10 +53,10 @@ ALLOCATED_BY_TFLM = (
 
 
 def test_every_new_refusal_says_what_the_runtime_does() -> None:
-    section = list(CASES)
-    first = section.index("PAD declaring an output other than its paddings give")
-    last = section.index("LSTM output of another n_cell")
-    assert set(section[first : last + 1]) == {*REFUSED_IN_PREPARE, *ALLOCATED_BY_TFLM}
+    section = cases_between(
+        "PAD declaring an output other than its paddings give", "LSTM output of another n_cell"
+    )
+    assert set(section) == {*REFUSED_IN_PREPARE, *ALLOCATED_BY_TFLM}
 
 
 @needs_runtime

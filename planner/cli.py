@@ -63,9 +63,8 @@ def _error_document(exc: PlannerError, output: Path | None) -> None:
     """With ``--format json`` the error is also a JSON document where the report would have
     gone (``planner/schema/error.schema.json``), so a tool reading the report reads why
     there is none; the one line on stderr and exit status 2 stay as for every format."""
-    import json
-
     from planner import __version__
+    from planner.report.json_text import json_text
     from planner.validate.refusal import ModelRefused
 
     document = {
@@ -75,7 +74,7 @@ def _error_document(exc: PlannerError, output: Path | None) -> None:
         "error": _one_line(str(exc)),
     }
     with contextlib.suppress(OSError, PlannerError):
-        _emit(json.dumps(document, indent=2) + "\n", output)
+        _emit(json_text(document) + "\n", output)
 
 
 #: The options that name a file the command writes.

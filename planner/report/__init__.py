@@ -9,12 +9,12 @@ returns the whole output as a string.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from planner._gc import gc_paused
 from planner.errors import PlannerError
+from planner.report.json_text import json_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -56,10 +56,6 @@ def console_text(
     return buf.getvalue()
 
 
-#: Largest number of layers plus arena-map entries written as indented JSON.
-INDENT_UP_TO = 10_000
-
-
 def _json(check: FitCheck, advice: Advice | None) -> str:
     from planner.report.document import to_document
 
@@ -68,10 +64,7 @@ def _json(check: FitCheck, advice: Advice | None) -> str:
         from planner.report.advice import advice_to_dict
 
         doc["advice"] = advice_to_dict(advice)
-    # Indented for people; past INDENT_UP_TO entries (nobody reads 100,000 buffers by eye)
-    # compact, which Python's C encoder writes many times faster.
-    entries = len(doc["layers"]) + len(doc.get("arena_map", ()))
-    return json.dumps(doc, indent=2 if entries <= INDENT_UP_TO else None)
+    return json_text(doc)
 
 
 def _markdown(check: FitCheck, full: bool, advice: Advice | None) -> str:
@@ -157,7 +150,7 @@ def render_advice_only(
     from planner.report import advice as adv
 
     if fmt == "json":
-        return json.dumps(adv.advice_to_dict(advice), indent=2)
+        return json_text(adv.advice_to_dict(advice))
     if fmt == "csv":
         return adv.advice_to_csv(advice)
     if fmt == "markdown":

@@ -12,7 +12,6 @@ back from the page; every figure shown is taken from that document.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from planner.check import FitCheck
 from planner.report.arena_map import map_html
 from planner.report.document import to_document
 from planner.report.escape import html_text as escape
+from planner.report.json_text import json_text
 from planner.report.plot import COLOURS, chart_svg, layer_label
 from planner.report.rows import (
     check_verdict_words,
@@ -337,7 +337,7 @@ def _layer_table(doc: dict[str, Any]) -> str:
 
 
 def _json_script(doc: dict[str, Any]) -> str:
-    text = json.dumps(doc, separators=(",", ":"))
+    text = json_text(doc, indent=False)
     # Nothing in the data may close the script element or open a comment.
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return f'<script type="application/json" id="report-data">{text}</script>'

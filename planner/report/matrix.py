@@ -9,7 +9,6 @@ for pandas) and JSON.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -22,6 +21,7 @@ from planner import __version__
 from planner.analysis.layers import human_bytes
 from planner.check import Cell, Matrix
 from planner.errors import PlannerError
+from planner.report.json_text import json_text
 from planner.report.rows import VERDICT_WORDS, csv_table
 
 if TYPE_CHECKING:
@@ -295,7 +295,7 @@ def render(matrix: Matrix, fmt: str, *, terminal: bool = False, width: int | Non
 
         return console_text(lambda console: render_text(matrix, console), terminal, width)
     if fmt == "json":
-        return json.dumps(to_json(matrix), indent=2)
+        return json_text(to_json(matrix))
     if fmt == "csv":
         return render_csv(matrix)
     if fmt == "markdown":

@@ -9,11 +9,11 @@ fits). Byte and MAC figures are integers (``mean_fit_macs`` rounded to one).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from planner.report.json_text import json_text
 from planner.space.explore import BoardExploration, SpaceSummary
 from planner.space.pipeline import PlannerError
 
@@ -89,7 +89,7 @@ def to_document(explorations: Sequence[BoardExploration], **run: Any) -> dict[st
 
 
 def render_json(explorations: Sequence[BoardExploration], **run: Any) -> str:
-    return json.dumps(to_document(explorations, **run), indent=2)
+    return json_text(to_document(explorations, **run))
 
 
 def render_csv(explorations: Sequence[BoardExploration]) -> str:

@@ -39,8 +39,8 @@ whole process, against the runtime's whole process
     environment runs it (with PYTHONDONTWRITEBYTECODE=1 the planner compiles its source in
     every process). Target: planner median <= 0.7 x runtime median. Beside them, the floor
     under any loader built on the generated schema classes: a process that only imports the
-    schema and reads the fields planning needs through its accessors (``ACCESSORS_SCRIPT``),
-    as a ratio to the runtime too.
+    schema as the planner loads it and reads the fields planning needs through its accessors
+    (``ACCESSORS_SCRIPT``), as a ratio to the runtime too.
 tensors
     A 10-operator chain plus 1,000 / 10,000 / 100,000 activation tensors no operator reaches
     (``synthetic.build(..., unused=n)``): TFLM still plans every one, all alive at once.
@@ -114,15 +114,14 @@ RUNTIME_SCRIPT = (
 
 
 #: The floor under the planner's whole process: a process that only reads, through the
-#: schema's generated accessors (numpy deferred as the planner defers it), the fields planning
+#: schema's generated accessors (loaded as the planner loads them), the fields planning
 #: needs: each buffer's size, each tensor's name, shape, type, buffer, variable flag and
 #: quantization lengths, each operator's opcode, inputs, outputs and options. No checks, no
 #: objects kept, no planning.
 ACCESSORS_SCRIPT = """\
 import sys
-from planner.model.deferred_numpy import defer_numpy
-defer_numpy()
-from ai_edge_litert import schema_py_generated as s
+from planner.model.schema import tflite_schema
+s = tflite_schema()
 m = s.Model.GetRootAs(open(sys.argv[1], "rb").read(), 0)
 for i in range(m.BuffersLength()):
     b = m.Buffers(i); b.Offset(); b.Size(); b.DataLength()

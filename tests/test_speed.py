@@ -13,7 +13,8 @@ The timings are in ``benchmarks/bench_speed.py`` (run on demand). Here:
   (tensors no operator reaches), which TFLM's loop handles in quadratic time;
 - synthetic 1,000-operator models (a chain, residual ADD blocks, inception-like CONCATENATION
   fan-outs) load, and their predicted head, tail and total equal the TFLM runtime's;
-- ``planner fit`` does not import TensorFlow, matplotlib, jsonschema, tflite_micro or numpy;
+- ``planner fit`` does not import TensorFlow, matplotlib, jsonschema, tflite_micro or numpy,
+  nor the ai_edge_litert package's __init__ (the LiteRT library);
 - loading a model leaves the garbage collector as it was.
 """
 
@@ -381,6 +382,8 @@ def test_fit_command_imports_nothing_heavy() -> None:
     assert "planner.api" in imported  # the parse worked
     heavy = sorted(name for name in imported if name.split(".")[0] in FORBIDDEN)
     assert not heavy, heavy
+    # The schema module is read without its package's __init__, which loads libLiteRt.so.
+    assert "ai_edge_litert" not in imported
 
 
 # --- the garbage-collector pause -------------------------------------------------------------

@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 
 from planner._gc import gc_paused
 from planner.errors import ModelError
-from planner.model.deferred_numpy import defer_numpy, numpy_loaded
+from planner.model.deferred_numpy import numpy_loaded
 from planner.model.graph import (
     SMALL_CONSTANT_ELEMENTS,
     TYPE_SIZES,
@@ -41,6 +41,7 @@ from planner.model.graph import (
     Subgraph,
     Tensor,
 )
+from planner.model.schema import tflite_schema
 
 #: The schema version this planner reads (TFLite has used 3 since 2018).
 SUPPORTED_SCHEMA_VERSION = 3
@@ -73,7 +74,7 @@ NUMPY_FROM_TENSORS = 4096
 def _noting_table() -> type:
     """A flatbuffers table class that notes where, and as what, it last read a value
     (defined on first use: flatbuffers is imported after numpy is deferred)."""
-    _schema()
+    tflite_schema()
     from flatbuffers.table import Table
 
     class NotingTable(Table):
@@ -100,13 +101,6 @@ def read_vector(item: Callable[[int], Any], n: int) -> tuple[Any, ...]:
     getattr(probe, item.__name__)(0)  # type: ignore[attr-defined]
     code = noting.flags.packer_type.format  # e.g. "<f": little-endian, one element
     return struct.unpack_from(f"{code[0]}{n}{code[1:]}", table.Bytes, noting.at)
-
-
-def _schema() -> Any:
-    defer_numpy()  # flatbuffers imports numpy; it is loaded only if something uses it
-    from ai_edge_litert import schema_py_generated
-
-    return schema_py_generated
 
 
 @functools.cache
@@ -138,7 +132,7 @@ def options_fields(union_name: str, kind: int) -> tuple[type, tuple[OptionField,
     class (``Conv2DOptionsT``...) has, with the accessors that class's ``_UnPack`` calls,
     so that a vector is not turned into a numpy array. None for an unknown member, or one
     with a nested table (read with the object API instead)."""
-    s = _schema()
+    s = tflite_schema()
     names: dict[int, str] = {}
     for name, value in vars(getattr(s, union_name)).items():
         if not name.startswith("_") and isinstance(value, int):
@@ -189,7 +183,7 @@ def read_options(union_name: str, kind: int, table: Any) -> dict[str, object] | 
 
 
 def _options_by_object_api(union_name: str, kind: int, table: Any) -> dict[str, object] | None:
-    s = _schema()
+    s = tflite_schema()
     creator = (
         s.BuiltinOptionsCreator if union_name == "BuiltinOptions" else s.BuiltinOptions2Creator
     )
@@ -292,7 +286,7 @@ class _Reader:
     def __init__(self, data: bytes, name: str) -> None:
         self.data = data
         self.name = name
-        self.s = _schema()
+        self.s = tflite_schema()
         self.model = self.s.Model.GetRootAs(data, 0)
         self.type_names = _enum_names(self.s.TensorType)
         self.op_names = _enum_names(self.s.BuiltinOperator)

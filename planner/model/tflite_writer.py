@@ -24,17 +24,12 @@ from typing import Any
 import numpy as np
 
 from planner.errors import ModelError
+from planner.model.schema import tflite_schema
 from planner.model.tflite_reader import OFFLINE_PLAN_METADATA
 
 #: The first word of the metadata buffer (TFLM's own tests write 1; TFLM ignores it).
 OFFLINE_PLAN_VERSION = 1
 _DATA_ALIGNMENT = 16
-
-
-def _schema() -> Any:
-    from ai_edge_litert import schema_py_generated  # type: ignore[import-untyped]
-
-    return schema_py_generated
 
 
 def pack_aligned_bytes(builder: Any, payload: bytes) -> int:
@@ -88,7 +83,7 @@ def rewrite_model(
     ``offline_offsets`` as its ``OfflineMemoryAllocation`` metadata."""
     import flatbuffers  # type: ignore[import-untyped]
 
-    s = _schema()
+    s = tflite_schema()
     try:
         model = s.ModelT.InitFromPackedBuf(data, 0)
     except Exception as exc:  # the generated code raises anything on a broken file

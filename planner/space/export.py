@@ -19,15 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from planner.model.schema import tflite_schema
 from planner.model.tflite_writer import pack_aligned_bytes
 from planner.space.build import OPTIONS_TABLES, BuiltNetwork, options_fields
 from planner.space.pipeline import Graph, PlannerError, Tensor
-
-
-def _schema() -> Any:
-    from ai_edge_litert import schema_py_generated  # type: ignore[import-untyped]
-
-    return schema_py_generated
 
 
 def _pack_buffer(builder: Any, s: Any, payload: bytes | None) -> int:
@@ -113,7 +108,7 @@ def model_bytes(built: BuiltNetwork, seed: int | None = 0) -> bytes:
     """The subnet's ``.tflite`` bytes; weights random from ``seed``, or zeros for ``None``."""
     import flatbuffers  # type: ignore[import-untyped]
 
-    s = _schema()
+    s = tflite_schema()
     model = _model_t(s, built.graph)
     rng = None if seed is None else np.random.default_rng(seed)
     payloads = _payloads(built, rng)

@@ -23,6 +23,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import NamedTuple
 
 from planner.analysis.layers import LayerStats, ModelStats, analyse
 from planner.model.graph import Graph
@@ -176,8 +177,7 @@ THROUGHPUT: Mapping[tuple[str, str], CoreThroughput] = MappingProxyType(
 )
 
 
-@dataclass(frozen=True)
-class MemoryBandwidth:
+class MemoryBandwidth(NamedTuple):
     """Sustained read bandwidth of one kind of memory, in bytes per core clock cycle."""
 
     bytes_per_cycle: float

@@ -18,7 +18,7 @@ import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from planner.errors import BoardError
 
@@ -248,8 +248,7 @@ def _printable(text: str) -> bool:
     return all(c.isprintable() or c in "\n\t" for c in text)
 
 
-@dataclass(frozen=True)
-class _Field:
+class _Field(NamedTuple):
     check: Callable[[Any], bool]
     expected: str
     required: bool = True

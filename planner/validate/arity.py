@@ -26,13 +26,12 @@ operators are not checked.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from planner.model.graph import Operator, Subgraph
 
 
-@dataclass(frozen=True)
-class Count:
+class Count(NamedTuple):
     """The counts a kernel accepts: ``least`` to ``most`` (None: any number; the kernel
     ignores the rest). ``checked``: ``Prepare`` refuses fewer than ``least`` (else the
     kernel reads or writes the missing one unchecked when it runs)."""
@@ -42,8 +41,7 @@ class Count:
     checked: bool = True
 
 
-@dataclass(frozen=True)
-class Arity:
+class Arity(NamedTuple):
     inputs: Count
     outputs: Count
     source: str

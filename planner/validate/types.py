@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from planner.model.graph import Operator, Subgraph, Tensor
 from planner.validate.tensors import TFLM_SIZED_TYPES
@@ -49,8 +50,7 @@ def _in(index: int, role: str = "input") -> At:
 INPUT, OUTPUT = _in(0), At(True, 0, "output")
 
 
-@dataclass(frozen=True)
-class Same:
+class Same(NamedTuple):
     """``first`` and ``other`` must have one type."""
 
     first: At
@@ -58,8 +58,7 @@ class Same:
     source: str
 
 
-@dataclass(frozen=True)
-class OneOf:
+class OneOf(NamedTuple):
     """The tensor ``at`` must have one of ``types``."""
 
     at: At
@@ -67,8 +66,7 @@ class OneOf:
     source: str
 
 
-@dataclass(frozen=True)
-class Pairs:
+class Pairs(NamedTuple):
     """``second``'s type must be one ``allowed`` lists for ``first``'s; ``same``: equal
     types always pass; ``open``: a ``first`` type the table does not list passes too."""
 

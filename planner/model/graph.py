@@ -113,12 +113,15 @@ class LazyVector(Sequence[T]):
 
 
 class Deferred(Generic[T]):
-    """A field value to be read on first use: ``read()`` gives it (see :class:`DeferredField`)."""
+    """A field value to be read on first use: ``read(*args)`` gives it (see
+    :class:`DeferredField`). The arguments are kept here rather than bound in a closure or a
+    partial: the loader makes two of these per tensor, 100,000 tensors and more."""
 
-    __slots__ = ("read",)
+    __slots__ = ("args", "read")
 
-    def __init__(self, read: Callable[[], T]) -> None:
+    def __init__(self, read: Callable[..., T], *args: Any) -> None:
         self.read = read
+        self.args = args
 
 
 class DeferredField(Generic[T]):
@@ -145,7 +148,7 @@ class DeferredField(Generic[T]):
         state = obj.__dict__
         value = state.get(self.key, self.default)  # absent: a class attribute never set
         if type(value) is Deferred:
-            value = state[self.key] = value.read()
+            value = state[self.key] = value.read(*value.args)
         return value  # type: ignore[no-any-return]
 
     def __set__(self, obj: object, value: T | Deferred[T]) -> None:
@@ -178,8 +181,6 @@ class Quantization:
 #: The most elements a constant integer tensor may have for its values to be read
 #: (:attr:`Tensor.int_values`): shape vectors, paddings, axes and slice bounds are shorter.
 SMALL_CONSTANT_ELEMENTS = 64
-#: The plain (not deferred) fields :meth:`Tensor.read` sets first, in order.
-_PLAIN_FIELDS = ("index", "name", "shape", "dtype", "buffer", "data_bytes", "is_variable")
 
 
 @dataclass(frozen=True)
@@ -241,13 +242,20 @@ class Tensor:
         """The loader's constructor: every field given, checked by the loader already, set
         without the frozen ``__init__``'s per-field ``object.__setattr__`` (a model can have
         100,000 tensors). Equal to ``Tensor(...)`` with the same values (tested)."""
-        values = (index, name, shape, dtype, buffer, data_bytes, is_variable)
         tensor = object.__new__(cls)
-        tensor.__dict__.update(zip(_PLAIN_FIELDS, values, strict=True))
-        tensor.__dict__["_deferred_quantization"] = quantization
-        tensor.__dict__["_deferred_shape_signature"] = shape_signature
-        tensor.__dict__["external_data"] = external_data
-        tensor.__dict__["_deferred_int_values"] = int_values
+        tensor.__dict__.update(
+            index=index,
+            name=name,
+            shape=shape,
+            dtype=dtype,
+            buffer=buffer,
+            data_bytes=data_bytes,
+            is_variable=is_variable,
+            _deferred_quantization=quantization,
+            _deferred_shape_signature=shape_signature,
+            external_data=external_data,
+            _deferred_int_values=int_values,
+        )
         return tensor
 
     @property

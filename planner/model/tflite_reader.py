@@ -265,21 +265,6 @@ def load_model_bytes(data: bytes, name: str = "<memory>") -> Graph:
         ) from exc
 
 
-class _Later:
-    """What a tensor's deferred fields read on first use, from its table in the file."""
-
-    __slots__ = ("index", "reader", "table")
-
-    def __init__(self, reader: _Reader, table: Any, index: int) -> None:
-        self.reader, self.table, self.index = reader, table, index
-
-    def quantization(self) -> Quantization | None:
-        return self.reader._deferred(self.reader._quantization, self.table, index=self.index)
-
-    def signature(self) -> tuple[int, ...] | None:
-        return self.reader._deferred(self.reader._signature, self.table, index=self.index)
-
-
 class _Reader:
     """Walks one flatbuffer; every vector length is checked against the file size."""
 
@@ -490,15 +475,10 @@ class _Reader:
                 f"{self._where(name, index, sg_index)} names buffer {buffer}, but the model has "
                 f"{len(buffer_bytes)} buffers"
             )
-        later = _Later(self, t, index)
         dtype = self.type_names.get(type_code) or f"TYPE_{type_code}"
         code = INT_VALUE_CODES.get(dtype)
         int_values = (
-            Deferred(
-                functools.partial(
-                    self._deferred, self._int_values, buffer, elements, code, index=index
-                )
-            )
+            Deferred(self._read_int_values, buffer, elements, code, index)
             if code is not None
             and buffer
             and elements >= 0
@@ -515,8 +495,8 @@ class _Reader:
             buffer,
             buffer_bytes[buffer],
             bool(t.IsVariable()),
-            Deferred(later.quantization),
-            Deferred(later.signature),
+            Deferred(self._read_quantization, t, index),
+            Deferred(self._read_signature, t, index),
             buffer in self.external,
             int_values,
         )
@@ -531,6 +511,18 @@ class _Reader:
                 f"{self.name}: corrupt or truncated TFLite flatbuffer (tensor {index}: "
                 f"{type(exc).__name__}: {exc})"
             ) from exc
+
+    # What a tensor's Deferred fields call on first use (see _tensor).
+    def _read_quantization(self, t: Any, index: int) -> Quantization | None:
+        return self._deferred(self._quantization, t, index=index)
+
+    def _read_signature(self, t: Any, index: int) -> tuple[int, ...] | None:
+        return self._deferred(self._signature, t, index=index)
+
+    def _read_int_values(
+        self, buffer: int, count: int, code: str, index: int
+    ) -> tuple[int, ...] | None:
+        return self._deferred(self._int_values, buffer, count, code, index=index)
 
     def _signature(self, t: Any) -> tuple[int, ...] | None:
         if t.ShapeSignatureIsNone():

@@ -103,6 +103,28 @@ class Buffer:
     def is_scratch(self) -> bool:
         return self.key[0] == "scratch"
 
+    @classmethod
+    def of_tensor(
+        cls, sg_index: int, t: Tensor, nbytes: int, info: _Info, offline_offset: int | None
+    ) -> Buffer:
+        """Tensor ``t``'s buffer of ``nbytes`` requested, live over ``info``: equal to
+        ``Buffer(...)`` with the same fields, set without the frozen ``__init__``'s per-field
+        ``object.__setattr__`` (a model can plan 100,000 tensors)."""
+        buffer = object.__new__(cls)
+        buffer.__dict__.update(
+            key=("tensor", sg_index, t.index),
+            size_bytes=planned_bytes(nbytes),
+            first_step=info.first,
+            last_step=info.last,
+            offline_offset=offline_offset,
+            subgraph=sg_index,
+            tensor_index=t.index,
+            op_index=None,
+            name=t.name,
+            requested_bytes=nbytes,
+        )
+        return buffer
+
 
 def planned_tensor_bytes(t: Tensor) -> int:
     """Bytes TFLM plans for a tensor: its byte length rounded up to the arena alignment."""
@@ -369,6 +391,7 @@ def tflm_buffers(graph: Graph, target: Target = HOST) -> tuple[Buffer, ...]:
     global_index = 0
     for sg in graph.subgraphs:
         handles = _resource_handles(sg)
+        infos = marker.tensors[sg.index]
         for t in sg.tensors:
             offset = offline[global_index] if offline is not None else -1
             global_index += 1
@@ -377,22 +400,11 @@ def tflm_buffers(graph: Graph, target: Target = HOST) -> tuple[Buffer, ...]:
             if t.index in handles:
                 continue
             nbytes = tensor_byte_length(t.dtype, t.shape)
-            needs = offset != -1 if t.is_variable else nbytes != 0
-            if not needs:
-                continue
-            info = marker.tensors[sg.index][t.index]
+            if (offset == -1) if t.is_variable else nbytes == 0:
+                continue  # not planned (AllocationInfoBuilder's needs_allocating)
             buffers.append(
-                Buffer(
-                    key=("tensor", sg.index, t.index),
-                    size_bytes=planned_bytes(nbytes),
-                    first_step=info.first,
-                    last_step=info.last,
-                    offline_offset=None if offset == -1 else offset,
-                    subgraph=sg.index,
-                    tensor_index=t.index,
-                    op_index=None,
-                    name=t.name,
-                    requested_bytes=nbytes,
+                Buffer.of_tensor(
+                    sg.index, t, nbytes, infos[t.index], None if offset == -1 else offset
                 )
             )
     for r, info in zip(requests, marker.scratch, strict=True):

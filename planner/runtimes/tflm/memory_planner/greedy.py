@@ -221,6 +221,8 @@ def plan_greedy(buffers: Sequence[Buffer]) -> Plan:
             offset = fixed
         elif size == 0:
             offset = 0  # the scan stops at once: the first gap is never negative
+        elif first == last:  # one step (most buffers): its lowest hole that fits
+            offset = free[first].fit(0, size)
         else:
             offset = _lowest_fit(free, first, last, size)
         offsets[buffer_id] = offset

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from planner._gc import gc_paused
 from planner.model.graph import Graph, Operator, Subgraph, Tensor
+from planner.records import frozen_record
 from planner.runtimes.tflm.kernels import OpView, kernel_for
 
 #: The activation data types the planner is built for; anything else earns a warning.
@@ -122,11 +123,9 @@ def in_order_lifetimes(sg: Subgraph) -> dict[int, tuple[int, int]]:
 
 
 def _activations(sg: Subgraph, indices: tuple[int, ...]) -> tuple[int, ...]:
-    seen: dict[int, None] = {}
-    for t in indices:
-        if t >= 0 and not sg.tensors[t].is_constant:
-            seen.setdefault(t)
-    return tuple(seen)
+    """The non-constant tensors of ``indices``, each once, in order."""
+    tensors = sg.tensors
+    return tuple(dict.fromkeys([t for t in indices if t >= 0 and tensors[t].data_bytes <= 0]))
 
 
 def _subgraph_layers(
@@ -158,32 +157,30 @@ def _subgraph_layers(
             _, t = heapq.heappop(expiring)
             alive.discard(t)
             live_bytes -= nbytes[t]
-        live = tuple(sorted(alive))
         ins = _activations(sg, op.inputs)
         outs = _activations(sg, op.outputs)
-        consts: dict[int, Tensor] = {
-            t: tensors[t] for t in op.inputs if t >= 0 and tensors[t].data_bytes > 0
-        }
+        consts = {t for t in op.inputs if t >= 0 and tensors[t].data_bytes > 0}
         in_tensors = [tensors[t] for t in ins]
         out_tensors = [tensors[t] for t in outs]
         layers.append(
-            LayerStats(
+            frozen_record(
+                LayerStats,
                 index=index,
                 subgraph=sg.index,
                 op=op.opcode,
                 input_tensors=ins,
                 output_tensors=outs,
-                input_shapes=tuple(t.shape for t in in_tensors),
-                output_shapes=tuple(t.shape for t in out_tensors),
-                input_dtypes=tuple(t.dtype for t in in_tensors),
-                output_dtypes=tuple(t.dtype for t in out_tensors),
-                output_names=tuple(t.name for t in out_tensors),
-                input_bytes=sum(nbytes[t] for t in ins),
-                output_bytes=sum(nbytes[t] for t in outs),
-                live_tensors=live,
+                input_shapes=tuple([t.shape for t in in_tensors]),
+                output_shapes=tuple([t.shape for t in out_tensors]),
+                input_dtypes=tuple([t.dtype for t in in_tensors]),
+                output_dtypes=tuple([t.dtype for t in out_tensors]),
+                output_names=tuple([t.name for t in out_tensors]),
+                input_bytes=sum([nbytes[t] for t in ins]),
+                output_bytes=sum([nbytes[t] for t in outs]),
+                live_tensors=tuple(sorted(alive)),
                 live_bytes=live_bytes,
-                weight_bytes=sum(t.data_bytes for t in consts.values()),
-                params=sum(t.elements for t in consts.values()),
+                weight_bytes=sum([tensors[t].data_bytes for t in consts]),
+                params=sum([tensors[t].elements for t in consts]),
                 macs=operator_macs(sg, op),
             )
         )

@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from planner._gc import gc_paused
 from planner.errors import ModelError
 from planner.model.graph import Graph, Operator, Subgraph, Tensor
+from planner.records import frozen_record
 from planner.runtimes.tflm.allocations import planned_bytes
 from planner.runtimes.tflm.kernels import OpView, ScratchUnknownError, kernel_for
 from planner.targets.target import HOST, Target
@@ -108,10 +109,10 @@ class Buffer:
         cls, sg_index: int, t: Tensor, nbytes: int, info: _Info, offline_offset: int | None
     ) -> Buffer:
         """Tensor ``t``'s buffer of ``nbytes`` requested, live over ``info``: equal to
-        ``Buffer(...)`` with the same fields, set without the frozen ``__init__``'s per-field
-        ``object.__setattr__`` (a model can plan 100,000 tensors)."""
-        buffer = object.__new__(cls)
-        buffer.__dict__.update(
+        ``Buffer(...)`` with the same fields (:func:`~planner.records.frozen_record`: a model
+        can plan 100,000 tensors)."""
+        return frozen_record(
+            cls,
             key=("tensor", sg_index, t.index),
             size_bytes=planned_bytes(nbytes),
             first_step=info.first,
@@ -123,7 +124,6 @@ class Buffer:
             name=t.name,
             requested_bytes=nbytes,
         )
-        return buffer
 
 
 def planned_tensor_bytes(t: Tensor) -> int:

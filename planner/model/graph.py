@@ -80,7 +80,9 @@ class LazyVector(Sequence[T]):
 
     def values(self) -> tuple[T, ...]:
         if self._values is None:
-            if self._read_all is not None:
+            if self.array is not None:  # a numpy view: converted in one call
+                self._values = tuple(self.array.tolist())
+            elif self._read_all is not None:
                 self._values = self._read_all()
             else:
                 item = self._item

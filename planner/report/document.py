@@ -7,6 +7,9 @@ Its layout is versioned: ``SCHEMA_VERSION`` changes whenever a key is renamed or
 
 from __future__ import annotations
 
+import functools
+import operator
+from collections.abc import Callable
 from typing import Any
 
 from planner import __version__
@@ -28,7 +31,16 @@ def _round(value: float | None) -> float | None:
 def attributes(obj: object, names: str) -> dict[str, Any]:
     """``{name: obj.name}`` for each of the space-separated ``names``, in their order: the
     document's keys that are the figure's own name."""
-    return {name: getattr(obj, name) for name in names.split()}
+    keys, get = _getter(names)
+    return dict(zip(keys, get(obj), strict=True))
+
+
+@functools.cache
+def _getter(names: str) -> tuple[tuple[str, ...], Callable[[object], tuple[Any, ...]]]:
+    """The names, and one call that reads them all (a report reads them per layer)."""
+    keys = tuple(names.split())
+    get = operator.attrgetter(*keys)
+    return keys, (get if len(keys) > 1 else lambda obj: (get(obj),))
 
 
 #: The arena figures the document gives for every arena (TFLM's, the host's).

@@ -20,6 +20,7 @@ The timings are in ``benchmarks/bench_speed.py`` (run on demand). Here:
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import importlib.util
 import pickle
@@ -33,9 +34,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from planner.analysis.layers import analyse
 from planner.errors import ModelError
 from planner.model.graph import LazyVector, Quantization
 from planner.model.tflite_reader import load_model, load_model_bytes, read_vector
+from planner.records import frozen_record
 from planner.runtimes.tflm.allocation_info import Buffer, tflm_buffers
 from planner.runtimes.tflm.arena import predict_arena
 from planner.runtimes.tflm.memory_planner.greedy import (
@@ -199,6 +202,32 @@ def test_options_are_what_the_schema_creator_unpacks(path: Path) -> None:
             assert {k: loaded[k] for k in expected} == expected
             checked += 1
     assert checked > 0 or not any(sg.operators for sg in graph.subgraphs)
+
+
+def _rebuilt(record: object) -> object:
+    """The record made again by its dataclass constructor, from its fields."""
+    names = [f.name for f in dataclasses.fields(record)]  # type: ignore[arg-type]
+    return type(record)(**{name: getattr(record, name) for name in names})
+
+
+def test_records_built_in_one_update_are_the_constructors() -> None:
+    """Tensor buffers and per-layer figures are built with planner.records.frozen_record (one
+    dict update, not the frozen __init__): each must hold every field and equal, hash and
+    print as the record its constructor makes."""
+    model = SHARED_MODELS / "person_detect.tflite"
+    if not model.exists():
+        pytest.skip(f"{model} is absent (../shared not laid out)")
+    graph = load_model(model)
+    records = [*tflm_buffers(graph), *analyse(graph).layers]
+    assert len(records) > 60
+    for record in records:
+        names = {f.name for f in dataclasses.fields(record)}  # type: ignore[arg-type]
+        assert set(vars(record)) == names
+        again = _rebuilt(record)
+        assert again == record and hash(again) == hash(record) and repr(again) == repr(record)
+    assert frozen_record(Quantization, scales=(0.5,), zero_points=(0,), axis=0) == Quantization(
+        (0.5,), (0,)
+    )
 
 
 def test_per_channel_values_are_read_when_used(tmp_path: Path) -> None:

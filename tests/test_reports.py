@@ -28,6 +28,7 @@ from planner.report import plot as plot_mod
 from planner.report.csv_ import COLUMNS, parse_list, parse_shapes, render_csv
 from planner.report.document import SCHEMA_VERSION, to_document
 from planner.report.html import render_html
+from planner.report.json_text import json_text
 from planner.report.markdown import render_markdown_fit, render_markdown_report
 from planner.report.matrix import resolve_boards, to_json, verdict_text
 from planner.report.plot import memory_steps
@@ -98,6 +99,19 @@ def test_cli_json_is_the_document(command: str, validator: jsonschema.protocols.
     doc = json.loads(result.output)
     validator.validate(doc)
     assert doc == json.loads(json.dumps(to_document(check_for(MOBILENET, "stm32f746"))))
+
+    assert result.output.startswith('{\n  "schema_version": ')  # indented by two spaces
+
+
+def test_json_text_writes_what_orjson_refuses() -> None:
+    """A path kept with surrogates (undecodable bytes) and an integer beyond 64 bits: orjson
+    refuses them, and the standard library's encoder writes them, indented the same way."""
+    document = {"path": "model-\udcff.tflite", "bytes": 1 << 70, "layers": [{"a": 1}]}
+    text = json_text(document)
+    assert text == json.dumps(document, indent=2)
+    assert json.loads(text) == document
+    assert json_text({"a": [1, 2]}, indent=False) == '{"a":[1,2]}'
+    assert json_text({"a": [1, 2]}) == json.dumps({"a": [1, 2]}, indent=2)
 
 
 # ---------------------------------------------------------------------------------------------

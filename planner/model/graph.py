@@ -116,12 +116,14 @@ class LazyVector(Sequence[T]):
 
 class Deferred(Generic[T]):
     """A field value to be read on first use: ``read(*args)`` gives it (see
-    :class:`DeferredField`). The arguments are kept here rather than bound in a closure or a
-    partial: the loader makes two of these per tensor, 100,000 tensors and more."""
+    :class:`DeferredField`). The loader makes two of these per tensor (100,000 tensors and
+    more), so they are kept small: ``read`` is a function made once per model, and ``args``
+    a tuple both of a tensor's fields share (its table's position and its index, plain ints:
+    the garbage collector stops tracking such a tuple)."""
 
     __slots__ = ("args", "read")
 
-    def __init__(self, read: Callable[..., T], *args: Any) -> None:
+    def __init__(self, read: Callable[..., T], args: tuple[Any, ...] = ()) -> None:
         self.read = read
         self.args = args
 

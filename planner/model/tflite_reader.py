@@ -275,6 +275,9 @@ class _Reader:
         self.model = self.s.Model.GetRootAs(data, 0)
         self.type_names = _enum_names(self.s.TensorType)
         self.op_names = _enum_names(self.s.BuiltinOperator)
+        self.read_quantization = self._read_quantization
+        self.read_signature = self._read_signature
+        self.read_int_values = self._read_int_values
 
     def _count(self, n: int, what: str, min_bytes: int = 4) -> int:
         if n < 0 or n * min_bytes > len(self.data):
@@ -475,10 +478,11 @@ class _Reader:
                 f"{self._where(name, index, sg_index)} names buffer {buffer}, but the model has "
                 f"{len(buffer_bytes)} buffers"
             )
+        later = (t._tab.Pos, index)  # where the deferred fields find the tensor's table
         dtype = self.type_names.get(type_code) or f"TYPE_{type_code}"
         code = INT_VALUE_CODES.get(dtype)
         int_values = (
-            Deferred(self._read_int_values, buffer, elements, code, index)
+            Deferred(self.read_int_values, (buffer, elements, code, index))
             if code is not None
             and buffer
             and elements >= 0
@@ -495,8 +499,8 @@ class _Reader:
             buffer,
             buffer_bytes[buffer],
             bool(t.IsVariable()),
-            Deferred(self._read_quantization, t, index),
-            Deferred(self._read_signature, t, index),
+            Deferred(self.read_quantization, later),
+            Deferred(self.read_signature, later),
             buffer in self.external,
             int_values,
         )
@@ -512,12 +516,18 @@ class _Reader:
                 f"{type(exc).__name__}: {exc})"
             ) from exc
 
-    # What a tensor's Deferred fields call on first use (see _tensor).
-    def _read_quantization(self, t: Any, index: int) -> Quantization | None:
-        return self._deferred(self._quantization, t, index=index)
+    # What a tensor's Deferred fields call on first use (see _tensor), bound once in __init__.
+    def _tensor_at(self, position: int) -> Any:
+        """The generated ``Tensor`` reader of the table at ``position`` in the file."""
+        table = self.s.Tensor()
+        table.Init(self.data, position)
+        return table
 
-    def _read_signature(self, t: Any, index: int) -> tuple[int, ...] | None:
-        return self._deferred(self._signature, t, index=index)
+    def _read_quantization(self, position: int, index: int) -> Quantization | None:
+        return self._deferred(self._quantization, self._tensor_at(position), index=index)
+
+    def _read_signature(self, position: int, index: int) -> tuple[int, ...] | None:
+        return self._deferred(self._signature, self._tensor_at(position), index=index)
 
     def _read_int_values(
         self, buffer: int, count: int, code: str, index: int

@@ -400,8 +400,9 @@ def tflm_buffers(graph: Graph, target: Target = HOST) -> tuple[Buffer, ...]:
             if t.index in handles:
                 continue
             nbytes = tensor_byte_length(t.dtype, t.shape)
-            if (offset == -1) if t.is_variable else nbytes == 0:
-                continue  # not planned (AllocationInfoBuilder's needs_allocating)
+            needs = offset != -1 if t.is_variable else nbytes != 0
+            if not needs:
+                continue
             buffers.append(
                 Buffer.of_tensor(
                     sg.index, t, nbytes, infos[t.index], None if offset == -1 else offset

@@ -65,8 +65,8 @@ def _cases(kind: str) -> list[str]:
 
 #: Cases still over the time bound, and why (reported, not hidden: xfail, not skip).
 SLOW = {
-    "100,000 unused tensors": "about 4 s alone on this 2-core machine (2.7 s of it reading "
-    "100,000 tensors through the schema's generated accessors, issue 15), over the 10 s bound "
+    "100,000 unused tensors": "about 3 s alone on this 2-core machine (2 s of it reading "
+    "100,000 tensors through the schema's generated accessors, issue 15), near the 10 s bound "
     "when the machine is busy",
 }
 

@@ -59,6 +59,23 @@ def allocate(path: Path) -> tuple[dict[str, object], str]:
     return answer(proc), proc.stderr
 
 
+def refused_in_prepare(path: Path, kernel: str, *said: str) -> str:
+    """Assert that the runtime refuses ``path`` in ``kernel``'s Prepare (operator 0), its
+    error saying each of ``said``; its stderr."""
+    said_by_runtime, stderr = allocate(path)
+    assert "error" in said_by_runtime, f"TFLM allocated {path.name!r}"
+    assert f"Node {kernel} (number 0) failed to prepare" in stderr, stderr
+    for text in said:
+        assert text in stderr, stderr
+    return stderr
+
+
+def allocates(path: Path) -> None:
+    """Assert that the runtime allocates ``path``."""
+    said, stderr = allocate(path)
+    assert said == {"allocated": True}, stderr
+
+
 def planner_fit(path: Path) -> subprocess.CompletedProcess[str]:
     """``planner fit PATH --board host`` as a new process."""
     return subprocess.run(

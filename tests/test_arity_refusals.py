@@ -19,7 +19,7 @@ import pytest
 from planner.validate.arity import ARITY
 
 from .hostile import CASES, IGNORED_COUNTS, LIBRARY_COUNTS, REFUSED, RIGHT_COUNTS, cases_between
-from .runtime_check import allocate, needs_runtime, planner_fit
+from .runtime_check import allocate, allocates, needs_runtime, planner_fit, refused_in_prepare
 
 #: Cases TFLM refuses in Prepare: the kernel, and what its error says (file, check).
 REFUSED_IN_PREPARE = {
@@ -59,18 +59,14 @@ def test_the_table_names_a_source_file_for_every_kernel() -> None:
 @pytest.mark.parametrize("name", list(REFUSED_IN_PREPARE))
 def test_tflm_refuses_it_in_prepare(name: str, tmp_path: Path) -> None:
     kernel, source, check = REFUSED_IN_PREPARE[name]
-    answer, stderr = allocate(CASES[name].build(tmp_path))
-    assert "error" in answer, f"TFLM allocated {name!r}"
-    assert f"Node {kernel} (number 0) failed to prepare" in stderr, stderr
-    assert source in stderr and check in stderr, stderr
+    refused_in_prepare(CASES[name].build(tmp_path), kernel, source, check)
 
 
 @needs_runtime
 @pytest.mark.parametrize("name", ALLOCATED_BY_TFLM)
 def test_tflm_allocates_what_the_planner_refuses_as_broken(name: str, tmp_path: Path) -> None:
     path = CASES[name].build(tmp_path)
-    answer, stderr = allocate(path)
-    assert answer == {"allocated": True}, stderr
+    allocates(path)
     proc = planner_fit(path)
     assert proc.returncode == 2 and proc.stdout == "", proc.stdout + proc.stderr
     assert REFUSED in proc.stderr and "without checking" in proc.stderr, proc.stderr
@@ -80,8 +76,7 @@ def test_tflm_allocates_what_the_planner_refuses_as_broken(name: str, tmp_path: 
 @pytest.mark.parametrize("name", list(RIGHT_COUNTS) + list(IGNORED_COUNTS))
 def test_the_counts_tflm_takes_allocate_and_are_accepted(name: str, tmp_path: Path) -> None:
     path = {**RIGHT_COUNTS, **IGNORED_COUNTS}[name](tmp_path)
-    answer, stderr = allocate(path)
-    assert answer == {"allocated": True}, stderr
+    allocates(path)
     proc = planner_fit(path)
     assert proc.returncode in (0, 1), proc.stderr  # fits (1: with an inexact figure)
     assert REFUSED not in proc.stderr

@@ -44,8 +44,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class CoreThroughput:
+class CoreThroughput(NamedTuple):
     """How fast one core runs int8 kernels from one kernel library (estimates)."""
 
     #: MACs per cycle, by operator class.

@@ -14,8 +14,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import cast
+from typing import NamedTuple, cast
 
 from planner.errors import PlannerError
 from planner.model.graph import Operator, Subgraph
@@ -155,8 +154,7 @@ def _reshape_groups(old_in: Shape, old_out: Shape) -> list[tuple[range, range]] 
     return groups
 
 
-@dataclass(frozen=True)
-class ShapeContext:
+class ShapeContext(NamedTuple):
     """What a shape rule needs besides the operator: old and new shapes."""
 
     sg: Subgraph

@@ -17,8 +17,7 @@ inputs are created there), step k is the k-th operator run; an operator that cal
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from planner.model.graph import Graph
 from planner.report.rows import csv_table, layer_label
@@ -35,8 +34,7 @@ MAP_HEADER = ("offset", "size B", "end", "first op", "last op", "buffer")
 TENSOR_COLOUR, SCRATCH_COLOUR = "#0072B2", "#CC79A7"
 
 
-@dataclass(frozen=True)
-class MapEntry:
+class MapEntry(NamedTuple):
     """One planned buffer: what it is, its size, when it lives and where it sits."""
 
     name: str
@@ -61,7 +59,7 @@ class MapEntry:
 
 
 #: Columns of the map, as the CSV and JSON name them: the fields of an entry.
-MAP_COLUMNS = tuple(f.name for f in fields(MapEntry))
+MAP_COLUMNS = MapEntry._fields
 
 
 class StepLabels:

@@ -42,6 +42,7 @@ contribute no buffer here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from planner._gc import gc_paused
 from planner.errors import ModelError
@@ -162,8 +163,7 @@ def called_subgraphs(op: Operator) -> tuple[int, ...]:
     return tuple(out)
 
 
-@dataclass(frozen=True)
-class _Request:
+class _Request(NamedTuple):
     subgraph: int
     op_index: int
     n: int
@@ -188,7 +188,6 @@ class _Info:
         self.last = step
 
 
-@dataclass
 class _Walk:
     """One walk of a subgraph, relative to its entry step: what every walk of it does.
 
@@ -196,12 +195,16 @@ class _Walk:
     step, so the last walk's lifetimes are this template moved to the last entry step.
     """
 
-    length: int
-    #: (tensor, first or None when only "used", last), in touch order.
-    tensors: list[tuple[int, int | None, int]]
-    scratch: list[tuple[int, int, int]]
-    #: (called subgraph, its entry step), in walk order.
-    calls: list[tuple[int, int]]
+    __slots__ = ("calls", "length", "scratch", "tensors")
+
+    def __init__(self) -> None:
+        self.length = 0
+        #: (tensor, first or None when only "used", last), in touch order.
+        self.tensors: list[tuple[int, int | None, int]] = []
+        #: (scratch request index, first, last).
+        self.scratch: list[tuple[int, int, int]] = []
+        #: (called subgraph, its entry step), in walk order.
+        self.calls: list[tuple[int, int]] = []
 
 
 class _LifetimeMarker:
@@ -258,7 +261,7 @@ class _LifetimeMarker:
                 self._check(sg_index, t, what)
                 info[t] = [0, 0]
         step = 0
-        walk = _Walk(0, [], [], [])
+        walk = _Walk()
         for i, op in enumerate(sg.operators):
             step += 1
             for t in op.outputs:

@@ -34,8 +34,8 @@ for the target's ABI. Checked byte for byte against the pip runtime (tests/test_
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from types import MappingProxyType
+from typing import NamedTuple
 
 from planner.model.graph import Graph, Subgraph, tensor_bytes
 from planner.runtimes.tflm.allocations import (
@@ -87,8 +87,7 @@ def abi_of(target: Target) -> Abi:
     return Abi(target.pointer_bits, target.short_enums)
 
 
-@dataclass(frozen=True)
-class _Model:
+class _Model(NamedTuple):
     """The graph with each operator's kernel looked up once."""
 
     graph: Graph

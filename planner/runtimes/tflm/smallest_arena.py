@@ -60,7 +60,7 @@ probes): ``ScratchBufferRequest``, ``AllocationInfo``, ``TfLiteTensor``,
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from planner.model.graph import Graph, Tensor
 from planner.runtimes.tflm.allocation_info import Buffer
@@ -92,8 +92,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class StructSizes:
+class StructSizes(NamedTuple):
     """(size, alignment) of the structs that sit in the head while TFLM prepares and plans."""
 
     pointer: int
@@ -257,8 +256,7 @@ def _known_prepare_persistent(view: OpView) -> int:
     return 2 * align_up(4 * filt.shape[channel_axis], ARENA_ALIGNMENT)
 
 
-@dataclass(frozen=True)
-class _PrepareFacts:
+class _PrepareFacts(NamedTuple):
     """What the Prepare moment needs of a graph for one kernel library, whatever the ABI."""
 
     #: Per operator in Prepare order: (subgraph, operator) and the quantization channels of

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from planner.analysis.shape_rules import Rule
 from planner.model.graph import Operator, Subgraph, Tensor
@@ -32,8 +32,7 @@ class ScratchUnknownError(ValueError):
     """The operator's scratch needs are not covered for this kernel library and data type."""
 
 
-@dataclass(frozen=True)
-class OpView:
+class OpView(NamedTuple):
     """An operator together with its subgraph, for kernel functions to read tensors from."""
 
     subgraph: Subgraph
@@ -87,8 +86,7 @@ def need_dim(t: Tensor, axis: int) -> int:
     return t.shape[axis]
 
 
-@dataclass(frozen=True)
-class PersistentBuffer:
+class PersistentBuffer(NamedTuple):
     """One ``AllocatePersistentBuffer`` call a kernel's Prepare makes (16-byte aligned)."""
 
     what: str

@@ -12,7 +12,7 @@ honour offline offsets (``OfflineMemoryAllocation`` metadata). The target names 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from planner.runtimes.tflm.allocation_info import Buffer
 from planner.runtimes.tflm.memory_planner.greedy import Plan, plan_greedy
@@ -21,8 +21,7 @@ from planner.runtimes.tflm.structs.runtime import GREEDY_MEMORY_PLANNER
 from planner.targets.target import Target
 
 
-@dataclass(frozen=True)
-class MemoryPlanner:
+class MemoryPlanner(NamedTuple):
     """One of TFLM's memory planners, as far as the arena is concerned."""
 
     name: str

@@ -16,12 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from planner._gc import gc_paused
 from planner.analysis.latency import estimate_latency
 from planner.analysis.layers import ModelStats, analyse
-from planner.check import Cell, FitCheck, Matrix, PlanLayout, check_fit, host_path
+from planner.check import FitCheck, PlanLayout, check_fit, host_path
 from planner.errors import PlannerError
 from planner.model.graph import Graph
 from planner.model.tflite_reader import load_model
@@ -29,6 +29,9 @@ from planner.runtimes.tflm.arena import ArenaPrediction, predict_arena
 from planner.targets.boards import Board, find_board, load_board_file
 from planner.targets.target import HOST, Target, target_for
 from planner.validate import validate
+
+if TYPE_CHECKING:
+    from planner.matrix import Cell, Matrix
 
 __all__ = ["PLANNER_CHOICES", "fit", "fit_matrix", "load", "predict", "resolve_board"]
 
@@ -156,6 +159,8 @@ def _matrix_row(
     name: str, boards: Sequence[Board], planner: str
 ) -> tuple[dict[str, Cell], str | None]:
     """One model against every board: its cells by board name, or the error that stopped it."""
+    from planner.matrix import Cell
+
     try:
         graph = load(name)
         return {b.name: Cell.of(name, _fit(name, graph, b, planner)) for b in boards}, None
@@ -174,6 +179,7 @@ def fit_matrix(
     verdict, with one parse per model and one arena prediction per distinct board target.
     With a Dask ``client`` (:func:`planner.parallel.dask_client`) the models run on its
     workers; the result is the same."""
+    from planner.matrix import Matrix
     from planner.parallel import run_tasks
 
     names = tuple(dict.fromkeys(str(m) for m in models))

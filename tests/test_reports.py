@@ -22,8 +22,9 @@ from click.testing import CliRunner
 
 from planner.analysis.layers import human_bytes
 from planner.api import fit, fit_matrix
-from planner.check import Cell, FitCheck
+from planner.check import FitCheck
 from planner.cli import main
+from planner.matrix import Cell
 from planner.report import plot as plot_mod
 from planner.report.csv_ import COLUMNS, parse_list, parse_shapes, render_csv
 from planner.report.document import SCHEMA_VERSION, to_document

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from planner import __version__
 from planner.analysis.layers import human_bytes
-from planner.check import Cell, Matrix
 from planner.errors import PlannerError
+from planner.matrix import Cell, Matrix
 from planner.report.json_text import json_text
 from planner.report.rows import VERDICT_WORDS, csv_table
 

@@ -136,11 +136,11 @@ class Board:
 
 _SectionPath = tuple[str | int, ...]
 
-_KEY_RE = re.compile(
-    r"""^\s*((?:"[^"]*"|'[^']*'|[A-Za-z0-9_\-]+)(?:\s*\.\s*(?:"[^"]*"|'[^']*'|[A-Za-z0-9_\-]+))*)\s*="""
-)
-_ARRAY_TABLE_RE = re.compile(r"^\s*\[\[\s*([^\[\]]+?)\s*\]\]")
-_TABLE_RE = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]")
+#: How a key, an array-of-tables header and a table header start a line (compiled by
+#: :class:`_Lines`, which only an error message needs).
+_KEY_PATTERN = r"""^\s*((?:"[^"]*"|'[^']*'|[A-Za-z0-9_\-]+)(?:\s*\.\s*(?:"[^"]*"|'[^']*'|[A-Za-z0-9_\-]+))*)\s*="""
+_ARRAY_TABLE_PATTERN = r"^\s*\[\[\s*([^\[\]]+?)\s*\]\]"
+_TABLE_PATTERN = r"^\s*\[\s*([^\[\]]+?)\s*\]"
 
 
 def _split_dotted(key: str) -> list[str]:
@@ -157,9 +157,11 @@ class _Lines:
         counters: dict[str, int] = {}
         section: _SectionPath = ()
         in_string: str | None = None
+        array_table_re = re.compile(_ARRAY_TABLE_PATTERN)
+        table_re, key_re = re.compile(_TABLE_PATTERN), re.compile(_KEY_PATTERN)
         for number, line in enumerate(text.splitlines(), start=1):
             if in_string is None:
-                match = _ARRAY_TABLE_RE.match(line)
+                match = array_table_re.match(line)
                 if match:
                     name = ".".join(_split_dotted(match.group(1)))
                     index = counters.get(name, 0)
@@ -167,12 +169,12 @@ class _Lines:
                     section = (name, index)
                     self.tables.setdefault(section, number)
                     continue
-                match = _TABLE_RE.match(line)
+                match = table_re.match(line)
                 if match:
                     section = tuple(_split_dotted(match.group(1)))
                     self.tables.setdefault(section, number)
                     continue
-                match = _KEY_RE.match(line)
+                match = key_re.match(line)
                 if match:
                     *prefix, key = _split_dotted(match.group(1))
                     path = section + tuple(prefix)
@@ -332,7 +334,12 @@ _MEMORY_FIELDS: dict[str, _Field] = {
 class _Checker:
     def __init__(self, label: str, text: str) -> None:
         self.label = label
-        self.lines = _Lines(text)
+        self.text = text
+
+    @functools.cached_property
+    def lines(self) -> _Lines:
+        """Where each key and table is written: read only for an error message."""
+        return _Lines(self.text)
 
     def error(self, message: str, line: int | None) -> BoardError:
         where = f"{self.label}: line {line}: " if line is not None else f"{self.label}: "
@@ -433,12 +440,14 @@ def _regions(checker: _Checker, tables: list[dict[str, Any]]) -> tuple[MemoryReg
 
 
 def _check_arena(checker: _Checker, board: Board) -> None:
-    first_memory_line = checker.lines.of_table(("memory", 0))
     if not board.arena_regions:
-        raise checker.error("no memory region has arena = true", first_memory_line)
+        raise checker.error(
+            "no memory region has arena = true", checker.lines.of_table(("memory", 0))
+        )
     if not any(region.on_chip for region in board.arena_regions):
         raise checker.error(
-            "no on-chip (SRAM or TCM) memory region has arena = true", first_memory_line
+            "no on-chip (SRAM or TCM) memory region has arena = true",
+            checker.lines.of_table(("memory", 0)),
         )
     arena = board.arena_region
     if board.reserve.total_bytes >= arena.size_bytes:

@@ -138,7 +138,10 @@ _SectionPath = tuple[str | int, ...]
 
 #: How a key, an array-of-tables header and a table header start a line (compiled by
 #: :class:`_Lines`, which only an error message needs).
-_KEY_PATTERN = r"""^\s*((?:"[^"]*"|'[^']*'|[A-Za-z0-9_\-]+)(?:\s*\.\s*(?:"[^"]*"|'[^']*'|[A-Za-z0-9_\-]+))*)\s*="""
+_KEY_PATTERN = (
+    r"""^\s*((?:"[^"]*"|'[^']*'|[A-Za-z0-9_\-]+)"""
+    r"""(?:\s*\.\s*(?:"[^"]*"|'[^']*'|[A-Za-z0-9_\-]+))*)\s*="""
+)
 _ARRAY_TABLE_PATTERN = r"^\s*\[\[\s*([^\[\]]+?)\s*\]\]"
 _TABLE_PATTERN = r"^\s*\[\s*([^\[\]]+?)\s*\]"
 

@@ -40,7 +40,9 @@ whole process, against the runtime's whole process
     every process). Target: planner median <= 0.7 x runtime median. Beside them, the floor
     under any loader built on the generated schema classes: a process that only imports the
     schema as the planner loads it and reads the fields planning needs through its accessors
-    (``ACCESSORS_SCRIPT``), as a ratio to the runtime too.
+    (``ACCESSORS_SCRIPT``), as a ratio to the runtime too. A model under 1,000 tensors (a
+    fifth of a second a process) takes three times as many turns (at least 15): with five, the
+    ratio of one run moves by 0.1 from run to run on a shared 2-CPU machine.
 tensors
     A 10-operator chain plus 1,000 / 10,000 / 100,000 activation tensors no operator reaches
     (``synthetic.build(..., unused=n)``): TFLM still plans every one, all alive at once.
@@ -102,6 +104,8 @@ FORBIDDEN = (
 )
 #: Whole-process planner fit / whole-process runtime load + allocate, at most.
 PROCESS_RATIO = 0.7
+#: Below this many tensors a whole process takes a fifth of a second: more turns are taken.
+SMALL_PROCESS_TENSORS = 1000
 TENSOR_SIZES = (1000, 10000, 100000)
 #: Seconds to load and plan the largest tensor model, at most; growth of the cost per tensor.
 TENSORS_SECONDS = 3.0
@@ -651,7 +655,8 @@ def measure_processes(path: Path, repeats: int, installed: dict[str, str]) -> tu
 def bench_process(report: Report, repeats: int, extra: list[Path]) -> None:
     report.say(
         f"== Whole processes: `planner fit M --board host -f json` vs the runtime's load + "
-        f"allocate, median of {repeats} (target <= {PROCESS_RATIO}) =="
+        f"allocate, median of {repeats} turns ({max(3 * repeats, 15)} under "
+        f"{SMALL_PROCESS_TENSORS:,} tensors; target <= {PROCESS_RATIO}) =="
     )
     report.say(
         f"{'model':<36} {'tensors':>7} {'planner (s)':>12} {'as run here':>12}"
@@ -661,8 +666,9 @@ def bench_process(report: Report, repeats: int, extra: list[Path]) -> None:
         installed = compiled_env(pyc)
         for path in [*process_models(), *extra]:
             tensors = sum(len(sg.tensors) for sg in load_model(path).subgraphs)
+            turns = max(3 * repeats, 15) if tensors < SMALL_PROCESS_TENSORS else repeats
             try:
-                planner_t, here_t, runtime_t, floor_t = measure_processes(path, repeats, installed)
+                planner_t, here_t, runtime_t, floor_t = measure_processes(path, turns, installed)
             except RuntimeError as exc:
                 report.check(f"{label(path)}: whole processes measured ({exc})", False)
                 continue
@@ -847,7 +853,9 @@ def write_markdown(report: Report, path: Path, args: argparse.Namespace) -> None
             "the tflite-micro runtime and calling `Interpreter.from_file(M, arena_size=64 "
             "MiB)`. *accessors alone*: a process that imports the schema and reads, through "
             "its generated accessors, only the fields planning needs (`ACCESSORS_SCRIPT` in "
-            "bench_speed.py): the floor under any loader built on them.",
+            "bench_speed.py): the floor under any loader built on them. The processes take "
+            f"turns, {args.repeats} times each ({max(3 * args.repeats, 15)} for a model under "
+            f"{SMALL_PROCESS_TENSORS:,} tensors).",
             "",
             "| model | tensors | planner (s) | as run here (s) | TFLM runtime (s) | ratio "
             "| ratio as run here | accessors alone (s) | ratio |",

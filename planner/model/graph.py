@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
+from typing import Any, ClassVar, Generic, TypeVar, overload
 
 T = TypeVar("T")
 
@@ -133,19 +133,13 @@ class DeferredField(Generic[T]):
     access and kept. The loader uses it for what only some stages read of some tensors
     (quantization, the shape signature): a tensor nobody asks about is never read for them.
     Everything else sees a plain field: ``==``, ``hash``, ``repr``, ``dataclasses.replace``
-    and pickling read the value.
-
-    Only the loader gives a :class:`Deferred` (:meth:`Tensor.read`, under ``_deferred_<name>``).
-    The value, once read, and a value given to ``__init__`` sit in the instance's dict under
-    the field's own name, where attribute lookup finds them without calling this descriptor
-    (it defines no ``__set__``): a field read 100,000 times costs a dict lookup each."""
+    and pickling read the value."""
 
     def __init__(self, default: T) -> None:
         self.default = default
-        self.name = self.key = ""
+        self.key = ""
 
     def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
         self.key = "_deferred_" + name
 
     @overload
@@ -158,13 +152,11 @@ class DeferredField(Generic[T]):
         state = obj.__dict__
         value = state.get(self.key, self.default)  # absent: a class attribute never set
         if type(value) is Deferred:
-            value = value.read(*value.args)
-        state[self.name] = value
+            value = state[self.key] = value.read(*value.args)
         return value  # type: ignore[no-any-return]
 
-    if TYPE_CHECKING:  # for type checkers only: what ``__init__`` and ``replace`` accept
-
-        def __set__(self, obj: object, value: T) -> None: ...
+    def __set__(self, obj: object, value: T | Deferred[T]) -> None:
+        obj.__dict__[self.key] = value
 
 
 @dataclass(frozen=True)
@@ -234,7 +226,7 @@ class Tensor:
     def __getstate__(self) -> dict[str, object]:
         """Pickled with every deferred field read (a reader of the file is not pickled)."""
         self.quantization, self.shape_signature, self.int_values  # noqa: B018  (reads them)
-        return {k: v for k, v in self.__dict__.items() if not k.startswith("_deferred_")}
+        return dict(self.__dict__)
 
     @classmethod
     def read(

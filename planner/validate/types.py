@@ -23,23 +23,21 @@ binary operators are checked by :mod:`.kernel_io` (``_binary_problem``).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from planner.model.graph import Operator, Subgraph, Tensor
 from planner.validate.tensors import TFLM_SIZED_TYPES
 
-#: Every input of the operator (CONCATENATION, ADD_N): :attr:`At.index` for "each of them".
+#: Every input of the operator (CONCATENATION, ADD_N): :attr:`At.position` for "each of them".
 EVERY = -1
 
 
-@dataclass(frozen=True)
-class At:
-    """One tensor of an operator: input or output ``index`` (:data:`EVERY` input), and
+class At(NamedTuple):
+    """One tensor of an operator: input or output ``position`` (:data:`EVERY` input), and
     what the kernel calls it."""
 
     output: bool
-    index: int
+    position: int
     role: str
 
 
@@ -294,7 +292,7 @@ def _tensors(op: Operator, sg: Subgraph, at: At) -> Iterator[tuple[int, Tensor]]
     tensor of a type TFLM cannot size is left to the per-tensor check (:mod:`.tensors`),
     which names it."""
     listed = op.outputs if at.output else op.inputs
-    positions = range(len(listed)) if at.index == EVERY else (at.index,)
+    positions = range(len(listed)) if at.position == EVERY else (at.position,)
     for k in positions:
         if k < len(listed) and 0 <= listed[k] < len(sg.tensors):
             tensor = sg.tensors[listed[k]]
@@ -303,7 +301,7 @@ def _tensors(op: Operator, sg: Subgraph, at: At) -> Iterator[tuple[int, Tensor]]
 
 
 def _name(at: At, k: int) -> str:
-    return f"{at.role} {k}" if at.index == EVERY else at.role
+    return f"{at.role} {k}" if at.position == EVERY else at.role
 
 
 def _same_problem(op: Operator, sg: Subgraph, rule: Same) -> str | None:
@@ -311,7 +309,7 @@ def _same_problem(op: Operator, sg: Subgraph, rule: Same) -> str | None:
         for k, b in _tensors(op, sg, rule.other):
             if a.dtype == b.dtype:
                 continue
-            first = f"{rule.first.role} 0" if rule.other.index == EVERY else rule.first.role
+            first = f"{rule.first.role} 0" if rule.other.position == EVERY else rule.first.role
             other = _name(rule.other, k)
             if not rule.first.output and rule.other.output:
                 said = f"writes {_a(b.dtype, other)} from {_a(a.dtype, first)}"

@@ -14,7 +14,8 @@ The timings are in ``benchmarks/bench_speed.py`` (run on demand). Here:
 - synthetic 1,000-operator models (a chain, residual ADD blocks, inception-like CONCATENATION
   fan-outs) load, and their predicted head, tail and total equal the TFLM runtime's;
 - ``planner fit`` does not import TensorFlow, matplotlib, jsonschema, tflite_micro or numpy,
-  nor the ai_edge_litert package's __init__ (the LiteRT library);
+  nor the ai_edge_litert package's __init__ (the LiteRT library), and of the schema's reader
+  classes only the tables it reads;
 - loading a model leaves the garbage collector as it was.
 """
 
@@ -413,6 +414,44 @@ def test_fit_command_imports_nothing_heavy() -> None:
     assert not heavy, heavy
     # The schema module is read without its package's __init__, which loads libLiteRt.so.
     assert "ai_edge_litert" not in imported
+
+
+#: The options table of each operator person_detect.tflite uses.
+PERSON_DETECT_OPTIONS = {
+    "Conv2DOptions",
+    "DepthwiseConv2DOptions",
+    "Pool2DOptions",
+    "ReshapeOptions",
+    "SoftmaxOptions",
+}
+
+
+def test_fit_imports_only_the_schema_tables_it_reads() -> None:
+    """The schema's reader classes are one module per table: `planner fit` loads the tables
+    a model is walked through and the options tables of its operators, not all 190 modules,
+    and not the one-file schema module of ai_edge_litert (the object API, for writing)."""
+    model = SHARED_MODELS / "person_detect.tflite"
+    if not model.exists():
+        pytest.skip(f"{model} is absent (../shared not laid out)")
+    script = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print(*sorted(sys.modules), file=sys.stderr))\n"
+        "from planner.cli import main\n"
+        f"main(['fit', {str(model)!r}, '--board', 'host', '-f', 'json'])\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert '"fits": true' in proc.stdout
+    modules = set(proc.stderr.split())
+    package = "planner.model.tflite_fbs."
+    tables = {name.removeprefix(package) for name in modules if name.startswith(package)}
+    assert {"Model", "SubGraph", "Tensor", "Operator", "TensorType"} <= tables
+    unions = {"BuiltinOptions", "BuiltinOptions2"}  # the enums of option types
+    assert {t for t in tables if t.endswith("Options")} - unions == PERSON_DETECT_OPTIONS
+    assert len(tables) < 30, sorted(tables)
+    assert "ai_edge_litert.schema_py_generated" not in modules
 
 
 # --- the garbage-collector pause -------------------------------------------------------------

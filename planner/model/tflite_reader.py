@@ -1,15 +1,17 @@
 """Load a ``.tflite`` file into the immutable :class:`~planner.model.graph.Graph`.
 
-The flatbuffer is read with the TFLite schema classes that Google generates and ships in
-``ai-edge-litert`` (``ai_edge_litert.schema_py_generated``); no byte is decoded by hand. Every
-way a file can be broken is turned into a one-line :class:`~planner.errors.ModelError`.
+The flatbuffer is read with the TFLite schema's reader classes that ``flatc`` generates from
+TFLM's ``schema.fbs`` (:mod:`planner.model.tflite_fbs`, through
+:func:`~planner.model.schema.tflite_schema`); no byte is decoded by hand. Every way a file
+can be broken is turned into a one-line :class:`~planner.errors.ModelError`.
 
 Speed without leaving the generated code: the loader reads what planning needs and no
 more. Per-channel quantization is handed out as :class:`~planner.model.graph.LazyVector`
 (only its length is read when only its length is used); buffers are measured, not copied
 (the values of a small constant integer tensor are read when a check first asks for them);
-each operator's options are read with the generated accessors the schema's object API uses
-(``XxxOptionsT._UnPack``), found with one dict lookup per options type. numpy is imported
+each operator's options are read with the generated accessors of its options table, found
+once per options type (an options table with a nested table is unpacked with the object
+API instead). numpy is imported
 only when something asks for it (:mod:`planner.model.deferred_numpy`): shape vectors are
 read as numpy views once the model is big enough to repay numpy's import, or numpy is loaded
 anyway. The cyclic garbage collector is paused while the graph is built (:mod:`planner._gc`).
@@ -41,7 +43,7 @@ from planner.model.graph import (
     Subgraph,
     Tensor,
 )
-from planner.model.schema import tflite_schema
+from planner.model.schema import tflite_object_api, tflite_schema
 
 #: The schema version this planner reads (TFLite has used 3 since 2018).
 SUPPORTED_SCHEMA_VERSION = 3
@@ -125,13 +127,19 @@ def _snake(name: str) -> str:
 OptionField = tuple[str, Callable[..., Any], str]
 
 
+#: Methods of a generated reader class that read no field of its own.
+_NOT_FIELDS = frozenset({"Init", "GetRootAs"})
+#: Companions the generated code adds to a vector field ``X``.
+_VECTOR_PARTS = ("Length", "IsNone", "AsNumpy")
+
+
 @functools.cache
 def options_fields(union_name: str, kind: int) -> tuple[type, tuple[OptionField, ...]] | None:
     """The generated reader class of union member ``kind`` of ``union_name``
-    (``BuiltinOptions`` or ``BuiltinOptions2``) and how to read each field its object-API
-    class (``Conv2DOptionsT``...) has, with the accessors that class's ``_UnPack`` calls,
-    so that a vector is not turned into a numpy array. None for an unknown member, or one
-    with a nested table (read with the object API instead)."""
+    (``BuiltinOptions`` or ``BuiltinOptions2``) and how to read each of its fields, in the
+    schema's order: the class has an accessor ``X`` per field, with ``XLength`` and
+    ``XIsNone`` beside a vector's. A vector is read element by element, not as a numpy array.
+    None for an unknown member."""
     s = tflite_schema()
     names: dict[int, str] = {}
     for name, value in vars(getattr(s, union_name)).items():
@@ -139,18 +147,21 @@ def options_fields(union_name: str, kind: int) -> tuple[type, tuple[OptionField,
             names.setdefault(value, name)
     member = names.get(kind)
     reader = getattr(s, member, None) if member and member != "NONE" else None
-    unpacked = getattr(s, member + "T", None) if member else None
-    if reader is None or unpacked is None:
+    if reader is None:
         return None
+    methods = {
+        name
+        for name in vars(reader)
+        if name[:1].isupper() and name not in _NOT_FIELDS and not name.startswith("GetRootAs")
+    }
     fields: list[OptionField] = []
-    for camel in vars(unpacked()):
-        accessor = camel[:1].upper() + camel[1:]
-        if not hasattr(reader, accessor):
-            return None
-        if hasattr(reader, accessor + "Length") and hasattr(reader, accessor + "IsNone"):
-            fields.append((_snake(camel), getattr(reader, accessor), "vector"))
-        else:
-            fields.append((_snake(camel), getattr(reader, accessor), "value"))
+    for name in vars(reader):  # definition order: the schema's field order
+        if name not in methods or name.endswith("BufferHasIdentifier"):
+            continue
+        if any(name.endswith(part) and name[: -len(part)] in methods for part in _VECTOR_PARTS):
+            continue  # a vector's companion
+        vector = name + "Length" in methods and name + "IsNone" in methods
+        fields.append((_snake(name), getattr(reader, name), "vector" if vector else "value"))
     return reader, tuple(fields)
 
 
@@ -183,7 +194,7 @@ def read_options(union_name: str, kind: int, table: Any) -> dict[str, object] | 
 
 
 def _options_by_object_api(union_name: str, kind: int, table: Any) -> dict[str, object] | None:
-    s = tflite_schema()
+    s = tflite_object_api()
     creator = (
         s.BuiltinOptionsCreator if union_name == "BuiltinOptions" else s.BuiltinOptions2Creator
     )

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from planner.errors import ModelError
-from planner.model.schema import tflite_schema
+from planner.model.schema import tflite_object_api
 from planner.model.tflite_reader import OFFLINE_PLAN_METADATA
 
 #: The first word of the metadata buffer (TFLM's own tests write 1; TFLM ignores it).
@@ -83,7 +83,7 @@ def rewrite_model(
     ``offline_offsets`` as its ``OfflineMemoryAllocation`` metadata."""
     import flatbuffers  # type: ignore[import-untyped]
 
-    s = tflite_schema()
+    s = tflite_object_api()
     try:
         model = s.ModelT.InitFromPackedBuf(data, 0)
     except Exception as exc:  # the generated code raises anything on a broken file

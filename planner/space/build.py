@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from planner.model.schema import tflite_schema
+from planner.model.schema import tflite_object_api
 from planner.space.pipeline import Graph, Operator, Quantization, Subgraph, Tensor
 from planner.space.supernet import Subnet
 
@@ -59,7 +59,7 @@ _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 @functools.cache
 def options_fields(table: str) -> tuple[tuple[str, str], ...]:
     """(schema object-API attribute, snake_case key) for every field of an options table."""
-    obj = getattr(tflite_schema(), table + "T")()
+    obj = getattr(tflite_object_api(), table + "T")()
     return tuple((k, _CAMEL.sub("_", k).lower()) for k in vars(obj))
 
 
@@ -67,7 +67,7 @@ def options_fields(table: str) -> tuple[tuple[str, str], ...]:
 def operator_options(opcode: str, **fields: object) -> Mapping[str, object]:
     """The options mapping the loader reads for ``opcode`` with ``fields`` (snake_case) set:
     every field of the schema's options table, defaults included."""
-    obj = getattr(tflite_schema(), OPTIONS_TABLES[opcode] + "T")()
+    obj = getattr(tflite_object_api(), OPTIONS_TABLES[opcode] + "T")()
     out: dict[str, object] = {}
     for attr, key in options_fields(OPTIONS_TABLES[opcode]):
         out[key] = fields.get(key, getattr(obj, attr))

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from planner.model.schema import tflite_schema
+from planner.model.schema import tflite_object_api
 from planner.model.tflite_writer import pack_aligned_bytes
 from planner.space.build import OPTIONS_TABLES, BuiltNetwork, options_fields
 from planner.space.pipeline import Graph, PlannerError, Tensor
@@ -108,7 +108,7 @@ def model_bytes(built: BuiltNetwork, seed: int | None = 0) -> bytes:
     """The subnet's ``.tflite`` bytes; weights random from ``seed``, or zeros for ``None``."""
     import flatbuffers  # type: ignore[import-untyped]
 
-    s = tflite_schema()
+    s = tflite_object_api()
     model = _model_t(s, built.graph)
     rng = None if seed is None else np.random.default_rng(seed)
     payloads = _payloads(built, rng)

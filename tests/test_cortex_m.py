@@ -22,7 +22,8 @@ from click.testing import CliRunner
 from planner.api import load
 from planner.cli import main
 from planner.runtimes.tflm.arena import ArenaPrediction, predict_arena
-from planner.runtimes.tflm.verify.probes import Probe, find_probe, probe_build, run_probe
+from planner.runtimes.tflm.verify.builds import probe_build
+from planner.runtimes.tflm.verify.probes import Probe, find_probe, run_probe
 from planner.targets.boards import catalog
 from planner.targets.target import CORTEX_M_TFLM, Target, target_for
 

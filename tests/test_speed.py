@@ -414,6 +414,10 @@ def test_fit_command_imports_nothing_heavy() -> None:
     assert not heavy, heavy
     # The schema module is read without its package's __init__, which loads libLiteRt.so.
     assert "ai_edge_litert" not in imported
+    # The report names the Cortex-M probe that can check it without loading the probe runner.
+    assert "run in qemu-arm" in proc.stdout
+    runner = {"planner.runtimes.tflm.verify.probes", "planner.runtimes.tflm.verify.host"}
+    assert not runner & imported
 
 
 #: The options table of each operator person_detect.tflite uses.

@@ -226,7 +226,7 @@ def verify_words(check: FitCheck) -> str | None:
     target = check.arena.target
     if target == HOST:
         return f"checkable with `planner verify {board_option(check)}` (tflite-micro package)"
-    from planner.runtimes.tflm.verify.probes import probe_build  # the verify package: 10 ms
+    from planner.runtimes.tflm.verify.builds import probe_build
 
     if probe_build(target, check.board.core) is not None:
         return (

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from planner.errors import RuntimeCheckError
-from planner.model.graph import Graph
-from planner.runtimes.tflm.arena import ArenaPrediction, predict_arena
-from planner.runtimes.tflm.verify.host import RuntimeMeasurement, compare, measure_runtime
-from planner.runtimes.tflm.verify.probes import find_probe, measure_probe, probe_build
-from planner.targets.boards import Board
-from planner.targets.target import HOST, target_for
+if TYPE_CHECKING:  # imported by verify(): a submodule's import (.builds) stays light
+    from planner.model.graph import Graph
+    from planner.runtimes.tflm.arena import ArenaPrediction
+    from planner.runtimes.tflm.verify.host import RuntimeMeasurement
+    from planner.targets.boards import Board
 
 
 @dataclass(frozen=True)
@@ -44,6 +43,13 @@ def verify(
     timeout: float = 300.0,
 ) -> Verification:
     """Predict ``graph``'s arena on ``board`` and measure it with the matching TFLM build."""
+    from planner.errors import RuntimeCheckError
+    from planner.runtimes.tflm.arena import predict_arena
+    from planner.runtimes.tflm.verify.builds import probe_build
+    from planner.runtimes.tflm.verify.host import compare, measure_runtime
+    from planner.runtimes.tflm.verify.probes import find_probe, measure_probe
+    from planner.targets.target import HOST, target_for
+
     target = target_for(board)
     predicted = predict_arena(graph, target)
     if target == HOST and probe is None:

@@ -22,31 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from planner.errors import RuntimeCheckError
+from planner.runtimes.tflm.verify.builds import NATIVE_BUILDS
 from planner.runtimes.tflm.verify.host import RuntimeMeasurement
-from planner.targets.target import Target
 
 _OK = re.compile(r"^OK total=(\d+) head=(\d+) tail=(\d+)", re.M)
-#: Cores whose code a probe build runs, per (core family, kernels, DSP). The arena depends
-#: only on the ABI (pointer width, enum size), the kernel library and its DSP/MVE flags, so
-#: one build serves every core with the same ones (a Cortex-M7 with reference kernels runs
-#: the Cortex-M4 reference build: the same ARMv7E-M code).
-_BUILDS: dict[tuple[str, bool, bool], str] = {
-    ("reference", False, True): "m4_ref",
-    ("reference", False, False): "m4_ref",
-    ("cmsis-nn", True, True): "m4_cmsis",
-    ("cmsis-nn", False, True): "m0p_cmsis",
-    ("cmsis-nn", True, False): "m4_cmsis_noshortenums",
-}
-#: A build for a specific core, where one exists (same figures, the core's own code).
-_CORE_BUILDS = {("cortex-m7", "cmsis-nn"): "m7_cmsis", ("cortex-m33", "cmsis-nn"): "m33_cmsis"}
 #: The probes' program name pattern and the CPU qemu-arm runs them on (the .a15 links use
 #: the A-profile C library around the unchanged Cortex-M code; see the probes' README).
 _ELF = "probe_{build}.a15.elf"
 _QEMU_CPU = {"m33_cmsis": "max"}
-
-
-#: Probes built for this machine, run directly.
-NATIVE_BUILDS = ("x86_ref", "x86_ref_compression")
 
 
 @dataclass(frozen=True)
@@ -62,16 +45,6 @@ class Probe:
         extra = ["--plain"] if plain else []
         run = [str(self.elf)] if self.qemu is None else [self.qemu, "-cpu", self.cpu, str(self.elf)]
         return [*run, model.name, str(arena), *extra]
-
-
-def probe_build(target: Target, core: str) -> str | None:
-    """The probe build whose figures are the target's, or None if none was built for it."""
-    if target.pointer_bits != 32 or target.mve or not core.startswith("cortex-m"):
-        return None
-    own = _CORE_BUILDS.get((core, target.kernels))
-    if own is not None and target.short_enums:
-        return own
-    return _BUILDS.get((target.kernels, target.dsp, target.short_enums))
 
 
 def _default_folder() -> Path:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from planner import __version__
 from planner.cli_options import board_names_option, refuse_model_output
 from planner.errors import PlannerError
 
@@ -63,7 +64,6 @@ def _error_document(exc: PlannerError, output: Path | None) -> None:
     """With ``--format json`` the error is also a JSON document where the report would have
     gone (``planner/schema/error.schema.json``), so a tool reading the report reads why
     there is none; the one line on stderr and exit status 2 stay as for every format."""
-    from planner import __version__
     from planner.report.json_text import json_text
     from planner.validate.refusal import ModelRefused
 
@@ -342,7 +342,7 @@ class _Planner(click.Group):
 
 @click.group(cls=_Planner, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show a traceback on errors.")
-@click.version_option(package_name="tflm-planner")
+@click.version_option(__version__, package_name="tflm-planner")  # not read from metadata
 def main(debug: bool) -> None:
     """Does an int8 TFLite model fit a microcontroller under TFLM? To the byte."""
 

@@ -111,3 +111,20 @@ def test_boards_list_and_show() -> None:
     show = CliRunner().invoke(main, ["boards", "show", "nucleo-f746zg"])
     assert show.exit_code == 0
     assert "stm32f746" in show.output and "327,680 B" in show.output
+
+
+def test_version_is_the_installed_distributions_without_reading_its_metadata() -> None:
+    """`planner --version` prints planner.__version__ (reading the installed metadata would
+    import 40 modules); it must be the version pip installed."""
+    import importlib.metadata
+
+    script = (
+        "import sys\n"
+        "from planner.cli import main\n"
+        "try:\n    main(['--version'], prog_name='planner')\n"
+        "except SystemExit:\n    pass\n"
+        "print('metadata' if 'importlib.metadata' in sys.modules else 'no metadata')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    version = importlib.metadata.version("tflm-planner")
+    assert proc.stdout.splitlines() == [f"planner, version {version}", "no metadata"]

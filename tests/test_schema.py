@@ -18,6 +18,7 @@ import pytest
 
 from planner.model import generate_fbs
 from planner.model.schema import tflite_object_api, tflite_schema
+from planner.model.tflite_reader import options_fields
 
 
 def _flatc() -> str:
@@ -97,3 +98,33 @@ def test_unknown_schema_names_raise_attribute_error() -> None:
         with pytest.raises(AttributeError):
             getattr(s, name)
     assert getattr(s, "NoSuchTable", None) is None
+
+
+@pytest.mark.parametrize("union", ["BuiltinOptions", "BuiltinOptions2"])
+def test_every_options_table_reads_the_object_api_fields(union: str) -> None:
+    """The loader finds an options table's fields from its reader class (accessor ``X``, with
+    ``XLength``/``XIsNone`` beside a vector). For every member of both unions they must be
+    the fields of the object API's class, in order, vectors where it unpacks lists."""
+    api = tflite_object_api()
+    members = {
+        value: name
+        for name, value in vars(getattr(api, union)).items()
+        if not name.startswith("_") and isinstance(value, int) and name != "NONE"
+    }
+    assert len(members) > 20
+    for kind, name in members.items():
+        found = options_fields(union, kind)
+        assert found is not None, name
+        reader, fields = found
+        assert reader is getattr(tflite_schema(), name)
+        expected = [
+            re.sub(r"(?<!^)(?=[A-Z])", "_", k).lower() for k in vars(getattr(api, name + "T")())
+        ]
+        assert [key for key, _, _ in fields] == expected, name
+        vectors = {key for key, _, kind_ in fields if kind_ == "vector"}
+        accessor_vectors = {
+            re.sub(r"(?<!^)(?=[A-Z])", "_", k[: -len("Length")]).lower()
+            for k in vars(getattr(api, name))
+            if k.endswith("Length")
+        }
+        assert vectors == accessor_vectors, name

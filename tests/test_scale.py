@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import itertools
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from planner import api
+from planner.errors import PlannerError
 from planner.memory.placement import (
     MAX_OVERLAPPING_PAIRS,
     interval_lower_bound,
@@ -19,6 +22,7 @@ from planner.memory.placement import (
     overlapping_pairs,
     place,
 )
+from planner.model.deferred_numpy import numpy_loaded
 from planner.model.graph import Graph
 from planner.report.arena_map import StepLabels
 from planner.report.rows import layer_label
@@ -116,11 +120,9 @@ def test_loaded_tensors_equal_tensors_built_field_by_field() -> None:
         assert t.quantization == built.quantization and t.elements == built.elements
 
 
-@pytest.mark.parametrize("bad", [float("nan"), -0.5, 0.0, float("inf")])
-def test_a_bad_scale_among_many_channels_is_refused(bad: float, tmp_path: Path) -> None:
-    # 32 channels: a vector long enough to be checked by numpy where the loader used it.
-    from planner.validate import ModelRefused
-
+def _conv_with_filter_scales(scales: list[float], path: Path) -> Path:
+    """A 32-channel convolution whose filter has ``scales``: a vector long enough to be
+    checked in one pass (by numpy where the loader used it, else by min and sum)."""
     from .builder import Model
 
     m = Model()
@@ -128,8 +130,65 @@ def test_a_bad_scale_among_many_channels_is_refused(bad: float, tmp_path: Path) 
     x = g.tensor([1, 4, 4, 8], scale=0.1)
     y, _ = g.conv(x, 4, 8, 32, 1)
     g.io([x], [y])
-    scales = [0.02] * 32
-    scales[29] = bad
     g.t.tensors[g.t.operators[0].inputs[1]].quantization.scale = scales
-    with pytest.raises(ModelRefused, match="quantization scale of"):
-        api.load(m.write(tmp_path / "bad_scale.tflite"))
+    return m.write(path)
+
+
+@pytest.mark.parametrize("at", [0, 29])
+@pytest.mark.parametrize("bad", [float("nan"), -0.5, 0.0, float("inf"), float("-inf")])
+def test_a_bad_scale_among_many_channels_is_refused(bad: float, at: int, tmp_path: Path) -> None:
+    from planner.validate import ModelRefused
+
+    scales = [0.02] * 32
+    scales[at] = bad
+    with pytest.raises(ModelRefused, match=rf"quantization scale of {bad!r};"):
+        api.load(_conv_with_filter_scales(scales, tmp_path / "bad_scale.tflite"))
+
+
+def test_scales_are_checked_alike_without_numpy(tmp_path: Path) -> None:
+    # A `planner fit` process does not load numpy for a small model: the scales are then
+    # checked with min and sum. Its verdicts and messages must be the numpy path's.
+    cases = [[0.02] * 32, [3e38] * 32]
+    for bad in (float("nan"), -0.5, 0.0, float("inf"), float("-inf")):
+        for at in (0, 29):
+            scales = [0.02] * 32
+            scales[at] = bad
+            cases.append(scales)
+    paths = [_conv_with_filter_scales(s, tmp_path / f"s{i}.tflite") for i, s in enumerate(cases)]
+
+    def outcome(path: Path) -> str:
+        try:
+            api.load(path)
+        except PlannerError as exc:
+            return str(exc)
+        return "ok"
+
+    code = (
+        "import sys\n"
+        "from planner import api\n"
+        "from planner.errors import PlannerError\n"
+        "for p in sys.argv[1:]:\n"
+        "    try:\n"
+        "        api.load(p)\n"
+        "        print('ok')\n"
+        "    except PlannerError as exc:\n"
+        "        print(exc)\n"
+        "from planner.model.deferred_numpy import numpy_loaded\n"
+        "print(numpy_loaded())\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *map(str, paths)], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    *lines, numpy_used = proc.stdout.splitlines()
+    assert numpy_used == "False"
+    assert numpy_loaded()  # here the loader gives numpy views: the scales are checked by numpy
+    expected = [outcome(p) for p in paths]
+    assert lines == expected
+    assert expected[:2] == ["ok", "ok"] and all("scale of" in e for e in expected[2:])
+
+
+def test_huge_finite_scales_are_accepted(tmp_path: Path) -> None:
+    # Near float32's largest: their sum is over it, and each value is finite and positive.
+    graph = api.load(_conv_with_filter_scales([3e38] * 32, tmp_path / "huge.tflite"))
+    assert len(graph.main.tensors[graph.main.operators[0].inputs[1]].quantization.scales) == 32

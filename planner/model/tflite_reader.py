@@ -70,6 +70,9 @@ INT_VALUE_CODES = {"INT32": "i", "INT64": "q"}
 #: From this many tensors on, shape vectors are read as numpy views (numpy's import, a
 #: tenth of a second, is then repaid); below it, element by element unless numpy is loaded.
 NUMPY_FROM_TENSORS = 4096
+#: Without numpy, a vector longer than this is read with one ``struct`` call
+#: (:func:`read_vector`); a shorter one element by element, which costs less than the probe.
+SHORT_VECTOR = 2
 
 
 @functools.cache
@@ -451,6 +454,8 @@ class _Reader:
             array = getattr(table, name + "AsNumpy")()
             return () if isinstance(array, int) else tuple(array.tolist())
         length = self._count(getattr(table, name + "Length")(), what)
+        if length > SHORT_VECTOR:
+            return read_vector(item, length)
         return tuple(item(i) for i in range(length))
 
     def _indices(

@@ -56,21 +56,14 @@ class LazyVector(Sequence[T]):
     ``item(i)`` for each ``i`` below ``length``. Equal to (and hashes as) the tuple of them.
 
     Planning needs only how many scales a per-channel tensor has (TFLM allocates arrays of
-    that length), so the loader hands these out instead of reading every scale."""
+    that length), so the loader hands out its numpy views of scales and zero points in this
+    form: they become Python numbers only when something uses the values."""
 
-    __slots__ = ("_item", "_n", "_read_all", "_values", "array")
+    __slots__ = ("_item", "_n", "_values", "array")
 
-    def __init__(
-        self,
-        length: int,
-        item: Callable[[int], T],
-        array: Any = None,
-        read_all: Callable[[], tuple[T, ...]] | None = None,
-    ) -> None:
+    def __init__(self, length: int, item: Callable[[int], T], array: Any = None) -> None:
         self._n = length
         self._item = item
-        #: Reads every value at once (what :meth:`values` uses when given).
-        self._read_all = read_all
         self._values: tuple[T, ...] | None = None
         #: A numpy view of the values when the loader has one (for vectorised checks).
         self.array = array
@@ -82,8 +75,6 @@ class LazyVector(Sequence[T]):
         if self._values is None:
             if self.array is not None:  # a numpy view: converted in one call
                 self._values = tuple(self.array.tolist())
-            elif self._read_all is not None:
-                self._values = self._read_all()
             else:
                 item = self._item
                 self._values = tuple(item(i) for i in range(self._n))

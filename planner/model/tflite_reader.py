@@ -6,8 +6,9 @@ TFLM's ``schema.fbs`` (:mod:`planner.model.tflite_fbs`, through
 can be broken is turned into a one-line :class:`~planner.errors.ModelError`.
 
 Speed without leaving the generated code: the loader reads what planning needs and no
-more. Per-channel quantization is handed out as :class:`~planner.model.graph.LazyVector`
-(only its length is read when only its length is used); buffers are measured, not copied
+more. A tensor's quantization is read when a stage first asks for it (numpy views of its
+scales are handed out as :class:`~planner.model.graph.LazyVector`, whose values are
+converted when first used); buffers are measured, not copied
 (the values of a small constant integer tensor are read when a check first asks for them);
 each operator's options are read with the generated accessors of its options table, found
 once per options type (an options table with a nested table is unpacked with the object
@@ -587,9 +588,9 @@ class _Reader:
                 raise ModelError(f"{where} has an implausible dimension {d} in shape {list(shape)}")
 
     def _quantization(self, t: Any) -> Quantization | None:
-        """Scales and zero points as :class:`LazyVector`: planning reads only their lengths.
-        The last entry of each is read here, so a vector running past the file's end is
-        refused now, not when its values are first used."""
+        """Scales and zero points: numpy views as :class:`LazyVector` when numpy is in use,
+        else tuples (:meth:`_vector`). Either way a vector running past the file's end is
+        refused here."""
         q = t.Quantization()
         if q is None:
             return None
@@ -606,17 +607,13 @@ class _Reader:
             )
         if q.ScaleIsNone():
             return None
+        # Read whole: the first stage that asks for a tensor's quantization (validation)
+        # checks every scale of the tensors the kernels read.
         return Quantization(
-            scales=self._lazy(q.ScaleLength(), q.Scale, "quantization scales"),
-            zero_points=self._lazy(q.ZeroPointLength(), q.ZeroPoint, "quantization zero points"),
+            scales=self._vector(q.Scale, "quantization scales"),
+            zero_points=self._vector(q.ZeroPoint, "quantization zero points"),
             axis=q.QuantizedDimension(),
         )
-
-    def _lazy(self, n: int, item: Callable[[int], Any], what: str) -> LazyVector[Any]:
-        self._count(n, what)
-        if n:
-            item(n - 1)
-        return LazyVector(n, item, read_all=functools.partial(read_vector, item, n))
 
     def _operator(self, op: Any, index: int, sg_index: int, n_tensors: int) -> Operator:
         code_index = op.OpcodeIndex()

@@ -52,7 +52,7 @@ from planner.runtimes.tflm.verify.host import measure_runtime, runtime_available
 
 from .builder import Model
 from .builder import planned_buffer as _buffer
-from .corpus import ROOT, SHARED_MODELS, all_models, model_id
+from .corpus import BUNDLED_MODELS, ROOT, SHARED_MODELS, all_models, model_id
 
 # benchmarks/synthetic.py, the generator the benchmark uses (benchmarks/ is not a package).
 _spec = importlib.util.spec_from_file_location(
@@ -459,6 +459,35 @@ def test_fit_imports_only_the_schema_tables_it_reads() -> None:
 
 
 # --- the garbage-collector pause -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("entry", ["planner", "planner.cli"])
+def test_a_fit_process_runs_without_collections(entry: str) -> None:
+    """A `planner` process (the console script and ``python -m planner`` run
+    planner.__main__; ``python -m planner.cli`` is what the benchmark runs) imports the
+    command's modules and runs `fit` with the cyclic collector off: no collection after the
+    interpreter's own start-up but the few made while the entry module's code is read
+    (before its first line runs), where 25 were made before. Another command gets the
+    collector back."""
+    model = BUNDLED_MODELS / "mobilenet_v2_0.35_144_int8.tflite"
+    script = (
+        "import atexit, gc, runpy, sys\n"
+        "start = gc.get_stats()[0]['collections']\n"
+        "atexit.register(lambda: print(gc.get_stats()[0]['collections'] - start,"
+        " gc.isenabled(), gc.get_freeze_count() > 0, file=sys.stderr))\n"
+        "sys.argv = ['planner', *sys.argv[2:]]\n"
+        f"runpy.run_module({entry!r}, run_name='__main__')\n"
+    )
+    outcomes = []
+    for args in (["fit", str(model), "--board", "host", "-f", "json"], ["boards"]):
+        proc = subprocess.run(
+            [sys.executable, "-c", script, "-", *args], capture_output=True, text=True, cwd=ROOT
+        )
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        outcomes.append(proc.stderr.split()[-3:])
+    collections, enabled, frozen = outcomes[0]
+    assert int(collections) < 5 and enabled == "False" and frozen == "True"  # fit
+    assert outcomes[1][1:] == ["True", "True"]  # boards: the collector on, the imports frozen
 
 
 def test_loading_leaves_the_collector_as_it_was() -> None:

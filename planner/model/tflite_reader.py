@@ -337,8 +337,9 @@ class _Reader:
     def _buffer_size(self, buf: Any, index: int) -> int:
         if buf is None:
             return 0
-        offset, size = buf.Offset(), buf.Size()
+        offset = buf.Offset()
         if offset > 1:
+            size = buf.Size()
             # Data stored after the flatbuffer (models over 2 GB, or written that way).
             if offset + size > len(self.data):
                 raise ModelError(
@@ -351,7 +352,7 @@ class _Reader:
         if n:
             # Read the last byte, so a length running past the file end is caught here.
             buf.Data(n - 1)
-        elif size:
+        elif size := buf.Size():  # read only when there is no data: most buffers have some
             self.misplaced.append((index, int(offset), int(size)))
         return int(n)
 

@@ -203,7 +203,7 @@ def _checked(fn: F) -> F:
         if _ONE_COMMAND_PROCESS:
             # See run(): the process ends with this command. Off before the pipeline's
             # modules are imported, too: their classes and functions live to the exit, and
-            # the collections their import would make scan them for nothing (3% of a fit).
+            # the collections their import would make scan them for nothing (1% of a fit).
             gc.disable()
         from planner.api import fit as run_fit
 

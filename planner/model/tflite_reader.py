@@ -447,10 +447,11 @@ class _Reader:
                     "placeholder shape"
                 )
 
-    def _vector(self, item: Callable[[int], int], what: str) -> tuple[int, ...]:
-        """The int vector whose generated accessor ``X(i)`` is ``item``: one numpy view
-        (``XAsNumpy``) when numpy is in use (see :data:`NUMPY_FROM_TENSORS`), else
-        ``X(i)`` for each ``i`` below ``XLength()``. Empty when the vector is absent."""
+    def _vector(self, item: Callable[[int], T], what: str) -> tuple[T, ...]:
+        """The vector whose generated accessor ``X(i)`` is ``item``: one numpy view
+        (``XAsNumpy``) when numpy is in use (see :data:`NUMPY_FROM_TENSORS`), else one
+        :func:`read_vector` call, or ``X(i)`` for each ``i`` below ``XLength()`` when it has
+        at most :data:`SHORT_VECTOR` values. Empty when the vector is absent."""
         table, name = item.__self__, item.__name__  # type: ignore[attr-defined]
         if self.use_numpy:
             array = getattr(table, name + "AsNumpy")()

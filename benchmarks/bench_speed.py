@@ -26,9 +26,9 @@ ratio
     planner median / runtime median; the planner should never be slower (ratio <= 1).
 CLI, cold
     ``python -m planner.cli fit ../shared/models/person_detect.tflite --board stm32f746`` as a
-    whole new process (interpreter start, imports, catalog, load, plan, render), as the
-    environment runs it, and with the planner's bytecode already compiled (as a pip install
-    leaves it). Also which heavy modules that process imports (``-X importtime``).
+    whole new process (interpreter start, imports, catalog, load, plan, render), compiling
+    the planner's source (a copy without bytecode) and with its bytecode already compiled (as
+    a pip install leaves it). Also which heavy modules that process imports (``-X importtime``).
 whole process, against the runtime's whole process
     ``python -m planner.cli fit MODEL --board host -f json`` against
     ``python -c "from tflite_micro...runtime import Interpreter; Interpreter.from_file(MODEL,
@@ -36,13 +36,14 @@ whole process, against the runtime's whole process
     allocate), taking turns, on every corpus model (../shared/models), every bundled model
     (models/*.tflite) and the 10,000-operator synthetic models. The planner with its bytecode
     compiled, as a pip install leaves it (the runtime's is: it is pip-installed); also as this
-    environment runs it (with PYTHONDONTWRITEBYTECODE=1 the planner compiles its source in
-    every process). Target: planner median <= 0.7 x runtime median. Beside them, the floor
-    under any loader built on the generated schema classes: a process that only imports the
-    schema as the planner loads it and reads the fields planning needs through its accessors
-    (``ACCESSORS_SCRIPT``), as a ratio to the runtime too. A model under 1,000 tensors (a
-    fifth of a second a process) takes three times as many turns (at least 15): with five, the
-    ratio of one run moves by 0.1 from run to run on a shared 2-CPU machine.
+    environment runs it, PYTHONDONTWRITEBYTECODE=1 (the planner's source, copied without
+    bytecode, compiled in every process). Target: planner median <= 0.7 x runtime median.
+    Beside them, the floor under any loader built on the generated schema classes: a process
+    that only imports the schema as the planner loads it and reads the fields planning needs
+    through its accessors (``ACCESSORS_SCRIPT``), as a ratio to the runtime too. A model
+    under 1,000 tensors (a fifth of a second a process) takes three times as many turns (at
+    least 15): with five, the ratio of one run moves by 0.1 from run to run on a shared 2-CPU
+    machine.
 tensors
     A 10-operator chain plus 1,000 / 10,000 / 100,000 activation tensors no operator reaches
     (``synthetic.build(..., unused=n)``): TFLM still plans every one, all alive at once.
@@ -482,20 +483,22 @@ def bench_corpus(report: Report, runtime: Runtime, repeats: int) -> None:
 
 def bench_cli(report: Report, repeats: int) -> None:
     report.say(f"== `planner fit {CLI_MODEL.name} --board {CLI_BOARD}`, a new process each time ==")
-    as_is = _env()
-    with tempfile.TemporaryDirectory(prefix="planner-pyc-") as pyc:
-        compiled = _env(PYTHONPYCACHEPREFIX=pyc)
-        compiled.pop("PYTHONDONTWRITEBYTECODE", None)
+    with (
+        tempfile.TemporaryDirectory(prefix="planner-pyc-") as pyc,
+        tempfile.TemporaryDirectory(prefix="planner-source-") as copy,
+    ):
+        as_is = source_env(copy)
+        compiled = compiled_env(pyc)
         subprocess.run(cli_command(), capture_output=True, env=compiled, check=False)  # compile
         rows = []
-        no_pyc = " (PYTHONDONTWRITEBYTECODE=1)" if os.environ.get("PYTHONDONTWRITEBYTECODE") else ""
         for what, env in (
-            ("as this environment runs it" + no_pyc, as_is),
+            ("compiling the planner's source in every process", as_is),
             ("with the planner's bytecode compiled (as installed)", compiled),
         ):
             t = measure_cli(repeats, env)
             rows.append((what, t))
             report.say(f"{what:<58} {t.min:.3f} / {t.median:.3f} s")
+        top, bad, total = import_profile(as_is)
     python_only = Timing()
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -504,7 +507,6 @@ def bench_cli(report: Report, repeats: int) -> None:
     report.say(
         f"{'(python -c pass, for scale)':<58} {python_only.min:.3f} / {python_only.median:.3f} s"
     )
-    top, bad, total = import_profile(as_is)
     report.say(f"imports (-X importtime, cumulative): {total / 1e3:.0f} ms; heaviest:")
     for name, us in top:
         report.say(f"    {name:<40} {us / 1e3:7.1f} ms")
@@ -627,12 +629,33 @@ def compiled_env(pyc: str) -> dict[str, str]:
     return env
 
 
-def measure_processes(path: Path, repeats: int, installed: dict[str, str]) -> tuple[Timing, ...]:
-    """(planner installed, planner as run here, runtime, the generated accessors alone),
-    taking turns ``repeats`` times."""
+def source_env(directory: str) -> dict[str, str]:
+    """The planner's source copied to ``directory`` without bytecode and run with
+    PYTHONDONTWRITEBYTECODE=1: every process compiles all of the planner's modules. (Run in
+    place, a checkout's ``__pycache__`` may hold bytecode for some of them, which Python
+    reads although it writes none.)"""
+    import shutil
+
+    import planner
+
+    root = Path(planner.__file__).resolve().parent.parent
+    for name in ("planner", "boards"):
+        shutil.copytree(
+            root / name, Path(directory) / name, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    env = _env(PYTHONDONTWRITEBYTECODE="1", PYTHONSAFEPATH="1")  # not the checkout in cwd
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (directory, env["PYTHONPATH"]) if p)
+    return env
+
+
+def measure_processes(
+    path: Path, repeats: int, installed: dict[str, str], source: dict[str, str]
+) -> tuple[Timing, ...]:
+    """(planner installed, planner compiling its source, runtime, the generated accessors
+    alone), taking turns ``repeats`` times."""
     commands = [
         (planner_fit_command(path), installed),
-        (planner_fit_command(path), _env()),
+        (planner_fit_command(path), source),
         ([sys.executable, "-c", RUNTIME_SCRIPT, str(path)], _env()),
         ([sys.executable, "-c", ACCESSORS_SCRIPT, str(path)], installed),
     ]
@@ -662,13 +685,18 @@ def bench_process(report: Report, repeats: int, extra: list[Path]) -> None:
         f"{'model':<36} {'tensors':>7} {'planner (s)':>12} {'as run here':>12}"
         f" {'runtime (s)':>12} {'ratio':>6} {'here':>6} {'accessors (s)':>13} {'ratio':>6}"
     )
-    with tempfile.TemporaryDirectory(prefix="planner-pyc-") as pyc:
-        installed = compiled_env(pyc)
+    with (
+        tempfile.TemporaryDirectory(prefix="planner-pyc-") as pyc,
+        tempfile.TemporaryDirectory(prefix="planner-source-") as copy,
+    ):
+        installed, source = compiled_env(pyc), source_env(copy)
         for path in [*process_models(), *extra]:
             tensors = sum(len(sg.tensors) for sg in load_model(path).subgraphs)
             turns = max(3 * repeats, 15) if tensors < SMALL_PROCESS_TENSORS else repeats
             try:
-                planner_t, here_t, runtime_t, floor_t = measure_processes(path, turns, installed)
+                planner_t, here_t, runtime_t, floor_t = measure_processes(
+                    path, turns, installed, source
+                )
             except RuntimeError as exc:
                 report.check(f"{label(path)}: whole processes measured ({exc})", False)
                 continue
@@ -849,11 +877,12 @@ def write_markdown(report: Report, path: Path, args: argparse.Namespace) -> None
             "",
             "Median / minimum seconds of a new process. *planner*: its bytecode compiled, as "
             "a pip install leaves it (the runtime's is); *as run here*: compiling its source "
-            "in every process (PYTHONDONTWRITEBYTECODE=1). *runtime*: `python -c` importing "
-            "the tflite-micro runtime and calling `Interpreter.from_file(M, arena_size=64 "
-            "MiB)`. *accessors alone*: a process that imports the schema and reads, through "
-            "its generated accessors, only the fields planning needs (`ACCESSORS_SCRIPT` in "
-            "bench_speed.py): the floor under any loader built on them. The processes take "
+            "in every process (a copy without bytecode, PYTHONDONTWRITEBYTECODE=1). "
+            "*runtime*: `python -c` importing the tflite-micro runtime and calling "
+            "`Interpreter.from_file(M, arena_size=64 MiB)`. *accessors alone*: a process "
+            "that imports the schema and reads, through its generated accessors, only the "
+            "fields planning needs (`ACCESSORS_SCRIPT` in bench_speed.py): the floor under "
+            "any loader built on them. The processes take "
             f"turns, {args.repeats} times each ({max(3 * args.repeats, 15)} for a model under "
             f"{SMALL_PROCESS_TENSORS:,} tensors).",
             "",

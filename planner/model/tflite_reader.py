@@ -121,7 +121,9 @@ _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
 @functools.cache
-def _snake(name: str) -> str:
+def snake_case(name: str) -> str:
+    """A schema name in the loader's key style: ``fusedActivationFunction`` and
+    ``FusedActivationFunction`` become ``fused_activation_function``."""
     return _CAMEL.sub("_", name).lower()
 
 
@@ -169,7 +171,7 @@ def options_fields(union_name: str, kind: int) -> tuple[type, tuple[OptionField,
         if any(name.endswith(part) and name[: -len(part)] in methods for part in _VECTOR_PARTS):
             continue  # a vector's companion
         vector = name + "Length" in methods and name + "IsNone" in methods
-        fields.append((_snake(name), getattr(reader, name), "vector" if vector else "value"))
+        fields.append((snake_case(name), getattr(reader, name), "vector" if vector else "value"))
     return reader, tuple(fields)
 
 
@@ -209,7 +211,7 @@ def _options_by_object_api(union_name: str, kind: int, table: Any) -> dict[str, 
     obj = creator(kind, table)
     if obj is None:
         return None
-    return {_snake(k): _plain(v) for k, v in vars(obj).items()}
+    return {snake_case(k): _plain(v) for k, v in vars(obj).items()}
 
 
 def _plain(value: object) -> object:
@@ -670,4 +672,4 @@ class _Reader:
         return tuple(names), offline
 
 
-__all__ = ["TYPE_SIZES", "load_model", "load_model_bytes"]
+__all__ = ["TYPE_SIZES", "load_model", "load_model_bytes", "snake_case"]

@@ -19,12 +19,12 @@ weight values, which memory does not depend on, are random in the exported model
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from planner.model.schema import tflite_object_api
+from planner.model.tflite_reader import snake_case
 from planner.space.pipeline import Graph, Operator, Quantization, Subgraph, Tensor
 from planner.space.supernet import Subnet
 
@@ -53,14 +53,11 @@ SOFTMAX_QUANT = Quantization((1 / 256,), (-128,))
 WEIGHT_SCALE = 1 / 128
 
 
-_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
-
-
 @functools.cache
 def options_fields(table: str) -> tuple[tuple[str, str], ...]:
     """(schema object-API attribute, snake_case key) for every field of an options table."""
     obj = getattr(tflite_object_api(), table + "T")()
-    return tuple((k, _CAMEL.sub("_", k).lower()) for k in vars(obj))
+    return tuple((k, snake_case(k)) for k in vars(obj))
 
 
 @functools.cache

@@ -16,7 +16,8 @@ The timings are in ``benchmarks/bench_speed.py`` (run on demand). Here:
 - ``planner fit`` does not import TensorFlow, matplotlib, jsonschema, tflite_micro or numpy,
   nor the ai_edge_litert package's __init__ (the LiteRT library), and of the schema's reader
   classes only the tables it reads;
-- loading a model leaves the garbage collector as it was.
+- loading a model leaves the garbage collector as it was, and a `planner fit` process imports
+  its modules and runs with it off (another command gets it back).
 """
 
 from __future__ import annotations
